@@ -1,0 +1,5 @@
+namespace Box.K8sEventReporting.Testing;
+
+internal static class Placeholder
+{
+}
