@@ -25,9 +25,9 @@ public class KubectlDescribeTests
 
         Assert.Equal(
             "Events:\n" +
-            "  Type     Reason              Age                From          Message\n" +
-            "  ----     ------              ----               ----          -------\n" +
-            "  Warning  InvalidServiceName  30s (x24 over 1d)  controlplane  ServiceName: appp1 in pki: app1-pki is not found in allowedNames: [app1 app2]",
+            "  Type     Reason              Age                 From          Message\n" +
+            "  ----     ------              ----                ----          -------\n" +
+            "  Warning  InvalidServiceName  30s (x24 over 24h)  controlplane  ServiceName: appp1 in pki: app1-pki is not found in allowedNames: [app1 app2]",
             text);
     }
 
