@@ -72,6 +72,9 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     /// <summary>Gets the queue, for tests.</summary>
     internal WorkQueue Queue => _queue;
 
+    /// <summary>Gets a value indicating whether workers are running, for tests.</summary>
+    internal bool IsLeadingForTests => IsLeading;
+
     private bool IsLeading => Volatile.Read(ref _runningWorkers) > 0;
 
     public void Enqueue(ResourceKey key) => _queue.Add(key);
