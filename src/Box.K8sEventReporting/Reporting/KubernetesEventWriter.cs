@@ -38,7 +38,7 @@ internal sealed class KubernetesEventWriter : IEventWriter
                 body["note"] = write.Message;
             }
 
-            return client.EventsV1.PatchNamespacedEventAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+            return client.EventsV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
         }
 
         body["count"] = (int)Math.Min(count, int.MaxValue);
@@ -48,7 +48,7 @@ internal sealed class KubernetesEventWriter : IEventWriter
             body["message"] = write.Message;
         }
 
-        return client.CoreV1.PatchNamespacedEventAsync(new V1Patch(body, V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+        return client.CoreV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
     }
 
     public async Task<long> ReadCountAsync(EventWrite write, CancellationToken cancellationToken)

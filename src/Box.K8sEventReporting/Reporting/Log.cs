@@ -33,7 +33,7 @@ internal static partial class Log
     public static partial void EventWriterCrashed(ILogger logger, Exception exception, string @namespace, string eventName);
 
     [LoggerMessage(EventId = 3020, EventName = "ConditionWritten", Level = LogLevel.Debug, Message = "Set condition {ConditionType}={Status} ({Reason}) on {Kind} {Namespace}/{Name}")]
-    public static partial void ConditionWritten(ILogger logger, string conditionType, string status, string reason, string kind, string @namespace, string name);
+    public static partial void ConditionWritten(ILogger logger, string conditionType, ConditionStatus status, string reason, string kind, string @namespace, string name);
 
     [LoggerMessage(EventId = 3021, EventName = "ConditionWriteFailed", Level = LogLevel.Warning, Message = "Setting condition {ConditionType} on {Kind} {Namespace}/{Name} failed with status {StatusCode}")]
     public static partial void ConditionWriteFailed(ILogger logger, Exception exception, string conditionType, string kind, string @namespace, string name, int statusCode);
