@@ -90,6 +90,11 @@ internal sealed class FakeEventWriter : IEventWriter
 
     public int Writes => Calls.Count(c => c != "read");
 
+    /// <summary>Gets or sets the clock whose time each call records in <see cref="CallTimes"/>.</summary>
+    public TimeProvider? Clock { get; set; }
+
+    public ConcurrentQueue<DateTimeOffset> CallTimes { get; } = new();
+
     /// <summary>Gets or sets a gate that every call awaits first (to hold writes in flight).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
@@ -141,13 +146,20 @@ internal sealed class FakeEventWriter : IEventWriter
         return Counts.TryGetValue(write.Name, out var count) ? count : throw Status(HttpStatusCode.NotFound);
     }
 
+    private int entered;
+
+    /// <summary>Gets the number of calls that started (including those held at <see cref="Gate"/>).</summary>
+    public int Entered => Volatile.Read(ref entered);
+
     private async Task Enter(string operation, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref entered);
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
         }
 
+        CallTimes.Enqueue(Clock?.GetUtcNow() ?? default);
         Calls.Enqueue(operation);
         if (faults.TryDequeue(out var fault) && fault(operation) is { } error)
         {
