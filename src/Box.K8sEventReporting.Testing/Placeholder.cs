@@ -1,5 +1,0 @@
-namespace Box.K8sEventReporting.Testing;
-
-internal static class Placeholder
-{
-}
