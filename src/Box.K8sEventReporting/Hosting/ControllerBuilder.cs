@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
 
 namespace Box.K8sEventReporting.Hosting;
 
@@ -99,11 +100,12 @@ public sealed class ControllerBuilder<T>
                 var primary = services.GetRequiredService<ICustomResourceWatcher<T>>().Cache;
                 return pod =>
                 {
-                    var consumed = PodSecretReferences.Of(pod);
+                    var consumed = PodSecretUsage.IndexValues(pod).ToHashSet(StringComparer.Ordinal);
+                    var ns = pod.Metadata?.NamespaceProperty;
                     return consumed.Count == 0
                         ? []
-                        : primary.List(pod.Metadata?.NamespaceProperty)
-                            .Where(resource => secretName(resource) is { } name && consumed.Contains(name))
+                        : primary.List(ns)
+                            .Where(resource => secretName(resource) is { Length: > 0 } name && consumed.Contains(PodSecretUsage.IndexValue(ns, name)))
                             .Select(ResourceKey.From);
                 };
             },

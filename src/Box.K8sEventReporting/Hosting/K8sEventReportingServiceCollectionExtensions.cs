@@ -1,5 +1,7 @@
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Watching;
 using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +20,8 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <param name="services">The application's services.</param>
     /// <param name="configuration">
     /// The library's section (for example <c>configuration.GetSection("K8sEventReporting")</c>), with subsections
-    /// <c>Controller</c> (<see cref="ControllerOptions"/>) and <c>LeaderElection</c> (<see cref="LeaderElectionOptions"/>).
+    /// <c>Controller</c> (<see cref="ControllerOptions"/>), <c>LeaderElection</c> (<see cref="LeaderElectionOptions"/>),
+    /// <c>Events</c> (<see cref="EventReporterOptions"/>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
     /// </param>
     /// <returns>A builder to add controllers with.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -36,6 +39,10 @@ public static class K8sEventReportingServiceCollectionExtensions
             services.AddSingleton<ConfigurationBound>();
             services.AddOptions<ControllerOptions>().Bind(configuration.GetSection(ControllerOptions.SectionName));
             services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
+            services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection("Events"));
+
+            // One section for every type's watcher (named options, see WatcherRegistration).
+            services.Configure<CustomResourceWatcherOptions>(name: null, configuration.GetSection("Watcher"));
         }
 
         return builder;
@@ -53,6 +60,7 @@ public static class K8sEventReportingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientFactory.FindDefaultConfiguration()));
+        services.AddKubernetesEventReporting();
         services.AddOptions<ControllerOptions>().ValidateOnStart();
         services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>());

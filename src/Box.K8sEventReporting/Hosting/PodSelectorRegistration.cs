@@ -13,7 +13,16 @@ internal static class PodSelectorRegistration
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         WatcherRegistration.TryAddWatcher<V1Pod>(services);
-        services.AddSingleton<IAffectedPodSelector<T>>(sp =>
-            new CachedSecretConsumerPodSelector<T>(sp.GetRequiredService<ICustomResourceWatcher<V1Pod>>(), secretName));
+        services.Configure<CustomResourceWatcherOptions>(WatcherRegistration.OptionsName<V1Pod>(), options =>
+        {
+            if (!options.Indexes.Any(static i => i.Name == PodSecretUsage.IndexName))
+            {
+                options.AddIndex<V1Pod>(PodSecretUsage.IndexName, PodSecretUsage.IndexValues);
+            }
+        });
+        services.AddSingleton<IAffectedPodSelector<T>>(sp => new SecretConsumerPodSelector<T>(
+            sp.GetRequiredService<ICustomResourceWatcher<V1Pod>>().Cache,
+            secretName,
+            PodSecretUsage.IndexName));
     }
 }

@@ -25,7 +25,7 @@ internal sealed class ControllerHarness : IAsyncDisposable
                 pod => pod.Metadata.Labels?.TryGetValue("widget", out var name) == true
                     ? [new ResourceKey(pod.Metadata.NamespaceProperty, name)]
                     : [],
-                change => change.Type == Watching.ResourceChangeType.Added,
+                change => change.Type == Box.K8sEventReporting.Watching.ResourceChangeType.Added,
                 NullLogger.Instance,
                 Time));
         }

@@ -126,7 +126,7 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
-        builder.Services.AddSingleton(NSubstitute.Substitute.For<Reporting.IPodEventReporter>());
+        builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
         builder.Services.AddK8sEventReporting().AddController<Widget>(c => c
             .AddValidator((w, _) => ValueTask.FromResult(ValidationResult.Success))
             .AddReconciler((w, _) =>
@@ -156,7 +156,7 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
-        builder.Services.AddSingleton(NSubstitute.Substitute.For<Reporting.IPodEventReporter>());
+        builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
         builder.Services.Configure<AllowedNames>(allowed);
         builder.Services.AddK8sEventReporting().AddController<Widget>(c => c
             .AddValidator((w, _) =>
