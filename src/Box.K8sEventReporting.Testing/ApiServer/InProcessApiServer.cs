@@ -1,0 +1,629 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Box.K8sEventReporting.Testing.ApiServer;
+
+/// <summary>
+/// An in-process Kubernetes API server on Kestrel (127.0.0.1, a free port, HTTP/1.1) that the real KubernetesClient
+/// talks to over HTTP: get, list, watch, create, update, patch and delete of pods, secrets, configmaps, events (core and
+/// events.k8s.io), namespaces, leases, deployments, replicasets, CRDs and registered custom resources.
+/// </summary>
+/// <remarks>
+/// A test double: it answers like a Kubernetes 1.26 API server where clients depend on it (one resourceVersion counter,
+/// watch resumption and 410 Expired, bookmarks, Status errors) and with 501 or 404 and a clear message where it does not
+/// implement something (server-side apply, sendInitialEvents, subresources other than status).
+/// See <c>ApiServer/README.md</c>.
+/// </remarks>
+public sealed class InProcessApiServer : IAsyncDisposable
+{
+    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private readonly WebApplication app;
+    private readonly ClusterState cluster;
+    private readonly InProcessApiServerOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly ConcurrentQueue<RecordedRequest> requests = new();
+    private readonly CancellationTokenSource stopping = new();
+    private int disposed;
+
+    private InProcessApiServer(WebApplication app, InProcessApiServerOptions options)
+    {
+        this.app = app;
+        this.options = options;
+        timeProvider = options.TimeProvider ?? TimeProvider.System;
+        logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InProcessApiServer>();
+        cluster = new ClusterState(options);
+        Faults = new ApiServerFaults(cluster);
+    }
+
+    /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Gets the fault injection controls.</summary>
+    public ApiServerFaults Faults { get; }
+
+    /// <summary>Gets a snapshot of the requests answered so far, oldest first.</summary>
+    public IReadOnlyList<RecordedRequest> Requests => requests.ToArray();
+
+    /// <summary>Gets the newest resourceVersion the server has handed out.</summary>
+    public long ResourceVersion => cluster.CurrentResourceVersion;
+
+    /// <summary>Starts a server on 127.0.0.1 and a free port.</summary>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server; dispose it to stop it.</returns>
+    public static async Task<InProcessApiServer> StartAsync(InProcessApiServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new InProcessApiServerOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HistoryLimit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.WatchQueueLimit);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BookmarkInterval, TimeSpan.Zero);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
+        });
+        if (options.LoggerFactory is not null)
+        {
+            builder.Services.AddSingleton(options.LoggerFactory);
+        }
+
+        var app = builder.Build();
+        var server = new InProcessApiServer(app, options);
+        app.Run(server.HandleAsync);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+        Log.ApiServerStarted(server.logger, server.BaseAddress);
+        return server;
+    }
+
+    /// <summary>Creates a client configuration pointing at this server (plain HTTP, no credentials).</summary>
+    /// <returns>A new configuration.</returns>
+    public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
+
+    /// <summary>Creates a KubernetesClient talking to this server.</summary>
+    /// <returns>A new client; the caller disposes it.</returns>
+    public IKubernetes CreateClient() => new Kubernetes(CreateClientConfiguration());
+
+    /// <summary>Serves a custom resource type, as if its CustomResourceDefinition had been created (idempotent).</summary>
+    /// <param name="group">The API group, for example <c>box.com</c>.</param>
+    /// <param name="version">The version, for example <c>v1</c>.</param>
+    /// <param name="plural">The plural resource name, for example <c>pkis</c>.</param>
+    /// <param name="kind">The kind, for example <c>Pki</c>.</param>
+    /// <param name="namespaced">Whether objects live in namespaces.</param>
+    /// <param name="hasStatusSubresource">Whether <c>/status</c> is a subresource (status then only changes through it).</param>
+    /// <remarks>No schema is attached, so objects are not validated beyond metadata; POST a CRD with a schema to get schema checks.</remarks>
+    public void RegisterCustomResource(string group, string version, string plural, string kind, bool namespaced = true, bool hasStatusSubresource = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        ArgumentException.ThrowIfNullOrEmpty(plural);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        cluster.RegisterCustomResource(group, version, plural, kind, namespaced, hasStatusSubresource);
+    }
+
+    /// <summary>Creates a namespace if it does not exist yet.</summary>
+    /// <param name="name">The namespace name.</param>
+    public void EnsureNamespace(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        cluster.EnsureNamespace(name);
+    }
+
+    /// <summary>Forgets the recorded requests.</summary>
+    public void ClearRequests() => requests.Clear();
+
+    /// <summary>Counts recorded requests.</summary>
+    /// <param name="verb">A Kubernetes verb (<c>list</c>, <c>watch</c>, ...) or HTTP method; null counts all.</param>
+    /// <param name="pathContains">Only paths containing this; null counts all.</param>
+    /// <returns>The number of matching requests.</returns>
+    public int CountRequests(string? verb = null, string? pathContains = null) =>
+        requests.Count(r =>
+            (verb is null || string.Equals(r.Verb, verb, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Method, verb, StringComparison.OrdinalIgnoreCase))
+            && (pathContains is null || r.Path.Contains(pathContains, StringComparison.Ordinal)));
+
+    /// <summary>Stops the server, ending every watch.</summary>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        cluster.ForEachWatch(w => cluster.CloseWatch(w));
+        Faults.UnfreezeWatches();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await app.DisposeAsync().ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    private static Dictionary<string, string> ParseQuery(IQueryCollection query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in query)
+        {
+            result[key] = value.ToString();
+        }
+
+        return result;
+    }
+
+    private static string VerbOf(string method, Route? route, Dictionary<string, string> query)
+    {
+        if (route?.Resource is null)
+        {
+            return method.ToLowerInvariant();
+        }
+
+        var watch = query.TryGetValue("watch", out var w) && (w == "true" || w == "1");
+        return (method, route.Name is null) switch
+        {
+            ("GET", true) => watch ? "watch" : "list",
+            ("POST", true) => "create",
+            ("DELETE", true) => "deletecollection",
+            ("GET", false) => watch ? "watch" : "get",
+            ("PUT", false) => "update",
+            ("PATCH", false) => "patch",
+            ("DELETE", false) => "delete",
+            _ => method.ToLowerInvariant(),
+        };
+    }
+
+    private Route? ParseRoute(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string group, version;
+        ArraySegment<string> rest;
+        if (segments.Length >= 2 && segments[0] == "api" && segments[1] == "v1")
+        {
+            (group, version, rest) = (string.Empty, "v1", new ArraySegment<string>(segments, 2, segments.Length - 2));
+        }
+        else if (segments.Length >= 3 && segments[0] == "apis")
+        {
+            (group, version, rest) = (segments[1], segments[2], new ArraySegment<string>(segments, 3, segments.Length - 3));
+        }
+        else
+        {
+            return null;
+        }
+
+        if (rest.Count == 0)
+        {
+            return new Route(group, version, null, null, null, null);
+        }
+
+        string plural;
+        string? ns = null, name = null, sub = null;
+        if (rest[0] == "namespaces" && rest.Count >= 3 && !(group.Length == 0 && rest.Count == 3 && rest[2] is "status" or "finalize"))
+        {
+            if (rest.Count > 5)
+            {
+                return null;
+            }
+
+            ns = rest[1];
+            plural = rest[2];
+            name = rest.Count > 3 ? rest[3] : null;
+            sub = rest.Count > 4 ? rest[4] : null;
+        }
+        else
+        {
+            if (rest.Count > 3)
+            {
+                return null;
+            }
+
+            plural = rest[0];
+            name = rest.Count > 1 ? rest[1] : null;
+            sub = rest.Count > 2 ? rest[2] : null;
+        }
+
+        var resource = cluster.Find(group, version, plural);
+        if (resource is null || (ns is not null && !resource.Namespaced) || (ns is null && name is not null && resource.Namespaced))
+        {
+            return null;
+        }
+
+        return new Route(group, version, resource, ns, name, sub);
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var method = request.Method;
+        var path = request.Path.Value ?? "/";
+        var queryString = request.QueryString.Value ?? string.Empty;
+        var query = ParseQuery(request.Query);
+        var route = ParseRoute(path);
+        var verb = VerbOf(method, route, query);
+        context.Response.OnStarting(() =>
+        {
+            requests.Enqueue(new RecordedRequest(method, verb, path, queryString, context.Response.StatusCode));
+            while (requests.Count > options.MaxRecordedRequests && requests.TryDequeue(out _))
+            {
+            }
+
+            Log.RequestAnswered(logger, method, path, queryString, context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping.Token);
+        var cancellationToken = linked.Token;
+        try
+        {
+            var delay = Faults.DelayFor(method, verb, path);
+            if (delay > TimeSpan.Zero)
+            {
+                Log.FaultInjected(logger, "Delay", method, path);
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Faults.TakeFailure(method, verb, path) is { } failure)
+            {
+                Log.FaultInjected(logger, "FailNext", method, path);
+                JsonObject? details = null;
+                if (failure.RetryAfter is { } retry)
+                {
+                    details = new JsonObject { ["retryAfterSeconds"] = (int)Math.Ceiling(retry.TotalSeconds) };
+                }
+
+                var response = Statuses.Build(failure.StatusCode, Statuses.ReasonFor(failure.StatusCode), $"injected fault: the in-process API server fails this {verb} with {failure.StatusCode}", details);
+                if (failure.RetryAfter is { } r)
+                {
+                    response.WithHeader("Retry-After", ((int)Math.Ceiling(r.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+                }
+
+                await WriteAsync(context, response, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (route is null)
+            {
+                await WriteAsync(context, SpecialEndpoint(path) ?? ApiResponse.PageNotFound(), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (route.Resource is null)
+            {
+                await WriteAsync(context, Discovery(route.Group, route.Version), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            if (verb == "watch")
+            {
+                await WatchAsync(context, route, query, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var answer = await DispatchAsync(request, route, verb, query, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(context, answer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away or the server is stopping.
+        }
+        catch (IOException)
+        {
+            // The client closed the connection mid-response.
+        }
+#pragma warning disable CA1031 // A test server must answer 500, never crash the host.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.RequestFailed(logger, ex, method, path);
+            if (!context.Response.HasStarted)
+            {
+                await WriteAsync(context, Statuses.InternalError("in-process API server error: " + ex.Message), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<ApiResponse> DispatchAsync(HttpRequest request, Route route, string verb, Dictionary<string, string> query, CancellationToken cancellationToken)
+    {
+        var resource = route.Resource!;
+        if (route.Subresource is not null)
+        {
+            if (route.Subresource != "status")
+            {
+                return Statuses.NotImplemented($"the subresource \"{route.Subresource}\" of {resource.QualifiedResource} is not implemented by the in-process API server");
+            }
+
+            if (!resource.HasStatus)
+            {
+                return ApiResponse.PageNotFound();
+            }
+
+            if (verb is not ("get" or "update" or "patch"))
+            {
+                return Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource ({verb} {resource.QualifiedResource}/status)");
+            }
+        }
+
+        switch (verb)
+        {
+            case "list":
+                return await cluster.ListAsync(resource, route.Namespace, query, cancellationToken).ConfigureAwait(false);
+            case "get":
+                return cluster.Get(resource, route.Namespace, route.Name!);
+            case "deletecollection":
+                return cluster.DeleteCollection(resource, route.Namespace, query);
+            case "delete":
+                {
+                    var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+                    JsonObject? deleteOptions = null;
+                    if (body.Length > 0)
+                    {
+                        try
+                        {
+                            deleteOptions = JsonNode.Parse(body) as JsonObject;
+                        }
+                        catch (JsonException ex)
+                        {
+                            return Statuses.BadRequest("error decoding DeleteOptions: " + ex.Message);
+                        }
+                    }
+
+                    return cluster.Delete(resource, route.Namespace, route.Name!, deleteOptions, query);
+                }
+
+            case "create" or "update":
+                {
+                    var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+                    JsonObject? obj;
+                    try
+                    {
+                        obj = JsonNode.Parse(body) as JsonObject;
+                    }
+                    catch (JsonException ex)
+                    {
+                        return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {ex.Message}");
+                    }
+
+                    if (obj is null)
+                    {
+                        return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: the body is not a JSON object");
+                    }
+
+                    return verb == "create"
+                        ? cluster.Create(resource, route.Namespace, obj, query)
+                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query);
+                }
+
+            case "patch":
+                {
+                    var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
+                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query);
+                }
+
+            default:
+                return Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
+        }
+    }
+
+    private async Task WatchAsync(HttpContext context, Route route, Dictionary<string, string> query, CancellationToken cancellationToken)
+    {
+        var resource = route.Resource!;
+        if (route.Name is not null)
+        {
+            // A watch of one object is a watch with a metadata.name field selector.
+            var selector = "metadata.name=" + route.Name;
+            var q = new Dictionary<string, string>(query, StringComparer.Ordinal)
+            {
+                ["fieldSelector"] = query.TryGetValue("fieldSelector", out var fs) && fs.Length > 0 ? fs + "," + selector : selector,
+            };
+            query = q;
+        }
+
+        var (subscription, error) = cluster.OpenWatch(resource, route.Namespace, query);
+        if (error is not null)
+        {
+            await WriteAsync(context, error, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var timeout = options.DefaultWatchTimeout;
+        if (query.TryGetValue("timeoutSeconds", out var ts) && int.TryParse(ts, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            timeout = TimeSpan.FromSeconds(seconds);
+        }
+
+        var bookmarks = query.TryGetValue("allowWatchBookmarks", out var b) && b == "true";
+        var startVersion = query.GetValueOrDefault("resourceVersion") ?? string.Empty;
+        Log.WatchOpened(logger, resource.QualifiedResource, startVersion);
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.Headers.CacheControl = "no-cache, private";
+        await response.StartAsync(cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
+        using var readCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token, subscription!.Closed);
+        using var timer = bookmarks ? timeProvider.CreateTimer(_ => cluster.EnqueueBookmark(subscription), null, options.BookmarkInterval, options.BookmarkInterval) : null;
+        using var writeCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, subscription.Closed);
+        var reason = "closed by the server";
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await subscription.Reader.WaitToReadAsync(readCts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    reason = "timeout";
+                    await Faults.WaitWhileFrozenAsync(writeCts.Token).ConfigureAwait(false);
+                    if (bookmarks)
+                    {
+                        cluster.EnqueueBookmark(subscription);
+                        await DrainAsync(response.Body, subscription, resource, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    break;
+                }
+                catch (OperationCanceledException) when (subscription.Closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    more = true;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                await Faults.WaitWhileFrozenAsync(writeCts.Token).ConfigureAwait(false);
+                if (await DrainAsync(response.Body, subscription, resource, cancellationToken).ConfigureAwait(false))
+                {
+                    reason = "error sent";
+                    break;
+                }
+
+                if (subscription.Closed.IsCancellationRequested && subscription.Reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (subscription.Closed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Closed while frozen: end the stream without delivering.
+        }
+        finally
+        {
+            cluster.CloseWatch(subscription);
+            if (subscription.Overflowed)
+            {
+                Log.SlowWatchClosed(logger, resource.QualifiedResource, subscription.QueueLimit);
+            }
+
+            Log.WatchClosed(logger, resource.QualifiedResource, reason);
+        }
+    }
+
+    /// <summary>Writes every queued line; returns true when an ERROR was written (the stream must end).</summary>
+    private static async Task<bool> DrainAsync(Stream body, WatchSubscription subscription, ApiResource resource, CancellationToken cancellationToken)
+    {
+        var wrote = false;
+        while (subscription.Reader.TryRead(out var item))
+        {
+            wrote = true;
+            switch (item.Kind)
+            {
+                case WatchItemKind.Event:
+                    await body.WriteAsync(Encoding.UTF8.GetBytes("{\"type\":\"" + item.Type + "\",\"object\":"), cancellationToken).ConfigureAwait(false);
+                    await body.WriteAsync(ClusterState.View(resource, item.Object!), cancellationToken).ConfigureAwait(false);
+                    await body.WriteAsync("}\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    break;
+                case WatchItemKind.Bookmark:
+                    var bookmark = $"{{\"type\":\"BOOKMARK\",\"object\":{{\"apiVersion\":\"{resource.GroupVersion}\",\"kind\":\"{resource.Kind}\",\"metadata\":{{\"resourceVersion\":\"{item.ResourceVersion.ToString(CultureInfo.InvariantCulture)}\"}}}}}}\n";
+                    await body.WriteAsync(Encoding.UTF8.GetBytes(bookmark), cancellationToken).ConfigureAwait(false);
+                    break;
+                case WatchItemKind.Error:
+                    await body.WriteAsync("{\"type\":\"ERROR\",\"object\":"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    await body.WriteAsync(item.Raw!, cancellationToken).ConfigureAwait(false);
+                    await body.WriteAsync("}\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return true;
+                default:
+                    await body.WriteAsync(item.Raw!, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        if (wrote)
+        {
+            await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+
+    private static async Task WriteAsync(HttpContext context, ApiResponse answer, CancellationToken cancellationToken)
+    {
+        var response = context.Response;
+        response.StatusCode = answer.StatusCode;
+        response.ContentType = answer.ContentType;
+        response.Headers.CacheControl = "no-cache, private";
+        if (answer.Headers is not null)
+        {
+            foreach (var (name, value) in answer.Headers)
+            {
+                response.Headers.Append(name, value);
+            }
+        }
+
+        response.ContentLength = answer.Body.Length;
+        await response.Body.WriteAsync(answer.Body, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ApiResponse? SpecialEndpoint(string path) => path switch
+    {
+        "/version" or "/version/" => ApiResponse.Json(200, Encoding.UTF8.GetBytes("{\"major\":\"1\",\"minor\":\"26\",\"gitVersion\":\"v1.26.4-inprocess\",\"platform\":\"dotnet\"}")),
+        "/healthz" or "/readyz" or "/livez" => new ApiResponse(200, "ok"u8.ToArray(), "text/plain; charset=utf-8"),
+        "/api" or "/api/" => ApiResponse.Json(200, Encoding.UTF8.GetBytes("{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1\"}]}")),
+        _ => null,
+    };
+
+    private ApiResponse Discovery(string group, string version)
+    {
+        var list = new JsonArray();
+        foreach (var r in cluster.Resources.Where(r => r.Group == group && r.Version == version).OrderBy(r => r.Plural, StringComparer.Ordinal))
+        {
+            list.Add(new JsonObject
+            {
+                ["name"] = r.Plural,
+                ["singularName"] = string.Empty,
+                ["namespaced"] = r.Namespaced,
+                ["kind"] = r.Kind,
+                ["verbs"] = new JsonArray("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
+            });
+            if (r.HasStatus)
+            {
+                list.Add(new JsonObject { ["name"] = r.Plural + "/status", ["singularName"] = string.Empty, ["namespaced"] = r.Namespaced, ["kind"] = r.Kind, ["verbs"] = new JsonArray("get", "patch", "update") });
+            }
+        }
+
+        if (list.Count == 0)
+        {
+            return ApiResponse.PageNotFound();
+        }
+
+        var gv = group.Length == 0 ? version : group + "/" + version;
+        return ApiResponse.Json(200, Json.Serialize(new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = gv, ["resources"] = list }));
+    }
+
+    private sealed record Route(string Group, string Version, ApiResource? Resource, string? Namespace, string? Name, string? Subresource);
+}

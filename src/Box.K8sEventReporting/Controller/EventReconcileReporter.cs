@@ -1,0 +1,60 @@
+using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Validation;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Controller;
+
+/// <summary>
+/// Reports through the reporting services: validation outcomes with <see cref="ValidationProblemReporter{T}"/> (pods, the
+/// resource, its Ready condition), reconcile errors and unreadable objects as Warning Events on the object.
+/// </summary>
+internal sealed class EventReconcileReporter<T>(ValidationProblemReporter<T> validationReporter, IEventRecorder recorder, string kind, string apiVersion)
+    : IReconcileReporter<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    /// <summary>The reason of a retried reconcile error.</summary>
+    public const string ReconcileFailedReason = "ReconcileFailed";
+
+    /// <summary>The reason of a terminal reconcile error.</summary>
+    public const string ReconcileFailedTerminalReason = "ReconcileFailedTerminal";
+
+    /// <summary>The reason of an object that could not be read.</summary>
+    public const string DecodeFailedReason = "DecodeFailed";
+
+    public async ValueTask ReportInvalidAsync(T resource, ValidationResult result, CancellationToken cancellationToken) =>
+        await validationReporter.ReportAsync(resource, result, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask ReportValidAsync(T resource, CancellationToken cancellationToken) =>
+        await validationReporter.ReportAsync(resource, ValidationResult.Success, cancellationToken).ConfigureAwait(false);
+
+    public ValueTask ReportReconcileErrorAsync(T resource, Exception error, bool isTerminal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var self = ObjectReferences.Create(resource);
+        var message = isTerminal
+            ? $"{self.Kind} {self.NamespaceProperty}/{self.Name} could not be reconciled: {error.Message} It will not be retried until it changes."
+            : $"{self.Kind} {self.NamespaceProperty}/{self.Name} could not be reconciled: {error.Message} Retrying with backoff.";
+        recorder.Record(self, EventReport.Warning(isTerminal ? ReconcileFailedTerminalReason : ReconcileFailedReason, message));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var reference = new V1ObjectReference
+        {
+            Kind = kind,
+            ApiVersion = apiVersion,
+            NamespaceProperty = failure.Namespace,
+            Name = failure.Name,
+            Uid = failure.Uid,
+            ResourceVersion = failure.ResourceVersion,
+        };
+        recorder.Record(reference, EventReport.Warning(
+            DecodeFailedReason,
+            $"{kind} {failure.Namespace}/{failure.Name} could not be read and is ignored until fixed: {failure.Error}"));
+        return ValueTask.CompletedTask;
+    }
+}

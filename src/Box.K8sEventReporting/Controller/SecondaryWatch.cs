@@ -1,0 +1,98 @@
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace Box.K8sEventReporting.Controller;
+
+/// <summary>
+/// Maps every change of a <typeparamref name="TOther"/> (and its previous state) to primary keys, like controller-runtime's
+/// <c>Watches</c> with <c>EnqueueRequestsFromMapFunc</c>.
+/// </summary>
+internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
+    where TOther : class, IKubernetesObject<V1ObjectMeta>
+{
+    private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(1);
+    private readonly ICustomResourceWatcher<TOther> _watcher;
+    private readonly Func<TOther, IEnumerable<ResourceKey>> _map;
+    private readonly Func<ResourceChange<TOther>, bool> _filter;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly string _kind = typeof(TOther).Name;
+
+    public SecondaryWatch(
+        ICustomResourceWatcher<TOther> watcher,
+        Func<TOther, IEnumerable<ResourceKey>> map,
+        Func<ResourceChange<TOther>, bool>? filter,
+        ILogger logger,
+        TimeProvider timeProvider)
+    {
+        _watcher = watcher;
+        _map = map;
+        _filter = filter ?? (static _ => true);
+        _logger = logger;
+        _timeProvider = timeProvider;
+    }
+
+    public bool HasSynced => _watcher.Cache.HasSynced;
+
+    public async Task RunAsync(Action<ResourceKey> enqueue, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in _watcher.WatchAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (change.Type != ResourceChangeType.DecodeFailed && _filter(change))
+                    {
+                        MapInto(change.Resource, enqueue);
+                        MapInto(change.OldResource, enqueue);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.WatchFailed(_logger, ex, _kind, ResubscribeDelay);
+            }
+
+            await DelayQuietlyAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void MapInto(TOther? resource, Action<ResourceKey> enqueue)
+    {
+        if (resource is null)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var key in _map(resource))
+            {
+                enqueue(key);
+            }
+        }
+        catch (Exception ex)
+        {
+            // A faulty map function costs one trigger, never the watch.
+            Log.SecondaryMapFailed(_logger, ex, _kind, resource.Metadata?.NamespaceProperty, resource.Metadata?.Name);
+        }
+    }
+
+    private async Task DelayQuietlyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(ResubscribeDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

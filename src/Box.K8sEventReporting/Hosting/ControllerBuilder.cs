@@ -1,0 +1,204 @@
+using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Validation;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>Composes the controller of one resource type: its validators, reconciler, where to report and what else to watch.</summary>
+/// <typeparam name="T">The resource type, watched through its <see cref="KubernetesEntityAttribute"/>.</typeparam>
+public sealed class ControllerBuilder<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly ControllerRegistration<T> _registration;
+
+    internal ControllerBuilder(IServiceCollection services, ControllerRegistration<T> registration)
+    {
+        Services = services;
+        _registration = registration;
+    }
+
+    /// <summary>Gets the service collection, for registrations this builder has no method for.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Adds a validator, resolved from DI as a singleton; every validator runs and their failures are combined.</summary>
+    /// <typeparam name="TValidator">The validator type.</typeparam>
+    /// <returns>This builder.</returns>
+    public ControllerBuilder<T> AddValidator<TValidator>()
+        where TValidator : class, IValidator<T>
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidator<T>, TValidator>());
+        return this;
+    }
+
+    /// <summary>Adds a validator function.</summary>
+    /// <param name="validate">Returns <see cref="ValidationResult.Success"/> or every failure of the resource.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="validate"/> is <see langword="null"/>.</exception>
+    public ControllerBuilder<T> AddValidator(Func<T, CancellationToken, ValueTask<ValidationResult>> validate)
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        Services.AddSingleton<IValidator<T>>(new DelegateValidator<T>(validate));
+        return this;
+    }
+
+    /// <summary>Sets the reconciler run for valid resources, resolved from DI as a singleton.</summary>
+    /// <typeparam name="TReconciler">The reconciler type.</typeparam>
+    /// <returns>This builder.</returns>
+    /// <remarks>Without a reconciler, valid resources only get their Ready condition.</remarks>
+    public ControllerBuilder<T> AddReconciler<TReconciler>()
+        where TReconciler : class, IReconciler<T>
+    {
+        Services.TryAddSingleton<IReconciler<T>, TReconciler>();
+        return this;
+    }
+
+    /// <summary>Sets a reconciler function run for valid resources.</summary>
+    /// <param name="reconcile">Reconciles one valid resource; see <see cref="IReconciler{T}"/> for what results and exceptions do.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reconcile"/> is <see langword="null"/>.</exception>
+    public ControllerBuilder<T> AddReconciler(Func<T, CancellationToken, ValueTask<ReconcileResult>> reconcile)
+    {
+        ArgumentNullException.ThrowIfNull(reconcile);
+        Services.TryAddSingleton<IReconciler<T>>(new DelegateReconciler<T>(reconcile));
+        return this;
+    }
+
+    /// <summary>Reports validation failures also on the pods that <typeparamref name="TSelector"/> finds.</summary>
+    /// <typeparam name="TSelector">The selector type, resolved from DI as a singleton.</typeparam>
+    /// <returns>This builder.</returns>
+    public ControllerBuilder<T> ReportOnPods<TSelector>()
+        where TSelector : class, IAffectedPodSelector<T>
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IAffectedPodSelector<T>, TSelector>());
+        return this;
+    }
+
+    /// <summary>
+    /// Reports validation failures on the pods that consume the resource's Secret (volume, projected volume, env, envFrom),
+    /// and reconciles a resource as soon as such a pod appears, so a new pod of an invalid resource gets its Warning at once.
+    /// </summary>
+    /// <param name="secretName">The name of the Secret a resource provides, in the resource's namespace.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="secretName"/> is <see langword="null"/>.</exception>
+    public ControllerBuilder<T> ReportOnPodsConsumingSecret(Func<T, string?> secretName)
+    {
+        ArgumentNullException.ThrowIfNull(secretName);
+        PodSelectorRegistration.AddSecretConsumerSelector(Services, secretName);
+        return Watches<V1Pod>(
+            services =>
+            {
+                var primary = services.GetRequiredService<ICustomResourceWatcher<T>>().Cache;
+                return pod =>
+                {
+                    var consumed = PodSecretUsage.IndexValues(pod).ToHashSet(StringComparer.Ordinal);
+                    var ns = pod.Metadata?.NamespaceProperty;
+                    return consumed.Count == 0
+                        ? []
+                        : primary.List(ns)
+                            .Where(resource => secretName(resource) is { Length: > 0 } name && consumed.Contains(PodSecretUsage.IndexValue(ns, name)))
+                            .Select(ResourceKey.From);
+                };
+            },
+            static change => change.Type == ResourceChangeType.Added
+                || (change.Type == ResourceChangeType.Modified && change.OldResource is null));
+    }
+
+    /// <summary>
+    /// Reconciles resources when objects of another type change: <paramref name="map"/> turns each changed object (and its
+    /// previous state) into the keys of the resources it affects.
+    /// </summary>
+    /// <typeparam name="TOther">The watched type; its watcher is registered if none is.</typeparam>
+    /// <param name="map">Maps a changed object to resource keys; called on the watch loop, keep it cheap (use a cache).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="map"/> is <see langword="null"/>.</exception>
+    public ControllerBuilder<T> Watches<TOther>(Func<TOther, IEnumerable<ResourceKey>> map)
+        where TOther : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return Watches<TOther>(_ => map, filter: null);
+    }
+
+    /// <summary>
+    /// Reconciles the owner of a <typeparamref name="TOther"/> (found by its <c>ownerReferences</c>) when that object is
+    /// changed or deleted by someone else, so that, for example, a provisioned Secret that is deleted is provisioned again.
+    /// </summary>
+    /// <typeparam name="TOther">The owned type; its watcher is registered if none is.</typeparam>
+    /// <returns>This builder.</returns>
+    public ControllerBuilder<T> Owns<TOther>()
+        where TOther : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var entity = KubernetesEntity.Of<T>();
+        return Watches<TOther>(
+            _ => other => (other.Metadata?.OwnerReferences ?? [])
+                .Where(o => o.Kind == entity.Kind && o.ApiVersion == entity.ApiVersion)
+                .Select(o => new ResourceKey(other.Metadata!.NamespaceProperty, o.Name)),
+            static change => change.Type is ResourceChangeType.Modified or ResourceChangeType.Deleted);
+    }
+
+    /// <summary>Revalidates every resource when the options <typeparamref name="TOptions"/> change (a reloaded file, a ConfigMap).</summary>
+    /// <typeparam name="TOptions">Options read through <see cref="IOptionsMonitor{TOptions}"/>.</typeparam>
+    /// <returns>This builder.</returns>
+    public ControllerBuilder<T> RevalidateOnChangeOf<TOptions>()
+        where TOptions : class
+    {
+        _registration.Hooks.Add(static (services, controller) =>
+        {
+            var logger = LoggerFor(services);
+            return services.GetRequiredService<IOptionsMonitor<TOptions>>().OnChange((_, _) =>
+            {
+                Log.RevalidatingOnChange(logger, typeof(TOptions).Name, typeof(T).Name);
+                controller.RequeueAll();
+            });
+        });
+        return this;
+    }
+
+    /// <summary>Revalidates every resource each time a change token that <paramref name="changeToken"/> produces fires.</summary>
+    /// <param name="changeToken">Produces the current change token (for example a file provider's <c>Watch</c>).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="changeToken"/> is <see langword="null"/>.</exception>
+    public ControllerBuilder<T> RevalidateOnChange(Func<IServiceProvider, IChangeToken?> changeToken)
+    {
+        ArgumentNullException.ThrowIfNull(changeToken);
+        _registration.Hooks.Add((services, controller) =>
+        {
+            var logger = LoggerFor(services);
+            return ChangeToken.OnChange(
+                () => changeToken(services),
+                () =>
+                {
+                    Log.RevalidatingOnChange(logger, "A change token", typeof(T).Name);
+                    controller.RequeueAll();
+                });
+        });
+        return this;
+    }
+
+    internal ControllerBuilder<T> Watches<TOther>(
+        Func<IServiceProvider, Func<TOther, IEnumerable<ResourceKey>>> mapFactory,
+        Func<ResourceChange<TOther>, bool>? filter)
+        where TOther : class, IKubernetesObject<V1ObjectMeta>
+    {
+        WatcherRegistration.TryAddWatcher<TOther>(Services);
+        _registration.SecondaryWatches.Add(services => new SecondaryWatch<TOther>(
+            services.GetRequiredService<ICustomResourceWatcher<TOther>>(),
+            mapFactory(services),
+            filter,
+            LoggerFor(services),
+            services.GetService<TimeProvider>() ?? TimeProvider.System));
+        return this;
+    }
+
+    private static ILogger LoggerFor(IServiceProvider services) =>
+        (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name);
+}

@@ -1,0 +1,205 @@
+using Box.K8sEventReporting.Controller;
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>
+/// Starts and stops everything in order: checks the cluster configuration, follows the watchers (leader or not), waits for
+/// the caches, then campaigns; while leading, runs the workers. On stop: workers drain in-flight reconciles within the
+/// shutdown timeout, then the rest is cancelled.
+/// </summary>
+internal sealed class ControllerHostedService : BackgroundService, IControllerHealth
+{
+    private readonly IServiceProvider _services;
+    private readonly ControllerOptions _controllerOptions;
+    private readonly LeaderElectionOptions _leaderElectionOptions;
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _abandon = new();
+    private readonly List<IDisposable> _attachedHooks = [];
+    private IControllerRunner[] _runners = [];
+    private ILeaderElection? _election;
+    private CancellationToken _stopping;
+    private ITimer? _abandonTimer;
+    private volatile string? _startFailure;
+    private volatile bool _synced;
+    private volatile bool _campaigning;
+    private volatile bool _faulted;
+
+    public ControllerHostedService(
+        IServiceProvider services,
+        IOptions<ControllerOptions> controllerOptions,
+        IOptions<LeaderElectionOptions> leaderElectionOptions,
+        TimeProvider timeProvider,
+        ILoggerFactory? loggerFactory = null)
+    {
+        _services = services;
+        _controllerOptions = controllerOptions.Value;
+        _leaderElectionOptions = leaderElectionOptions.Value;
+        _timeProvider = timeProvider;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting");
+    }
+
+    internal string? Identity => _election?.Identity;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!TryGetClient(out var client, out var problem))
+        {
+            // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
+            _startFailure = problem;
+            Log.NoClusterConfiguration(_logger, problem);
+            Environment.ExitCode = 1;
+            _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+            return;
+        }
+
+        _runners = [.. _services.GetServices<IControllerRunner>()];
+        _election = _leaderElectionOptions.Enabled
+            ? new LeaseLeaderElection(client, _leaderElectionOptions, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
+            : new SingleReplicaLeaderElection();
+        foreach (var hook in _services.GetServices<IControllerHook>())
+        {
+            _attachedHooks.AddRange(hook.Attach(_services));
+        }
+
+        Log.Starting(_logger, _runners.Length, _leaderElectionOptions.Enabled ? "on" : "off");
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var deadline = _controllerOptions.ShutdownTimeout;
+        if (_leaderElectionOptions.Enabled && _leaderElectionOptions.RenewDeadline < deadline)
+        {
+            // The lease is not renewed while draining: finish before a standby may take over.
+            deadline = _leaderElectionOptions.RenewDeadline;
+        }
+
+        _abandonTimer = _timeProvider.CreateTimer(
+            static state =>
+            {
+                var self = (ControllerHostedService)state!;
+                if (!self._abandon.IsCancellationRequested)
+                {
+                    Log.ShutdownAbandoned(self._logger, self._controllerOptions.ShutdownTimeout);
+                    self._abandon.Cancel();
+                }
+            },
+            this,
+            deadline,
+            Timeout.InfiniteTimeSpan);
+        try
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var hook in _attachedHooks)
+            {
+                hook.Dispose();
+            }
+
+            _attachedHooks.Clear();
+            Log.Stopped(_logger);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _abandonTimer?.Dispose();
+        _abandon.Dispose();
+        (_election as IDisposable)?.Dispose();
+        base.Dispose();
+    }
+
+    public ControllerHealthReport Check()
+    {
+        if (_startFailure is { } failure)
+        {
+            return new ControllerHealthReport(false, false, false, "not started: " + failure);
+        }
+
+        var isLeader = _election?.IsLeader == true;
+        var synced = _synced && _runners.All(static r => r.HasSynced);
+        var stalled = _runners.Where(static r => r.IsStalled).Select(static r => r.Kind).ToArray();
+        var isLive = !_faulted && stalled.Length == 0;
+        var isReady = synced && _campaigning && !_faulted;
+        var description =
+            _faulted ? "failed: the controllers stopped on an unexpected error"
+            : stalled.Length > 0 ? "stalled: no progress on " + string.Join(", ", stalled)
+            : !synced ? "syncing caches"
+            : isLeader ? $"leading as '{_election!.Identity}'"
+            : $"standby as '{_election?.Identity}'";
+        return new ControllerHealthReport(isReady, isLive, isLeader, description);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        var pumps = Task.WhenAll(_runners.Select(r => r.RunEventPumpAsync(stoppingToken)));
+        try
+        {
+            var started = _timeProvider.GetTimestamp();
+            await Task.WhenAll(_runners.Select(r => r.WaitForInitialSyncAsync(stoppingToken))).ConfigureAwait(false);
+            _synced = true;
+            var elapsed = _timeProvider.GetElapsedTime(started);
+            Log.CachesSynced(_logger, _runners.Length, elapsed);
+
+            _campaigning = true;
+            await _election!.RunAsync(LeadAsync, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            _faulted = true;
+            Log.ControllerFailed(_logger, ex);
+        }
+
+        await pumps.ConfigureAwait(false);
+    }
+
+    private async Task LeadAsync(CancellationToken leadershipLost)
+    {
+        using var stopTaking = CancellationTokenSource.CreateLinkedTokenSource(leadershipLost, _stopping);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(leadershipLost, _abandon.Token);
+        foreach (var runner in _runners)
+        {
+            // A new term starts from the whole cache: what the previous leader left undone is done now.
+            runner.RequeueAll();
+        }
+
+        await Task.WhenAll(_runners.Select(r => r.RunWorkersAsync(stopTaking.Token, abandon.Token))).ConfigureAwait(false);
+    }
+
+    private bool TryGetClient(out IKubernetes client, out string problem)
+    {
+        try
+        {
+            if (_services.GetService<IKubernetes>() is { } found)
+            {
+                client = found;
+                problem = string.Empty;
+                return true;
+            }
+
+            problem = "no IKubernetes is registered: call UseKubernetesClient(...) on the AddK8sEventReporting builder or register an IKubernetes.";
+        }
+        catch (Exception ex)
+        {
+            problem = ex.Message;
+        }
+
+        client = null!;
+        return false;
+    }
+}

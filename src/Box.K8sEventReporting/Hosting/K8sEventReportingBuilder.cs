@@ -1,0 +1,102 @@
+using Box.K8sEventReporting.Controller;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>Returned by <c>AddK8sEventReporting</c>: adds controllers and chooses the Kubernetes client.</summary>
+public sealed class K8sEventReportingBuilder
+{
+    internal K8sEventReportingBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>Gets the service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Uses a Kubernetes client built from <paramref name="configuration"/>, unless an <see cref="IKubernetes"/> is already registered.</summary>
+    /// <param name="configuration">The cluster to talk to, for example from <c>KubernetesClientConfiguration.BuildConfigFromConfigFile</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Without this call, the client is built at start from <c>KUBECONFIG</c>, <c>~/.kube/config</c> or the pod's service
+    /// account; when none exists, the host logs one line saying so and stops with exit code 1.
+    /// </remarks>
+    public K8sEventReportingBuilder UseKubernetesClient(KubernetesClientConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(configuration));
+        return this;
+    }
+
+    /// <summary>Changes the controllers' options after they are bound from configuration.</summary>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public K8sEventReportingBuilder ConfigureControllers(Action<ControllerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>Changes the leader election options after they are bound from configuration.</summary>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public K8sEventReportingBuilder ConfigureLeaderElection(Action<LeaderElectionOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the controller of <typeparamref name="T"/>: a shared watcher, a rate-limited queue and workers that validate each
+    /// resource, report its problems and reconcile it once valid. Calling it again for the same type adds to it.
+    /// </summary>
+    /// <typeparam name="T">The resource type, with a <see cref="KubernetesEntityAttribute"/>.</typeparam>
+    /// <param name="configure">Adds validators, a reconciler, pod reporting and secondary watches.</param>
+    /// <returns>This builder.</returns>
+    public K8sEventReportingBuilder AddController<T>(Action<ControllerBuilder<T>>? configure = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var registration = Services
+            .Where(d => d.ServiceType == typeof(ControllerRegistration<T>))
+            .Select(d => d.ImplementationInstance)
+            .OfType<ControllerRegistration<T>>()
+            .FirstOrDefault();
+        if (registration is null)
+        {
+            registration = new ControllerRegistration<T>();
+            Services.AddSingleton(registration);
+            Services.TryAddEnumerable(ServiceDescriptor.Singleton<IControllerHook, ControllerRegistration<T>>(_ => registration));
+            Register(registration);
+        }
+
+        configure?.Invoke(new ControllerBuilder<T>(Services, registration));
+        return this;
+    }
+
+    private void Register<T>(ControllerRegistration<T> registration)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        WatcherRegistration.TryAddWatcher<T>(Services);
+        ReporterRegistration.TryAddReporter<T>(Services);
+        Services.TryAddSingleton(sp => new ResourceController<T>(
+            sp.GetRequiredService<Watching.ICustomResourceWatcher<T>>(),
+            sp.GetServices<Validation.IValidator<T>>(),
+            sp.GetService<IReconciler<T>>(),
+            sp.GetRequiredService<IReconcileReporter<T>>(),
+            registration.SecondaryWatches.Select(create => create(sp)),
+            sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
+            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        Services.TryAddSingleton<IResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>());
+        Services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IControllerRunner, ResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>()));
+    }
+}

@@ -1,0 +1,76 @@
+using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds Box.K8sEventReporting to an application's services.</summary>
+public static class K8sEventReportingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the controllers' hosting (a hosted service that starts and stops watchers, leader election and workers in order),
+    /// their options bound from <paramref name="configuration"/> and validated at start, and a default Kubernetes client.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">
+    /// The library's section (for example <c>configuration.GetSection("K8sEventReporting")</c>), with subsections
+    /// <c>Controller</c> (<see cref="ControllerOptions"/>), <c>LeaderElection</c> (<see cref="LeaderElectionOptions"/>),
+    /// <c>Events</c> (<see cref="EventReporterOptions"/>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
+    /// </param>
+    /// <returns>A builder to add controllers with.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Safe to call twice. Every service is added with <c>TryAdd</c>: register your own first to replace one.
+    /// Bad settings fail the host's start with an <see cref="OptionsValidationException"/> naming each one.
+    /// </remarks>
+    public static K8sEventReportingBuilder AddK8sEventReporting(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddK8sEventReporting();
+        if (!services.Any(d => d.ServiceType == typeof(ConfigurationBound)))
+        {
+            services.AddSingleton<ConfigurationBound>();
+            services.AddOptions<ControllerOptions>().Bind(configuration.GetSection(ControllerOptions.SectionName));
+            services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
+            services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection("Events"));
+
+            // One section for every type's watcher (named options, see WatcherRegistration).
+            services.Configure<CustomResourceWatcherOptions>(name: null, configuration.GetSection("Watcher"));
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the controllers' hosting with options from code only (see
+    /// <see cref="AddK8sEventReporting(IServiceCollection, IConfiguration)"/>).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns>A builder to add controllers with.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static K8sEventReportingBuilder AddK8sEventReporting(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientFactory.FindDefaultConfiguration()));
+        services.AddKubernetesEventReporting();
+        services.AddOptions<ControllerOptions>().ValidateOnStart();
+        services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LeaderElectionOptions>, LeaderElectionOptionsValidator>());
+        services.TryAddSingleton<ControllerHostedService>();
+        services.TryAddSingleton<IControllerHealth>(sp => sp.GetRequiredService<ControllerHostedService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControllerHostedService>(sp => sp.GetRequiredService<ControllerHostedService>()));
+        return new K8sEventReportingBuilder(services);
+    }
+
+    /// <summary>Marks that configuration was bound once, so a second call does not bind it twice.</summary>
+    private sealed class ConfigurationBound;
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>The hosting log messages; event ids 5000–5999, stable.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5000, EventName = "Starting", Level = LogLevel.Information,
+        Message = "Starting {ControllerCount} controller(s); leader election {LeaderElection}.")]
+    public static partial void Starting(ILogger logger, int controllerCount, string leaderElection);
+
+    [LoggerMessage(EventId = 5001, EventName = "NoClusterConfiguration", Level = LogLevel.Critical,
+        Message = "Cannot start: {Problem}")]
+    public static partial void NoClusterConfiguration(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 5002, EventName = "StartedLeading", Level = LogLevel.Information,
+        Message = "'{Identity}' now leads and reconciles.")]
+    public static partial void StartedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = 5003, EventName = "StoppedLeading", Level = LogLevel.Warning,
+        Message = "'{Identity}' lost its lease and stopped reconciling; it keeps its caches warm as a standby.")]
+    public static partial void StoppedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(EventId = 5004, EventName = "NewLeader", Level = LogLevel.Information,
+        Message = "The leader is now '{Leader}' (this replica: '{Identity}').")]
+    public static partial void NewLeader(ILogger logger, string leader, string identity);
+
+    [LoggerMessage(EventId = 5005, EventName = "LeaderElectionError", Level = LogLevel.Warning,
+        Message = "Leader election of '{Identity}' hit an error; it keeps campaigning.")]
+    public static partial void LeaderElectionError(ILogger logger, Exception exception, string identity);
+
+    [LoggerMessage(EventId = 5006, EventName = "CachesSynced", Level = LogLevel.Information,
+        Message = "Caches of {ControllerCount} controller(s) synced in {Elapsed}.")]
+    public static partial void CachesSynced(ILogger logger, int controllerCount, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 5007, EventName = "ShutdownAbandoned", Level = LogLevel.Warning,
+        Message = "Reconciles still running after {Timeout} were cancelled at shutdown.")]
+    public static partial void ShutdownAbandoned(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 5008, EventName = "RevalidatingOnChange", Level = LogLevel.Information,
+        Message = "{Source} changed: revalidating every {Kind}.")]
+    public static partial void RevalidatingOnChange(ILogger logger, string source, string kind);
+
+    [LoggerMessage(EventId = 5009, EventName = "Campaigning", Level = LogLevel.Information,
+        Message = "'{Identity}' campaigns for Lease '{Namespace}/{LeaseName}'.")]
+    public static partial void Campaigning(ILogger logger, string identity, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 5010, EventName = "ControllerFailed", Level = LogLevel.Error,
+        Message = "The controllers stopped on an unexpected error; liveness now fails.")]
+    public static partial void ControllerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5011, EventName = "Stopped", Level = LogLevel.Information,
+        Message = "Controllers stopped.")]
+    public static partial void Stopped(ILogger logger);
+}

@@ -1,0 +1,42 @@
+using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>Registers how a controller reports what it finds: the reporting services' recorder, condition writer and pods.</summary>
+internal static class ReporterRegistration
+{
+    public static void TryAddReporter<T>(IServiceCollection services)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        services.AddKubernetesEventReporting();
+        services.TryAddSingleton<IReconcileReporter<T>>(sp =>
+        {
+            var entity = KubernetesEntity.Of<T>();
+
+            // Built here rather than resolved: a controller may have no pod selector (then it reports on the resource only).
+            var validationReporter = new ValidationProblemReporter<T>(
+                sp.GetRequiredService<IEventRecorder>(),
+                sp.GetService<IAffectedPodSelector<T>>() ?? NoPods<T>.Instance,
+                sp.GetRequiredService<IResourceConditionWriter>(),
+                sp.GetRequiredService<IOptions<EventReporterOptions>>(),
+                sp.GetService<ILogger<ValidationProblemReporter<T>>>());
+            return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion);
+        });
+    }
+
+    private sealed class NoPods<T> : IAffectedPodSelector<T>
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        public static readonly NoPods<T> Instance = new();
+
+        public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
+    }
+}

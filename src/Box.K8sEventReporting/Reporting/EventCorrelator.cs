@@ -1,0 +1,217 @@
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>
+/// Decides, without I/O, what one observed event means for the API server: create, patch, coalesce into a waiting write,
+/// defer, or drop. Mirrors client-go's <c>EventCorrelator</c> (aggregation, then de-duplication, then a spam filter) and
+/// improves on it: repeats never cost a write while one is waiting, the spam filter holds back repeats instead of losing
+/// their count, and Event names are deterministic so that evicted or restarted state never duplicates an Event.
+/// </summary>
+/// <remarks>Not thread-safe: the recorder calls it under its lock.</remarks>
+internal sealed class EventCorrelator
+{
+    /// <summary>The message prefix of an aggregate Event, as client-go writes it.</summary>
+    public const string AggregatePrefix = "(combined from similar events): ";
+
+    // Stands in for the message in an aggregate's key: no real message can contain a NUL.
+    private const string AggregateKeyMessage = "\0aggregate";
+
+    private readonly EventReporterOptions options;
+    private readonly LruCache<AggregateKey, AggregateRecord> aggregates;
+    private readonly LruCache<EventKey, EventRecord> events;
+    private readonly LruCache<SpamKey, TokenBucket> buckets;
+    private readonly HashSet<EventRecord> deferred = new(ReferenceEqualityComparer.Instance);
+
+    public EventCorrelator(EventReporterOptions options)
+    {
+        this.options = options;
+        aggregates = new LruCache<AggregateKey, AggregateRecord>(options.CacheSize);
+        events = new LruCache<EventKey, EventRecord>(options.CacheSize);
+        buckets = new LruCache<SpamKey, TokenBucket>(options.CacheSize);
+    }
+
+    /// <summary>Gets the number of records whose observations wait for a later write.</summary>
+    public int DeferredCount => deferred.Count;
+
+    /// <summary>Correlates one observation.</summary>
+    /// <param name="objectKey">The involved object's key.</param>
+    /// <param name="involvedObject">The reference written into the Event.</param>
+    /// <param name="report">The report; its message already shortened to 1024 bytes.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>The decision.</returns>
+    public CorrelationResult Correlate(InvolvedObjectKey objectKey, V1ObjectReference involvedObject, EventReport report, DateTimeOffset now)
+    {
+        var component = options.ReportingComponent;
+        var isAggregate = ShouldAggregate(new AggregateKey(objectKey, component, report.Type, report.Reason), report.Message, now);
+        var key = new EventKey(objectKey, component, report.Type, report.Reason, isAggregate ? AggregateKeyMessage : report.Message);
+        var message = isAggregate ? EventMessage.Truncate(AggregatePrefix + report.Message) : report.Message;
+
+        var isNew = !events.TryGetValue(key, out var record);
+        if (isNew)
+        {
+            record = new EventRecord(key, EventNames.For(key), involvedObject, report.Action, isAggregate, now);
+            events.Set(key, record);
+        }
+        else
+        {
+            record.InvolvedObject = involvedObject;
+            record.Action = report.Action ?? record.Action;
+            if (now > record.LastTimestamp)
+            {
+                record.LastTimestamp = now;
+            }
+        }
+
+        record.Message = message;
+        record.UnsentCount++;
+        if (record.IsWritePending)
+        {
+            return new CorrelationResult(CorrelationDecision.Coalesce, record);
+        }
+
+        var spamKey = new SpamKey(component, objectKey);
+        if (!buckets.TryGetValue(spamKey, out var bucket))
+        {
+            bucket = new TokenBucket(options.SpamFilterBurst, options.SpamFilterRefillInterval, now);
+            buckets.Set(spamKey, bucket);
+        }
+
+        if (!bucket.TryTake(now))
+        {
+            if (isNew)
+            {
+                events.Remove(key);
+                return new CorrelationResult(CorrelationDecision.Drop, record);
+            }
+
+            MarkDeferred(record);
+            return new CorrelationResult(CorrelationDecision.Defer, record);
+        }
+
+        return StartWrite(record);
+    }
+
+    /// <summary>Records that a write reached the API server, and decides whether observations made meanwhile need another.</summary>
+    /// <param name="record">The record written.</param>
+    /// <param name="serverCount">The count the server now holds.</param>
+    /// <param name="delta">The observations that write carried.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns><see cref="CorrelationDecision.Patch"/> when another write is to be queued, <see cref="CorrelationDecision.Defer"/> when it waits for a token, <see cref="CorrelationDecision.Coalesce"/> when nothing is owed.</returns>
+    public CorrelationDecision CompleteWrite(EventRecord record, long serverCount, long delta, DateTimeOffset now)
+    {
+        record.ServerCount = serverCount;
+        record.UnsentCount = Math.Max(0, record.UnsentCount - delta);
+        record.IsWritePending = false;
+        if (record.UnsentCount == 0)
+        {
+            return CorrelationDecision.Coalesce;
+        }
+
+        var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
+        if (buckets.TryGetValue(spamKey, out var bucket) && !bucket.TryTake(now))
+        {
+            MarkDeferred(record);
+            return CorrelationDecision.Defer;
+        }
+
+        return StartWrite(record).Decision;
+    }
+
+    /// <summary>Records that a write was given up (queue full, rejected, retries exhausted); its observations wait for the next write.</summary>
+    /// <param name="record">The record.</param>
+    public void AbandonWrite(EventRecord record)
+    {
+        record.IsWritePending = false;
+        if (record.UnsentCount > 0)
+        {
+            MarkDeferred(record);
+        }
+    }
+
+    /// <summary>Records that a write was rejected for good: its observations are discarded.</summary>
+    /// <param name="record">The record.</param>
+    public void DiscardWrite(EventRecord record)
+    {
+        record.IsWritePending = false;
+        record.UnsentCount = 0;
+        deferred.Remove(record);
+        if (record.ServerCount == 0)
+        {
+            events.Remove(record.Key);
+        }
+    }
+
+    /// <summary>Takes every deferred record and marks it pending, bypassing the spam filter (used when flushing).</summary>
+    /// <returns>The records to write.</returns>
+    public List<EventRecord> TakeDeferred()
+    {
+        var list = new List<EventRecord>(deferred.Count);
+        foreach (var record in deferred)
+        {
+            record.IsDeferred = false;
+            if (!record.IsWritePending && record.UnsentCount > 0)
+            {
+                record.IsWritePending = true;
+                list.Add(record);
+            }
+        }
+
+        deferred.Clear();
+        return list;
+    }
+
+    private CorrelationResult StartWrite(EventRecord record)
+    {
+        record.IsWritePending = true;
+        if (record.IsDeferred)
+        {
+            record.IsDeferred = false;
+            deferred.Remove(record);
+        }
+
+        return new CorrelationResult(record.ServerCount == 0 ? CorrelationDecision.Create : CorrelationDecision.Patch, record);
+    }
+
+    private void MarkDeferred(EventRecord record)
+    {
+        if (!record.IsDeferred)
+        {
+            record.IsDeferred = true;
+            deferred.Add(record);
+        }
+    }
+
+    private bool ShouldAggregate(AggregateKey key, string message, DateTimeOffset now)
+    {
+        if (!aggregates.TryGetValue(key, out var aggregate) || now - aggregate.LastSeen > options.AggregationWindow)
+        {
+            aggregate = new AggregateRecord();
+            aggregates.Set(key, aggregate);
+        }
+
+        aggregate.LastSeen = now;
+        if (aggregate.IsAggregating)
+        {
+            return true;
+        }
+
+        if (aggregate.Messages.Add(message) && aggregate.Messages.Count > options.AggregationThreshold)
+        {
+            aggregate.IsAggregating = true;
+            aggregate.Messages.Clear();
+            return true;
+        }
+
+        return false;
+    }
+
+    private sealed class AggregateRecord
+    {
+        public HashSet<string> Messages { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public bool IsAggregating { get; set; }
+    }
+}

@@ -1,0 +1,54 @@
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>What the recorder knows of one Event object: what it has written and what it still owes the API server.</summary>
+/// <remarks>Mutated only under the recorder's lock; writers work on an <see cref="EventWrite"/> snapshot.</remarks>
+internal sealed class EventRecord
+{
+    public EventRecord(EventKey key, string name, V1ObjectReference involvedObject, string? action, bool isAggregate, DateTimeOffset firstTimestamp)
+    {
+        Key = key;
+        Name = name;
+        InvolvedObject = involvedObject;
+        Action = action;
+        IsAggregate = isAggregate;
+        FirstTimestamp = firstTimestamp;
+        LastTimestamp = firstTimestamp;
+        Message = key.Message;
+    }
+
+    public EventKey Key { get; }
+
+    /// <summary>Gets the Event object's deterministic name.</summary>
+    public string Name { get; }
+
+    public V1ObjectReference InvolvedObject { get; set; }
+
+    public string? Action { get; set; }
+
+    /// <summary>Gets a value indicating whether this is the combined Event of similar events (its message changes).</summary>
+    public bool IsAggregate { get; }
+
+    public DateTimeOffset FirstTimestamp { get; }
+
+    public DateTimeOffset LastTimestamp { get; set; }
+
+    /// <summary>Gets or sets the message to write (the latest one for an aggregate).</summary>
+    public string Message { get; set; }
+
+    /// <summary>Gets or sets the count the API server is known to hold; 0 when the Event is not known to exist there.</summary>
+    public long ServerCount { get; set; }
+
+    /// <summary>Gets or sets the observations not yet written.</summary>
+    public long UnsentCount { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a write is queued or in flight (repeats then only raise <see cref="UnsentCount"/>).</summary>
+    public bool IsWritePending { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether observations wait for the next write (spam filter, dropped or failed write).</summary>
+    public bool IsDeferred { get; set; }
+
+    /// <summary>Gets the count the Event should have once everything is written.</summary>
+    public long Count => ServerCount + UnsentCount;
+}

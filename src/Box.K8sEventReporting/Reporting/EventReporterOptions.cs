@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>Settings of the Kubernetes Event recorder, its correlation, spam filter, queue and retries.</summary>
+/// <remarks>
+/// Every default mirrors client-go's <c>tools/record</c> unless stated. Invalid values fail at configuration time
+/// (host start, or the <see cref="KubernetesEventRecorder"/> constructor) with an
+/// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> naming the property, the value and the allowed range.
+/// </remarks>
+public sealed class EventReporterOptions
+{
+    /// <summary>The configuration section these options bind to: <c>K8sEventReporting:Events</c>.</summary>
+    public const string SectionName = "K8sEventReporting:Events";
+
+    /// <summary>Gets or sets the reporting component: <c>source.component</c> and <c>reportingComponent</c> (core/v1), or <c>reportingController</c> (events.k8s.io/v1).</summary>
+    /// <value>The default is <c>controlplane</c>. A qualified name: an optional DNS subdomain prefix and <c>/</c>, then a name of at most 63 characters (for example <c>box.com/controlplane</c>).</value>
+    public string ReportingComponent { get; set; } = "controlplane";
+
+    /// <summary>Gets or sets the reporting instance: <c>reportingInstance</c> on every Event (and <c>source.host</c> on core/v1).</summary>
+    /// <value>The default is the host name, which inside Kubernetes is the pod name. At most 128 characters.</value>
+    public string ReportingInstance { get; set; } = Environment.MachineName;
+
+    /// <summary>Gets or sets the Event API to write.</summary>
+    /// <value>The default is <see cref="EventApiVersion.CoreV1"/>.</value>
+    public EventApiVersion ApiVersion { get; set; } = EventApiVersion.CoreV1;
+
+    /// <summary>Gets or sets the <c>action</c> written when a report has none (events.k8s.io/v1 requires one).</summary>
+    /// <value>The default is <c>Reconcile</c>. At most 128 characters.</value>
+    public string DefaultAction { get; set; } = "Reconcile";
+
+    /// <summary>Gets or sets the window in which similar events (same object, type and reason, different messages) are counted for aggregation.</summary>
+    /// <value>The default is 10 minutes (client-go). Allowed: 1 ms to 1 day.</value>
+    public TimeSpan AggregationWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets or sets how many distinct messages of similar events are kept apart within <see cref="AggregationWindow"/>; the next one and later are combined into one aggregate Event.</summary>
+    /// <value>The default is 10 (client-go). Allowed: 1 to 1000.</value>
+    public int AggregationThreshold { get; set; } = 10;
+
+    /// <summary>Gets or sets the spam filter's burst: how many writes one (source, object) pair may make at once.</summary>
+    /// <value>The default is 25 (client-go). Allowed: 1 to 10000.</value>
+    public int SpamFilterBurst { get; set; } = 25;
+
+    /// <summary>Gets or sets the time the spam filter takes to give back one write token to a (source, object) pair.</summary>
+    /// <value>The default is 5 minutes (client-go: 1/300 per second). Allowed: 1 ms to 1 day.</value>
+    public TimeSpan SpamFilterRefillInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets the number of entries in each correlation cache (events, aggregates, spam buckets); least recently used entries are evicted.</summary>
+    /// <value>The default is 4096 (client-go). Allowed: 16 to 1,000,000.</value>
+    /// <remarks>Evicting an entry never duplicates an Event object: Event names are deterministic, so a later repeat finds the Event on the server.</remarks>
+    public int CacheSize { get; set; } = 4096;
+
+    /// <summary>Gets or sets how many distinct Events may wait for the API server; past it the oldest waiting write is dropped and counted.</summary>
+    /// <value>The default is 1000 (client-go's <c>maxQueuedEvents</c>). Allowed: 1 to 1,000,000.</value>
+    /// <remarks>
+    /// Repeats of an Event already waiting do not take a slot: they raise the count of the waiting write.
+    /// A dropped write loses no count: its observations ride along with the Event's next write.
+    /// </remarks>
+    public int QueueCapacity { get; set; } = 1000;
+
+    /// <summary>Gets or sets how many Event writes may be in flight at once.</summary>
+    /// <value>The default is 4. Allowed: 1 to 64.</value>
+    public int MaxConcurrentWrites { get; set; } = 4;
+
+    /// <summary>Gets or sets the number of attempts per Event write, the first included, before it is counted as failed.</summary>
+    /// <value>The default is 12 (client-go's <c>maxTriesPerEvent</c>). Allowed: 1 to 100.</value>
+    public int MaxWriteAttempts { get; set; } = 12;
+
+    /// <summary>Gets or sets the delay before the first retry; it doubles per attempt up to <see cref="RetryMaxDelay"/>, with ±25% jitter.</summary>
+    /// <value>The default is 1 second. Allowed: 1 ms to 1 minute.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the longest delay between two attempts (client-go waits 10 s between tries). A <c>Retry-After</c> header is honoured up to this value times six.</summary>
+    /// <value>The default is 10 seconds. Allowed: 1 ms to 10 minutes, and not below <see cref="RetryBaseDelay"/>.</value>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long disposing the recorder waits for queued writes to reach the API server.</summary>
+    /// <value>The default is 10 seconds. Allowed: 0 to 10 minutes.</value>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets the level at which every recorded event is also logged, like client-go's <c>StartLogging</c>; <see cref="LogLevel.None"/> turns it off.</summary>
+    /// <value>The default is <see cref="LogLevel.Information"/>.</value>
+    public LogLevel EventLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Gets or sets how many pods of one owning workload get an Event; past it the workload itself gets the Event, plus the first pods only.</summary>
+    /// <value>The default is 10. Allowed: 1 to 1000.</value>
+    public int MaxPodsPerOwner { get; set; } = 10;
+
+    /// <summary>Gets or sets the status condition type that validation outcomes are written to.</summary>
+    /// <value>The default is <c>Ready</c>. UpperCamelCase letters and digits, at most 128 characters.</value>
+    public string ConditionType { get; set; } = "Ready";
+}

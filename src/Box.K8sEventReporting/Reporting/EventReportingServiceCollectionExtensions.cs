@@ -1,0 +1,39 @@
+using Box.K8sEventReporting.Reporting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the Kubernetes Event recorder and the reporting services.</summary>
+public static class EventReportingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="KubernetesEventRecorder"/> (as <see cref="IEventRecorder"/>), <see cref="PodEventReporter"/>
+    /// (as <see cref="IPodEventReporter"/>), <see cref="ResourceConditionWriter"/> (as <see cref="IResourceConditionWriter"/>)
+    /// and <see cref="ValidationProblemReporter{T}"/>, with <see cref="EventReporterOptions"/> validated at host start.
+    /// </summary>
+    /// <param name="services">The services; an <c>IKubernetes</c> must be registered.</param>
+    /// <param name="configure">Configures the options; optional.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    /// <remarks>Every registration is a <c>TryAdd</c>: calling it twice is harmless, and a service registered earlier wins.</remarks>
+    public static IServiceCollection AddKubernetesEventReporting(this IServiceCollection services, Action<EventReporterOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<EventReporterOptions>();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        builder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventReporterOptions>, EventReporterOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<KubernetesEventRecorder>();
+        services.TryAddSingleton<IEventRecorder>(sp => sp.GetRequiredService<KubernetesEventRecorder>());
+        services.TryAddSingleton<IPodEventReporter, PodEventReporter>();
+        services.TryAddSingleton<IResourceConditionWriter, ResourceConditionWriter>();
+        services.TryAddSingleton(typeof(ValidationProblemReporter<>));
+        return services;
+    }
+}

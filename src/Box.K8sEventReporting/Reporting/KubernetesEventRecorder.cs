@@ -1,0 +1,465 @@
+using System.Diagnostics;
+using Box.K8sEventReporting.Diagnostics;
+using System.Threading.Channels;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>
+/// Records Kubernetes Events through KubernetesClient the way client-go's <c>EventRecorder</c> does, and better:
+/// correlation in memory, a bounded queue to a background sink, retries with backoff, and deterministic Event names
+/// so that a restarted process continues an Event's count instead of creating a second Event object.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <see cref="Record"/> never waits for the API server. Identical events (same object, source, type, reason and message)
+/// raise one Event's <c>count</c> and <c>lastTimestamp</c> through a patch; while a write for an Event waits, repeats only
+/// raise the count that write will carry, so a storm of identical reports costs a handful of writes. Similar events
+/// (same object, type and reason) with more distinct messages than <see cref="EventReporterOptions.AggregationThreshold"/>
+/// within <see cref="EventReporterOptions.AggregationWindow"/> are combined into one aggregate Event.
+/// </para>
+/// <para>
+/// A token bucket per (source, object) bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>, one token per
+/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Event without a token is dropped and counted
+/// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat without a token is deferred and counted
+/// (<c>k8s_event_reporting.events.deferred</c>): its count is written with the Event's next write or by <see cref="FlushAsync"/>.
+/// </para>
+/// <para>
+/// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
+/// waiting write is dropped and counted (cause <c>queue_full</c>): the newest reports describe the current state, and the
+/// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
+/// </para>
+/// <para>
+/// Event names are <c>{object name}.{hash of uid, source, type, reason, message}</c>. On a create that answers 409 the
+/// existing Event is read and patched to its count plus the new observations; a patch that answers 404 turns into a create.
+/// 5xx, 429 (honouring <c>Retry-After</c>), 408 and network errors are retried with exponential backoff and jitter up to
+/// <see cref="EventReporterOptions.MaxWriteAttempts"/>; other 4xx are dropped with a log line. Disposing flushes the queue
+/// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
+/// </para>
+/// </remarks>
+public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
+{
+    private readonly object gate = new();
+    private readonly EventReporterOptions options;
+    private readonly IEventWriter writer;
+    private readonly ILogger logger;
+    private readonly TimeProvider timeProvider;
+    private readonly Func<double> jitter;
+    private readonly EventCorrelator correlator;
+    private readonly Channel<EventRecord> queue;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task[] workers;
+    private readonly KeyValuePair<string, object?> apiTag;
+    private long outstanding;
+    private TaskCompletionSource? idle;
+    private int disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="KubernetesEventRecorder"/> class and starts its background writers.</summary>
+    /// <param name="client">The Kubernetes client that writes the Events.</param>
+    /// <param name="options">The options; read once, here.</param>
+    /// <param name="logger">Logs every event and every problem; optional.</param>
+    /// <param name="timeProvider">The clock for timestamps, spam filter and retry delays; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">The options are invalid; the message lists every problem.</exception>
+    public KubernetesEventRecorder(IKubernetes client, IOptions<EventReporterOptions> options, ILogger<KubernetesEventRecorder>? logger = null, TimeProvider? timeProvider = null)
+        : this(client ?? throw new ArgumentNullException(nameof(client)), Snapshot(options), logger, timeProvider)
+    {
+    }
+
+    private KubernetesEventRecorder(IKubernetes client, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider)
+        : this(new KubernetesEventWriter(client, options), options, logger, timeProvider, null)
+    {
+    }
+
+    internal KubernetesEventRecorder(IEventWriter writer, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, Func<double>? jitter)
+    {
+        EventReporterOptionsValidator.ThrowIfInvalid(options);
+        this.writer = writer;
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
+        this.jitter = jitter ?? Random.Shared.NextDouble;
+#pragma warning restore CA5394
+        apiTag = new KeyValuePair<string, object?>("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
+        correlator = new EventCorrelator(options);
+        queue = Channel.CreateBounded<EventRecord>(
+            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
+            OnWriteDropped);
+        workers = new Task[options.MaxConcurrentWrites];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
+        }
+    }
+
+    private enum WriteOutcome
+    {
+        Written,
+        Rejected,
+        Failed,
+    }
+
+    private enum WriteStep
+    {
+        Create,
+        Read,
+        Patch,
+    }
+
+    /// <summary>Gets the number of Event writes queued or in flight.</summary>
+    public long PendingWrites => Interlocked.Read(ref outstanding);
+
+    /// <inheritdoc />
+    public void Record(V1ObjectReference involvedObject, EventReport report)
+    {
+        ArgumentNullException.ThrowIfNull(involvedObject);
+        ArgumentNullException.ThrowIfNull(report);
+        ValidateReport(report);
+        if (string.IsNullOrEmpty(involvedObject.Kind) || string.IsNullOrEmpty(involvedObject.Name))
+        {
+            throw new ArgumentException($"The involved object needs a kind and a name (was kind '{involvedObject.Kind}', name '{involvedObject.Name}').", nameof(involvedObject));
+        }
+
+        var @namespace = string.IsNullOrEmpty(involvedObject.NamespaceProperty) ? "default" : involvedObject.NamespaceProperty;
+        if (involvedObject.Kind == "Event" && involvedObject.ApiVersion is null or "" or "v1" or "events.k8s.io/v1")
+        {
+            Log.EventAboutEventDropped(logger, @namespace, involvedObject.Name, report.Reason);
+            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "about_event"));
+            return;
+        }
+
+        var message = EventMessage.Truncate(report.Message ?? string.Empty);
+        if (!ReferenceEquals(message, report.Message))
+        {
+            report = report with { Message = message };
+        }
+
+        ReportingMetrics.Reported.Add(1, new KeyValuePair<string, object?>("type", report.Type == EventType.Warning ? "Warning" : "Normal"));
+        Log.EventRecorded(logger, options.EventLogLevel, involvedObject.Kind, @namespace, involvedObject.Name, report.Type, report.Reason, message);
+
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
+            return;
+        }
+
+        var objectKey = new InvolvedObjectKey(involvedObject.Kind, @namespace, involvedObject.Name, involvedObject.Uid ?? string.Empty);
+        CorrelationDecision decision;
+        lock (gate)
+        {
+            var result = correlator.Correlate(objectKey, involvedObject, report, timeProvider.GetUtcNow());
+            decision = result.Decision;
+            if (decision is CorrelationDecision.Create or CorrelationDecision.Patch)
+            {
+                Enqueue(result.Record);
+            }
+        }
+
+        if (decision == CorrelationDecision.Drop)
+        {
+            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
+            Log.EventDroppedBySpamFilter(logger, involvedObject.Kind, @namespace, involvedObject.Name, report.Reason);
+        }
+        else if (decision == CorrelationDecision.Defer)
+        {
+            ReportingMetrics.Deferred.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
+        }
+    }
+
+    /// <summary>Writes every held-back repeat and waits until no Event write is queued or in flight.</summary>
+    /// <param name="cancellationToken">Stops waiting; the writes continue.</param>
+    /// <returns>A task that completes when the queue is empty.</returns>
+    /// <remarks>Repeats deferred by the spam filter are written regardless of it: a flush is where their counts land.</remarks>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            foreach (var record in correlator.TakeDeferred())
+            {
+                Enqueue(record);
+            }
+        }
+
+        while (true)
+        {
+            Task wait;
+            lock (gate)
+            {
+                if (outstanding == 0)
+                {
+                    return;
+                }
+
+                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = idle.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Flushes within <see cref="EventReporterOptions.ShutdownTimeout"/>, then stops the background writers.</summary>
+    /// <returns>A task that completes when the writers have stopped.</returns>
+    /// <remarks>Writes still waiting at the deadline are logged and counted as dropped (cause <c>shutdown</c>). Later reports are dropped and counted.</remarks>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using (var deadline = new CancellationTokenSource(options.ShutdownTimeout, timeProvider))
+        {
+            try
+            {
+                await FlushAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                var lost = Interlocked.Read(ref outstanding);
+                Log.EventsLostAtShutdown(logger, lost, options.ShutdownTimeout);
+                ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
+            }
+        }
+
+        queue.Writer.TryComplete();
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    internal static EventReporterOptions Snapshot(IOptions<EventReporterOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Value ?? throw new ArgumentException("The options have no value.", nameof(options));
+        return new EventReporterOptions
+        {
+            ReportingComponent = o.ReportingComponent,
+            ReportingInstance = o.ReportingInstance,
+            ApiVersion = o.ApiVersion,
+            DefaultAction = o.DefaultAction,
+            AggregationWindow = o.AggregationWindow,
+            AggregationThreshold = o.AggregationThreshold,
+            SpamFilterBurst = o.SpamFilterBurst,
+            SpamFilterRefillInterval = o.SpamFilterRefillInterval,
+            CacheSize = o.CacheSize,
+            QueueCapacity = o.QueueCapacity,
+            MaxConcurrentWrites = o.MaxConcurrentWrites,
+            MaxWriteAttempts = o.MaxWriteAttempts,
+            RetryBaseDelay = o.RetryBaseDelay,
+            RetryMaxDelay = o.RetryMaxDelay,
+            ShutdownTimeout = o.ShutdownTimeout,
+            EventLogLevel = o.EventLogLevel,
+            MaxPodsPerOwner = o.MaxPodsPerOwner,
+            ConditionType = o.ConditionType,
+        };
+    }
+
+    private static void ValidateReport(EventReport report)
+    {
+        if (report.Type is not (EventType.Normal or EventType.Warning))
+        {
+            throw new ArgumentException($"Event type must be Normal or Warning (was {(int)report.Type}).", nameof(report));
+        }
+
+        if (!KubernetesNames.IsValidReason(report.Reason))
+        {
+            throw new ArgumentException($"Event reason must be UpperCamelCase ASCII letters and digits, 1-128 characters, e.g. 'InvalidServiceName' (was '{report.Reason}').", nameof(report));
+        }
+
+        if (report.Action is { Length: 0 or > KubernetesNames.MaxReasonLength })
+        {
+            throw new ArgumentException($"Event action must be 1-128 characters or null (was '{report.Action}').", nameof(report));
+        }
+    }
+
+    // Called under the gate.
+    private void Enqueue(EventRecord record)
+    {
+        outstanding++;
+        ReportingMetrics.QueueLength.Add(1);
+        if (!queue.Writer.TryWrite(record))
+        {
+            // Only after completion (disposal): the write is lost.
+            correlator.AbandonWrite(record);
+            FinishOne();
+            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
+        }
+    }
+
+    // Called by the channel, synchronously inside TryWrite, so under the gate.
+    private void OnWriteDropped(EventRecord record)
+    {
+        lock (gate)
+        {
+            correlator.AbandonWrite(record);
+            FinishOne();
+        }
+
+        ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
+        Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
+    }
+
+    // Called under the gate.
+    private void FinishOne()
+    {
+        outstanding--;
+        ReportingMetrics.QueueLength.Add(-1);
+        if (outstanding == 0 && idle is not null)
+        {
+            idle.TrySetResult();
+            idle = null;
+        }
+    }
+
+    private async Task RunWriterAsync(CancellationToken cancellationToken)
+    {
+        var reader = queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var record))
+                {
+                    await ProcessAsync(record, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task ProcessAsync(EventRecord record, CancellationToken cancellationToken)
+    {
+        EventWrite write;
+        long serverCount;
+        lock (gate)
+        {
+            write = EventWrite.From(record);
+            serverCount = record.ServerCount;
+        }
+
+        var outcome = WriteOutcome.Failed;
+        try
+        {
+            (outcome, serverCount) = await WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            lock (gate)
+            {
+                correlator.AbandonWrite(record);
+                FinishOne();
+            }
+
+            throw;
+        }
+#pragma warning disable CA1031 // A bug in one write must not stop the writer loop; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.EventWriterCrashed(logger, ex, write.Namespace, write.Name);
+        }
+
+        lock (gate)
+        {
+            switch (outcome)
+            {
+                case WriteOutcome.Written:
+                    var next = correlator.CompleteWrite(record, serverCount, write.Delta, timeProvider.GetUtcNow());
+                    if (next is CorrelationDecision.Create or CorrelationDecision.Patch)
+                    {
+                        Enqueue(record);
+                    }
+
+                    break;
+                case WriteOutcome.Rejected:
+                    correlator.DiscardWrite(record);
+                    break;
+                default:
+                    correlator.AbandonWrite(record);
+                    break;
+            }
+
+            FinishOne();
+        }
+    }
+
+    private async Task<(WriteOutcome Outcome, long ServerCount)> WriteAsync(EventWrite write, long knownServerCount, CancellationToken cancellationToken)
+    {
+        var step = knownServerCount > 0 ? WriteStep.Patch : WriteStep.Create;
+        var baseCount = knownServerCount;
+        var failures = 0;
+
+        // 409 -> read -> 404 -> create -> 409 ... cannot loop for ever.
+        for (var steps = 0; steps < (options.MaxWriteAttempts * 3) + 3; steps++)
+        {
+            using var activity = K8sEventReportingDiagnostics.ActivitySource.StartActivity("k8s_event_reporting.event.write", ActivityKind.Client);
+            activity?.SetTag("k8s_event_reporting.step", step.ToString());
+            try
+            {
+                switch (step)
+                {
+                    case WriteStep.Create:
+                        await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
+                        ReportingMetrics.Created.Add(1, apiTag);
+                        return (WriteOutcome.Written, baseCount + write.Delta);
+                    case WriteStep.Read:
+                        baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
+                        step = WriteStep.Patch;
+                        continue;
+                    default:
+                        await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
+                        ReportingMetrics.Patched.Add(1, apiTag);
+                        return (WriteOutcome.Written, baseCount + write.Delta);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error);
+                var kind = ApiErrorClassifier.Classify(ex, out var retryAfter, out var statusCode);
+                if (kind == ApiErrorKind.Conflict && step == WriteStep.Create)
+                {
+                    step = WriteStep.Read;
+                    continue;
+                }
+
+                if (kind == ApiErrorKind.NotFound && step != WriteStep.Create)
+                {
+                    baseCount = step == WriteStep.Read ? 0 : baseCount;
+                    step = WriteStep.Create;
+                    continue;
+                }
+
+                if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
+                {
+                    Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
+                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
+                    return (WriteOutcome.Rejected, 0);
+                }
+
+                failures++;
+                if (failures >= options.MaxWriteAttempts)
+                {
+                    Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
+                    ReportingMetrics.Failed.Add(1, apiTag);
+                    return (WriteOutcome.Failed, 0);
+                }
+
+                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        ReportingMetrics.Failed.Add(1, apiTag);
+        return (WriteOutcome.Failed, 0);
+    }
+}

@@ -1,0 +1,102 @@
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>Writes core/v1 or events.k8s.io/v1 Events through KubernetesClient, in the shapes the real API server accepts.</summary>
+/// <remarks>
+/// core/v1 Events are written without <c>eventTime</c>, as client-go's recorder does: <c>kubectl describe</c> shows
+/// count and timestamps. Setting <c>eventTime</c> on core/v1 would make <c>action</c> required (transcript 13d).
+/// events.k8s.io/v1 Events carry <c>eventTime</c> (first seen), <c>series</c> from the second occurrence on (the server
+/// requires <c>series.count</c> of at least 2 with <c>lastObservedTime</c>, transcript 12g), and an <c>action</c>.
+/// Patches are JSON merge patches, which both APIs accept.
+/// </remarks>
+internal sealed class KubernetesEventWriter : IEventWriter
+{
+    private readonly IKubernetes client;
+    private readonly EventReporterOptions options;
+
+    public KubernetesEventWriter(IKubernetes client, EventReporterOptions options)
+    {
+        this.client = client;
+        this.options = options;
+    }
+
+    public Task CreateAsync(EventWrite write, long count, CancellationToken cancellationToken) =>
+        options.ApiVersion == EventApiVersion.EventsV1
+            ? client.EventsV1.CreateNamespacedEventAsync(ToEventsV1(write, count), write.Namespace, cancellationToken: cancellationToken)
+            : client.CoreV1.CreateNamespacedEventAsync(ToCoreV1(write, count), write.Namespace, cancellationToken: cancellationToken);
+
+    public Task PatchAsync(EventWrite write, long count, CancellationToken cancellationToken)
+    {
+        var body = new Dictionary<string, object>(3);
+        if (options.ApiVersion == EventApiVersion.EventsV1)
+        {
+            body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime };
+            if (write.IsAggregate)
+            {
+                body["note"] = write.Message;
+            }
+
+            return client.EventsV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+        }
+
+        body["count"] = (int)Math.Min(count, int.MaxValue);
+        body["lastTimestamp"] = Seconds(write.LastTimestamp);
+        if (write.IsAggregate)
+        {
+            body["message"] = write.Message;
+        }
+
+        return client.CoreV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+    }
+
+    public async Task<long> ReadCountAsync(EventWrite write, CancellationToken cancellationToken)
+    {
+        if (options.ApiVersion == EventApiVersion.EventsV1)
+        {
+            var existing = await client.EventsV1.ReadNamespacedEventAsync(write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return existing.Series?.Count ?? existing.DeprecatedCount ?? 1;
+        }
+
+        var core = await client.CoreV1.ReadNamespacedEventAsync(write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return core.Count is > 0 ? core.Count.Value : 1;
+    }
+
+    // metav1.Time has second precision on the wire.
+    private static DateTime Seconds(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+
+    private Corev1Event ToCoreV1(EventWrite write, long count) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Event",
+        Metadata = new V1ObjectMeta { Name = write.Name, NamespaceProperty = write.Namespace },
+        InvolvedObject = write.InvolvedObject,
+        Reason = write.Reason,
+        Message = write.Message,
+        Type = write.Type.ToString(),
+        Source = new V1EventSource { Component = options.ReportingComponent },
+        FirstTimestamp = Seconds(write.FirstTimestamp),
+        LastTimestamp = Seconds(write.LastTimestamp),
+        Count = (int)Math.Min(count, int.MaxValue),
+        Action = write.Action,
+        ReportingComponent = options.ReportingComponent,
+        ReportingInstance = options.ReportingInstance,
+    };
+
+    private Eventsv1Event ToEventsV1(EventWrite write, long count) => new()
+    {
+        ApiVersion = "events.k8s.io/v1",
+        Kind = "Event",
+        Metadata = new V1ObjectMeta { Name = write.Name, NamespaceProperty = write.Namespace },
+        EventTime = write.FirstTimestamp.UtcDateTime,
+        Series = count >= 2 ? new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime } : null,
+        ReportingController = options.ReportingComponent,
+        ReportingInstance = options.ReportingInstance,
+        Action = write.Action ?? options.DefaultAction,
+        Reason = write.Reason,
+        Regarding = write.InvolvedObject,
+        Note = write.Message,
+        Type = write.Type.ToString(),
+    };
+}

@@ -1,0 +1,38 @@
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>Selects every cached pod in the resource's namespace (the original controller's behaviour).</summary>
+/// <typeparam name="T">The resource type.</typeparam>
+/// <remarks>Reports reach pods that have nothing to do with the resource; prefer <see cref="SecretConsumerPodSelector{T}"/>.</remarks>
+public sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly IResourceCache<V1Pod> pods;
+
+    /// <summary>Initializes a new instance of the <see cref="NamespacePodSelector{T}"/> class.</summary>
+    /// <param name="pods">The pod cache.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="pods"/> is <see langword="null"/>.</exception>
+    public NamespacePodSelector(IResourceCache<V1Pod> pods)
+    {
+        ArgumentNullException.ThrowIfNull(pods);
+        this.pods = pods;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        cancellationToken.ThrowIfCancellationRequested();
+        var @namespace = resource.Metadata?.NamespaceProperty;
+        if (string.IsNullOrEmpty(@namespace))
+        {
+            return ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
+        }
+
+        var selected = pods.List(@namespace).Where(p => p.Metadata?.DeletionTimestamp is null).ToList();
+        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(selected);
+    }
+}

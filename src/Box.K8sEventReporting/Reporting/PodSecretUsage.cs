@@ -1,0 +1,100 @@
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>Which Secrets a pod consumes, and a cache index over it.</summary>
+/// <remarks>
+/// A pod consumes a Secret through a <c>secret</c> volume, a <c>projected</c> volume source, an
+/// <c>env[].valueFrom.secretKeyRef</c> or an <c>envFrom[].secretRef</c> of any container, init container or ephemeral container.
+/// Register the index on the pod watcher with
+/// <c>options.AddIndex&lt;V1Pod&gt;(PodSecretUsage.IndexName, PodSecretUsage.IndexValues)</c> so that
+/// <see cref="SecretConsumerPodSelector{T}"/> finds consumers without scanning the namespace.
+/// </remarks>
+public static class PodSecretUsage
+{
+    /// <summary>The conventional name of the pod index by consumed Secret.</summary>
+    public const string IndexName = "consumed-secrets";
+
+    /// <summary>Returns the index value of a Secret: <c>{namespace}/{name}</c>.</summary>
+    /// <param name="namespace">The Secret's namespace.</param>
+    /// <param name="secretName">The Secret's name.</param>
+    /// <returns>The index value.</returns>
+    public static string IndexValue(string? @namespace, string secretName) => (@namespace ?? string.Empty) + "/" + secretName;
+
+    /// <summary>Returns the index values (<c>{namespace}/{secret}</c>) of every Secret <paramref name="pod"/> consumes.</summary>
+    /// <param name="pod">The pod.</param>
+    /// <returns>Distinct index values; empty when it consumes none.</returns>
+    public static IEnumerable<string> IndexValues(V1Pod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Collect(pod, names);
+        return names.Select(n => IndexValue(pod.Metadata?.NamespaceProperty, n)).ToArray();
+    }
+
+    /// <summary>Whether <paramref name="pod"/> consumes the Secret named <paramref name="secretName"/> in its own namespace.</summary>
+    /// <param name="pod">The pod.</param>
+    /// <param name="secretName">The Secret's name.</param>
+    /// <returns><see langword="true"/> when any supported reference names it.</returns>
+    public static bool Consumes(V1Pod pod, string secretName)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        Collect(pod, names);
+        return names.Contains(secretName);
+    }
+
+    private static void Collect(V1Pod pod, HashSet<string> names)
+    {
+        var spec = pod.Spec;
+        if (spec is null)
+        {
+            return;
+        }
+
+        foreach (var volume in spec.Volumes ?? [])
+        {
+            AddIfSet(names, volume.Secret?.SecretName);
+            foreach (var source in volume.Projected?.Sources ?? [])
+            {
+                AddIfSet(names, source.Secret?.Name);
+            }
+        }
+
+        foreach (var container in spec.Containers ?? [])
+        {
+            CollectEnv(container.Env, container.EnvFrom, names);
+        }
+
+        foreach (var container in spec.InitContainers ?? [])
+        {
+            CollectEnv(container.Env, container.EnvFrom, names);
+        }
+
+        foreach (var container in spec.EphemeralContainers ?? [])
+        {
+            CollectEnv(container.Env, container.EnvFrom, names);
+        }
+    }
+
+    private static void CollectEnv(IList<V1EnvVar>? env, IList<V1EnvFromSource>? envFrom, HashSet<string> names)
+    {
+        foreach (var variable in env ?? [])
+        {
+            AddIfSet(names, variable.ValueFrom?.SecretKeyRef?.Name);
+        }
+
+        foreach (var source in envFrom ?? [])
+        {
+            AddIfSet(names, source.SecretRef?.Name);
+        }
+    }
+
+    private static void AddIfSet(HashSet<string> names, string? name)
+    {
+        if (!string.IsNullOrEmpty(name))
+        {
+            names.Add(name);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics.Metrics;
+using Box.K8sEventReporting.Diagnostics;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>The reporting instruments, on the library's one meter.</summary>
+internal static class ReportingMetrics
+{
+    /// <summary>Every report handed to the recorder. Tag <c>type</c>.</summary>
+    public static readonly Counter<long> Reported = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.reported", "{event}", "Events handed to the recorder.");
+
+    /// <summary>Event objects created. Tag <c>api</c>.</summary>
+    public static readonly Counter<long> Created = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.created", "{event}", "Event objects created on the API server.");
+
+    /// <summary>Patches of an existing Event's count (identical or aggregated events). Tag <c>api</c>.</summary>
+    public static readonly Counter<long> Patched = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.patched", "{event}", "Patches that raised an existing Event's count.");
+
+    /// <summary>Reports that were never written. Tag <c>cause</c>: spam_filter, queue_full, rejected, about_event, shutdown.</summary>
+    public static readonly Counter<long> Dropped = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.dropped", "{event}", "Events or writes dropped, by cause.");
+
+    /// <summary>Repeats whose write the spam filter held back; their count rides with the Event's next write.</summary>
+    public static readonly Counter<long> Deferred = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.deferred", "{event}", "Repeats held back by the spam filter; counted on the next write.");
+
+    /// <summary>Writes that failed after the retry budget.</summary>
+    public static readonly Counter<long> Failed = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.failed", "{event}", "Event writes that failed after every retry.");
+
+    /// <summary>Event writes waiting or in flight.</summary>
+    public static readonly UpDownCounter<long> QueueLength = K8sEventReportingDiagnostics.Meter.CreateUpDownCounter<long>(
+        "k8s_event_reporting.events.queue.length", "{event}", "Event writes queued or in flight.");
+}

@@ -1,0 +1,126 @@
+using Box.K8sEventReporting.Validation;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>
+/// Tells the owner of a resource what is wrong with it, where they look: Warning Events on the affected pods (capped per
+/// owning workload), a Warning Event on the resource itself, and a status condition; and, once the resource is valid
+/// again, flips the condition and says so with one Normal Event.
+/// </summary>
+/// <typeparam name="T">The resource type (a custom resource with a status subresource).</typeparam>
+/// <remarks>
+/// Call <see cref="ReportAsync"/> from the reconcile loop with every validation result; it is idempotent: Events are
+/// correlated (repeats raise a count), and the condition is written only when it changes. Only the condition write waits
+/// for the API server.
+/// </remarks>
+public sealed class ValidationProblemReporter<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    /// <summary>The reason of the condition and Normal Event of a valid resource.</summary>
+    public const string ValidReason = "Valid";
+
+    private readonly IEventRecorder recorder;
+    private readonly IAffectedPodSelector<T> podSelector;
+    private readonly IResourceConditionWriter conditionWriter;
+    private readonly IResourceCache<V1ReplicaSet>? replicaSets;
+    private readonly ILogger logger;
+    private readonly int maxPodsPerOwner;
+    private readonly string conditionType;
+    private readonly object gate = new();
+    private readonly LruCache<string, bool> lastValidity;
+
+    /// <summary>Initializes a new instance of the <see cref="ValidationProblemReporter{T}"/> class.</summary>
+    /// <param name="recorder">Records the Events.</param>
+    /// <param name="podSelector">Finds the affected pods (from a cache).</param>
+    /// <param name="conditionWriter">Writes the status condition.</param>
+    /// <param name="options">Gives <see cref="EventReporterOptions.MaxPodsPerOwner"/> and <see cref="EventReporterOptions.ConditionType"/>.</param>
+    /// <param name="logger">The logger; optional.</param>
+    /// <param name="replicaSets">A ReplicaSet cache to report on a capped Deployment instead of its ReplicaSet; optional.</param>
+    /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">The options are invalid.</exception>
+    public ValidationProblemReporter(
+        IEventRecorder recorder,
+        IAffectedPodSelector<T> podSelector,
+        IResourceConditionWriter conditionWriter,
+        IOptions<EventReporterOptions> options,
+        ILogger<ValidationProblemReporter<T>>? logger = null,
+        IResourceCache<V1ReplicaSet>? replicaSets = null)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(podSelector);
+        ArgumentNullException.ThrowIfNull(conditionWriter);
+        var settings = KubernetesEventRecorder.Snapshot(options);
+        EventReporterOptionsValidator.ThrowIfInvalid(settings);
+        this.recorder = recorder;
+        this.podSelector = podSelector;
+        this.conditionWriter = conditionWriter;
+        this.replicaSets = replicaSets;
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+        maxPodsPerOwner = settings.MaxPodsPerOwner;
+        conditionType = settings.ConditionType;
+        lastValidity = new LruCache<string, bool>(settings.CacheSize);
+    }
+
+    /// <summary>Reports <paramref name="result"/> for <paramref name="resource"/>.</summary>
+    /// <param name="resource">The resource as last seen (its status conditions are the base of the new list).</param>
+    /// <param name="result">The validation outcome.</param>
+    /// <param name="cancellationToken">Stops the pod selection and the condition write.</param>
+    /// <returns>A task that completes once the Events are queued and the condition is written.</returns>
+    /// <exception cref="ArgumentException">A failure's reason is not UpperCamelCase of at most 128 characters.</exception>
+    /// <exception cref="k8s.Autorest.HttpOperationException">The condition write was refused; requeue the resource.</exception>
+    public async Task ReportAsync(T resource, ValidationResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ArgumentNullException.ThrowIfNull(result);
+        var self = ObjectReferences.Create(resource);
+        var uid = string.IsNullOrEmpty(self.Uid) ? self.NamespaceProperty + "/" + self.Name : self.Uid;
+
+        if (result.IsValid)
+        {
+            var previous = StatusConditions.StatusOf(StatusConditions.Read(resource), conditionType);
+            var condition = new ResourceCondition(conditionType, ConditionStatus.True, ValidReason, $"{self.Kind} {self.NamespaceProperty}/{self.Name} is valid.");
+            await conditionWriter.SetConditionAsync(resource, condition, cancellationToken).ConfigureAwait(false);
+            bool wasInvalid;
+            lock (gate)
+            {
+                wasInvalid = lastValidity.TryGetValue(uid, out var valid) ? !valid : previous == nameof(ConditionStatus.False);
+                lastValidity.Set(uid, true);
+            }
+
+            if (wasInvalid)
+            {
+                recorder.Record(self, EventReport.Normal(ValidReason, condition.Message));
+            }
+
+            return;
+        }
+
+        var pods = await podSelector.SelectPodsAsync(resource, cancellationToken).ConfigureAwait(false);
+        var targets = WorkloadFanOut.Plan(pods, maxPodsPerOwner, replicaSets, (count, owner) =>
+            Log.FanOutCapped(logger, count, owner.Kind, owner.NamespaceProperty, owner.Name, maxPodsPerOwner));
+        foreach (var failure in result.Failures)
+        {
+            var report = EventReport.Warning(failure.Reason, failure.Message);
+            foreach (var target in targets)
+            {
+                recorder.Record(target, report);
+            }
+
+            recorder.Record(self, report);
+        }
+
+        lock (gate)
+        {
+            lastValidity.Set(uid, false);
+        }
+
+        var message = string.Join("; ", result.Failures.Select(f => f.Message));
+        await conditionWriter.SetConditionAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,445 @@
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Box.K8sEventReporting.Watching;
+
+/// <summary>
+/// A shared informer for one Kubernetes type: paged list, then watch with bookmarks from the list's resourceVersion,
+/// resumed from the last resourceVersion seen, relisted on 410 Gone, backed by a thread-safe cache with custom indexes,
+/// and fanned out to any number of consumers.
+/// </summary>
+/// <typeparam name="T">A custom resource or built-in type carrying <see cref="KubernetesEntityAttribute"/>.</typeparam>
+/// <remarks>
+/// <para>
+/// The list+watch starts on the first enumeration of <see cref="WatchAsync"/> or call of
+/// <see cref="IResourceCache{T}.WaitForInitialSyncAsync"/>, and stops on <see cref="DisposeAsync"/>. One instance holds one
+/// list+watch connection per scope (every namespace, or one per namespace in <see cref="CustomResourceWatcherOptions.Namespaces"/>)
+/// however many consumers subscribe: register it as a singleton per type.
+/// </para>
+/// <para>
+/// Failures never escape: an unreachable or refusing API server is retried with exponential backoff (honouring
+/// <c>Retry-After</c>) while <see cref="IResourceCache{T}.HasSynced"/> stays <see langword="false"/>; an object that does not
+/// deserialize is delivered as <see cref="ResourceChangeType.DecodeFailed"/> and the watch goes on.
+/// </para>
+/// <para>
+/// It talks to the API server through the given client's own HTTP pipeline (<see cref="Kubernetes.HttpClient"/>,
+/// <see cref="Kubernetes.BaseUri"/>, <see cref="Kubernetes.Credentials"/>), so it needs a <see cref="Kubernetes"/> instance.
+/// It does not apply a kubeconfig <c>tls-server-name</c> override (KubernetesClient keeps it private) and uses HTTP/1.1.
+/// </para>
+/// </remarks>
+public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly KubernetesResourceInfo resource;
+    private readonly WatcherSettings settings;
+    private readonly ResourceCache<T> cache;
+    private readonly ResourceDecoder<T> decoder;
+    private readonly ResourceHttpClient<T> client;
+    private readonly ILogger logger;
+    private readonly TimeProvider timeProvider;
+    private readonly bool stripManagedFields;
+    private readonly Func<object, object>? transform;
+    private readonly List<ConsumerSubscription<T>> consumers = [];
+    private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource stopping = new();
+    private readonly KeyValuePair<string, object?> kindTag;
+    private readonly object startGate = new();
+    private Task? running;
+    private ITimer? resyncTimer;
+    private int syncedScopes;
+    private long lastActivityTimestamp;
+    private volatile bool disposed;
+
+    /// <summary>Creates a watcher; nothing is sent to the API server until it is first used.</summary>
+    /// <param name="kubernetes">The client (a <see cref="Kubernetes"/> instance) whose configuration, credentials and HTTP pipeline are used.</param>
+    /// <param name="options">Scope, selectors, timing and cache settings; defaults when <see langword="null"/>.</param>
+    /// <param name="loggerFactory">Where to log; nothing is logged when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for backoffs, timeouts and resyncs; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="kubernetes"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="kubernetes"/> is not a <see cref="Kubernetes"/>, <typeparamref name="T"/> has no usable
+    /// <see cref="KubernetesEntityAttribute"/>, or <paramref name="options"/> are invalid (the message lists every problem).
+    /// </exception>
+    public CustomResourceWatcher(
+        IKubernetes kubernetes,
+        CustomResourceWatcherOptions? options = null,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(kubernetes);
+        if (kubernetes is not Kubernetes concrete)
+        {
+            throw new ArgumentException(
+                $"CustomResourceWatcher needs a k8s.Kubernetes client (it uses its HTTP pipeline, base address and credentials), not {kubernetes.GetType().Name}.",
+                nameof(kubernetes));
+        }
+
+        options ??= new CustomResourceWatcherOptions();
+        var errors = options.GetValidationErrors(typeof(T));
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        resource = KubernetesResourceInfo.For(typeof(T));
+        settings = WatcherSettings.From(resource.Kind, options);
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        logger = (ILogger?)loggerFactory?.CreateLogger("Box.K8sEventReporting.Watching.CustomResourceWatcher") ?? NullLogger.Instance;
+        stripManagedFields = options.StripManagedFields;
+        transform = options.Transform;
+        kindTag = new("kind", resource.Kind);
+        decoder = new ResourceDecoder<T>(Prepare);
+        client = new ResourceHttpClient<T>(concrete, resource, decoder, options.LabelSelector, options.FieldSelector, options.RequestTimeout, this.timeProvider);
+        cache = new ResourceCache<T>(options.Indexes, WaitForInitialSyncAsync, OnIndexError);
+    }
+
+    /// <inheritdoc/>
+    public IResourceCache<T> Cache => cache;
+
+    Measurement<double>? WatcherMetrics.IWatcherGaugeSource.TimeSinceLastEvent
+    {
+        get
+        {
+            var last = Volatile.Read(ref lastActivityTimestamp);
+            return last == 0 ? null : new Measurement<double>(timeProvider.GetElapsedTime(last).TotalSeconds, kindTag);
+        }
+    }
+
+    Measurement<long> WatcherMetrics.IWatcherGaugeSource.CacheSize => new(cache.Count, kindTag);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The stream first yields <see cref="ResourceChangeType.Added"/> for every cached object, then every change in order.
+    /// It throws <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled and ends
+    /// (without error) when the watcher is disposed. See <see cref="CustomResourceWatcherOptions.ConsumerBufferSize"/> for
+    /// what happens to a consumer that reads too slowly.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The watcher is disposed.</exception>
+    public async IAsyncEnumerable<ResourceChange<T>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        EnsureStarted();
+        var consumer = new ConsumerSubscription<T>(settings.ConsumerBufferSize);
+        List<T> initial;
+        lock (cache.SyncRoot)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            initial = cache.SnapshotLocked();
+            consumers.Add(consumer);
+        }
+
+        try
+        {
+            foreach (var obj in initial)
+            {
+                var added = new ResourceChange<T>(ResourceChangeType.Added, obj);
+                consumer.Track(added);
+                yield return added;
+            }
+
+            initial = [];
+            while (true)
+            {
+                while (consumer.Reader.TryRead(out var delivery))
+                {
+                    if (delivery.Change is { } change)
+                    {
+                        consumer.Track(change);
+                        yield return change;
+                    }
+                    else if (delivery.Batch is { } batch)
+                    {
+                        foreach (var batched in batch)
+                        {
+                            consumer.Track(batched);
+                            yield return batched;
+                        }
+                    }
+                    else if (delivery.IsResync)
+                    {
+                        foreach (var obj in consumer.Known.Values.ToArray())
+                        {
+                            yield return new ResourceChange<T>(ResourceChangeType.Resync, obj);
+                        }
+                    }
+                }
+
+                List<T>? current = null;
+                lock (cache.SyncRoot)
+                {
+                    if (consumer.IsOverflowed)
+                    {
+                        // Whatever is still buffered is older than the cache: drop it, and diff against the cache under the same lock.
+                        while (consumer.Reader.TryRead(out _))
+                        {
+                        }
+
+                        current = cache.SnapshotLocked();
+                        consumer.IsOverflowed = false;
+                    }
+                }
+
+                if (current is not null)
+                {
+                    var missed = consumer.DiffTo(current);
+                    LogResynchronised(missed);
+                    foreach (var change in missed)
+                    {
+                        consumer.Track(change);
+                        yield return change;
+                    }
+
+                    continue;
+                }
+
+                if (!await consumer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            lock (cache.SyncRoot)
+            {
+                consumers.Remove(consumer);
+            }
+        }
+    }
+
+    /// <summary>Stops the list+watch, ends every consumer's stream, and fails pending waits for the initial sync.</summary>
+    /// <returns>A task that completes once the list+watch loops have stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        Task? loops;
+        lock (startGate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            loops = running;
+        }
+
+        resyncTimer?.Dispose();
+        await stopping.CancelAsync().ConfigureAwait(false);
+        if (loops is not null)
+        {
+            try
+            {
+                await loops.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Expected on stop.
+            }
+        }
+
+        lock (cache.SyncRoot)
+        {
+            foreach (var consumer in consumers)
+            {
+                consumer.Complete();
+            }
+        }
+
+        synced.TrySetException(new ObjectDisposedException(GetType().Name, "The watcher was disposed before its initial sync."));
+        _ = synced.Task.Exception; // observed: nobody has to wait for it
+        WatcherMetrics.Unregister(this);
+        stopping.Dispose();
+        if (loops is not null)
+        {
+            Log.WatcherStopped(logger, resource.Kind);
+        }
+    }
+
+    void IListWatchTarget<T>.OnListed(string? scopeNamespace, IReadOnlyList<WatchEvent<T>> items, bool isRelist)
+    {
+        List<ResourceChange<T>> changes;
+        lock (cache.SyncRoot)
+        {
+            changes = cache.ReplaceLocked(scopeNamespace, items);
+            if (changes.Count > 0)
+            {
+                Deliver(new ConsumerSubscription<T>.Delivery(null, changes, false));
+            }
+        }
+
+        foreach (var change in changes)
+        {
+            Count(change);
+        }
+
+        if (isRelist)
+        {
+            Log.Relisted(logger, resource.Kind, scopeNamespace ?? "all namespaces", changes.Count);
+        }
+
+        if (!cache.HasSynced && Interlocked.Increment(ref syncedScopes) == Math.Max(1, settings.Namespaces.Count))
+        {
+            cache.MarkSynced();
+            Log.InitialSyncCompleted(logger, resource.Kind, cache.Count);
+            synced.TrySetResult();
+        }
+    }
+
+    void IListWatchTarget<T>.OnWatchEvent(WatchEvent<T> watchEvent)
+    {
+        ResourceChange<T>? change;
+        lock (cache.SyncRoot)
+        {
+            change = watchEvent.Kind switch
+            {
+                WatchEventKind.Added or WatchEventKind.Modified => cache.UpsertLocked(watchEvent.Object!),
+                WatchEventKind.Deleted => cache.DeleteLocked(watchEvent.Object!),
+                WatchEventKind.DecodeFailed => cache.DecodeFailedLocked(watchEvent.Failure!, watchEvent.FailedEventType == "DELETED"),
+                _ => null,
+            };
+            if (change is not null)
+            {
+                Deliver(new ConsumerSubscription<T>.Delivery(change, null, false));
+            }
+        }
+
+        if (change is not null)
+        {
+            Count(change);
+        }
+    }
+
+    void IListWatchTarget<T>.OnActivity() => Volatile.Write(ref lastActivityTimestamp, timeProvider.GetTimestamp());
+
+    private Task WaitForInitialSyncAsync(CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        return synced.Task.WaitAsync(cancellationToken);
+    }
+
+    private void EnsureStarted()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (running is not null)
+        {
+            return;
+        }
+
+        lock (startGate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (running is not null)
+            {
+                return;
+            }
+
+            var scopes = settings.Namespaces.Count == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
+            Log.WatcherStarting(logger, resource.Kind, resource.ApiVersion, settings.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
+            WatcherMetrics.Register(this, this);
+            var token = stopping.Token;
+            var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
+                client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural))));
+            running = Task.Run(() => Task.WhenAll(loops.Select(l => l.RunAsync(token))), token);
+            if (settings.ResyncPeriod is { } period)
+            {
+                resyncTimer = timeProvider.CreateTimer(static state => ((CustomResourceWatcher<T>)state!).RequestResync(), this, period, period);
+            }
+        }
+    }
+
+    private void RequestResync()
+    {
+        if (!cache.HasSynced)
+        {
+            return;
+        }
+
+        lock (cache.SyncRoot)
+        {
+            Deliver(new ConsumerSubscription<T>.Delivery(null, null, true));
+        }
+    }
+
+    private void Deliver(ConsumerSubscription<T>.Delivery delivery)
+    {
+        foreach (var consumer in consumers)
+        {
+            if (!consumer.Offer(delivery))
+            {
+                WatcherMetrics.ConsumerOverflows.Add(1, kindTag);
+                Log.ConsumerOverflowed(logger, resource.Kind, settings.ConsumerBufferSize);
+            }
+        }
+    }
+
+    private void Count(ResourceChange<T> change)
+    {
+        var type = change.Type switch
+        {
+            ResourceChangeType.Added => "added",
+            ResourceChangeType.Modified => "modified",
+            ResourceChangeType.Deleted => "deleted",
+            _ => "decode_failed",
+        };
+        WatcherMetrics.ChangesReceived.Add(1, kindTag, new("type", type));
+        if (change.DecodeFailure is { } failure)
+        {
+            WatcherMetrics.DecodeFailures.Add(1, kindTag);
+            Log.DecodeFailed(logger, resource.Kind, failure.Namespace, failure.Name, failure.ResourceVersion, failure.Error);
+        }
+    }
+
+    private T Prepare(T obj)
+    {
+        obj.ApiVersion ??= resource.ApiVersion;
+        obj.Kind ??= resource.Kind;
+        if (stripManagedFields)
+        {
+            obj.Metadata.ManagedFields = null;
+        }
+
+        if (transform is null)
+        {
+            return obj;
+        }
+
+        try
+        {
+            if (transform(obj) is T transformed && transformed.Metadata?.Name == obj.Metadata.Name)
+            {
+                return transformed;
+            }
+
+            throw new InvalidOperationException($"The transform must return a {typeof(T).Name} with the same metadata.name.");
+        }
+#pragma warning disable CA1031 // A user's transform must not break the watch.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.TransformFailed(logger, ex, resource.Kind, obj.Metadata.NamespaceProperty, obj.Metadata.Name);
+            return obj;
+        }
+    }
+
+    private void LogResynchronised(List<ResourceChange<T>> missed)
+    {
+        int added = 0, modified = 0, deleted = 0;
+        foreach (var change in missed)
+        {
+            _ = change.Type switch
+            {
+                ResourceChangeType.Added => added++,
+                ResourceChangeType.Modified => modified++,
+                _ => deleted++,
+            };
+        }
+
+        Log.ConsumerResynchronised(logger, resource.Kind, added, modified, deleted);
+    }
+
+    private void OnIndexError(string indexName, T obj, Exception exception) =>
+        Log.IndexFunctionFailed(logger, exception, indexName, resource.Kind, obj.Metadata.NamespaceProperty, obj.Metadata.Name);
+}

@@ -1,0 +1,191 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Watching;
+
+/// <summary>
+/// Turns watch lines and list items into objects of the watched type with KubernetesClient's own JSON settings.
+/// One bad object becomes a <see cref="WatchEventKind.DecodeFailed"/> event carrying what could be read; it never throws for bad input.
+/// </summary>
+internal sealed class ResourceDecoder<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    internal const int MaxRawJsonChars = 64 * 1024;
+
+    private static readonly JsonSerializerOptions Options = CaptureKubernetesJsonOptions();
+    private readonly JsonTypeInfo<T> objectInfo;
+    private readonly JsonTypeInfo<WatchEnvelope> envelopeInfo;
+    private readonly JsonTypeInfo<V1Status> statusInfo;
+    private readonly Func<T, T> prepare;
+
+    public ResourceDecoder(Func<T, T> prepare)
+    {
+        this.prepare = prepare;
+        objectInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+        envelopeInfo = (JsonTypeInfo<WatchEnvelope>)Options.GetTypeInfo(typeof(WatchEnvelope));
+        statusInfo = (JsonTypeInfo<V1Status>)Options.GetTypeInfo(typeof(V1Status));
+    }
+
+    /// <summary>Decodes one line of a watch stream (UTF-8 JSON, without the newline).</summary>
+    public WatchEvent<T> DecodeWatchLine(ReadOnlySpan<byte> line)
+    {
+        // Fast path: one pass straight into the typed envelope. Anything unusual (ERROR events, bad objects) takes the slow path.
+        try
+        {
+            var envelope = JsonSerializer.Deserialize(line, envelopeInfo);
+            if (envelope?.Object is { } obj)
+            {
+                switch (envelope.Type)
+                {
+                    case "ADDED":
+                        return ObjectEvent(WatchEventKind.Added, obj, line);
+                    case "MODIFIED":
+                        return ObjectEvent(WatchEventKind.Modified, obj, line);
+                    case "DELETED":
+                        return ObjectEvent(WatchEventKind.Deleted, obj, line);
+                    case "BOOKMARK":
+                        return new WatchEvent<T>(WatchEventKind.Bookmark, ResourceVersion: obj.Metadata?.ResourceVersion);
+                    default:
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (IsDecodeException(ex))
+        {
+            // Fall through to the slow path, which says what went wrong and reads what it can.
+        }
+
+        return DecodeWatchLineSlow(line);
+    }
+
+    /// <summary>Decodes one item of a list.</summary>
+    public WatchEvent<T> DecodeListItem(JsonElement item)
+    {
+        return DecodeObject(WatchEventKind.Added, "ADDED", item);
+    }
+
+    private WatchEvent<T> ObjectEvent(WatchEventKind kind, T obj, ReadOnlySpan<byte> line)
+    {
+        if (string.IsNullOrEmpty(obj.Metadata?.Name))
+        {
+            return DecodeWatchLineSlow(line);
+        }
+
+        return new WatchEvent<T>(kind, prepare(obj), obj.Metadata.ResourceVersion);
+    }
+
+    private WatchEvent<T> DecodeWatchLineSlow(ReadOnlySpan<byte> line)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line.ToArray());
+        }
+        catch (JsonException ex)
+        {
+            var identity = ObjectIdentity.Scan(line);
+            return Failed(null, identity, Truncate(Encoding.UTF8.GetString(line)), $"The watch event is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("type", out var typeElement)
+                || typeElement.ValueKind != JsonValueKind.String
+                || !root.TryGetProperty("object", out var obj))
+            {
+                return Failed(null, ObjectIdentity.Scan(line), Truncate(Encoding.UTF8.GetString(line)), "The watch event has no 'type' string or no 'object'.");
+            }
+
+            var type = typeElement.GetString();
+            switch (type)
+            {
+                case "ADDED":
+                    return DecodeObject(WatchEventKind.Added, type, obj);
+                case "MODIFIED":
+                    return DecodeObject(WatchEventKind.Modified, type, obj);
+                case "DELETED":
+                    return DecodeObject(WatchEventKind.Deleted, type, obj);
+                case "BOOKMARK":
+                    return new WatchEvent<T>(WatchEventKind.Bookmark, ResourceVersion: ObjectIdentity.Read(obj).ResourceVersion);
+                case "ERROR":
+                    return new WatchEvent<T>(WatchEventKind.Error, Status: ReadStatus(obj));
+                default:
+                    return Failed(null, ObjectIdentity.Read(obj), Truncate(obj.GetRawText()), $"Unknown watch event type '{type}'.");
+            }
+        }
+    }
+
+    private WatchEvent<T> DecodeObject(WatchEventKind kind, string eventType, JsonElement element)
+    {
+        T? obj;
+        try
+        {
+            obj = element.ValueKind == JsonValueKind.Object ? element.Deserialize(objectInfo) : null;
+        }
+        catch (Exception ex) when (IsDecodeException(ex))
+        {
+            return Failed(eventType, ObjectIdentity.Read(element), Truncate(element.GetRawText()), $"The object does not deserialize into {typeof(T).Name}: {ex.Message}");
+        }
+
+        if (obj is null)
+        {
+            return Failed(eventType, ObjectIdentity.Read(element), Truncate(element.GetRawText()), $"The object is {element.ValueKind}, not a JSON object.");
+        }
+
+        if (obj.Metadata is null || string.IsNullOrEmpty(obj.Metadata.Name))
+        {
+            return Failed(eventType, ObjectIdentity.Read(element), Truncate(element.GetRawText()), "The object has no metadata.name.");
+        }
+
+        return new WatchEvent<T>(kind, prepare(obj), obj.Metadata.ResourceVersion);
+    }
+
+    private V1Status ReadStatus(JsonElement element)
+    {
+        try
+        {
+            if (element.ValueKind == JsonValueKind.Object && element.Deserialize(statusInfo) is { } status)
+            {
+                return status;
+            }
+        }
+        catch (Exception ex) when (IsDecodeException(ex))
+        {
+            // Read what we can below.
+        }
+
+        var code = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : 0;
+        return new V1Status { Code = code, Message = Truncate(element.GetRawText()), Status = "Failure" };
+    }
+
+    private static WatchEvent<T> Failed(string? eventType, ObjectIdentity identity, string raw, string error)
+    {
+        var failure = new ResourceDecodeFailure(identity.Namespace, identity.Name, identity.Uid, identity.ResourceVersion, raw, error);
+        return new WatchEvent<T>(WatchEventKind.DecodeFailed, ResourceVersion: identity.ResourceVersion, Failure: failure, FailedEventType: eventType);
+    }
+
+    internal static string Truncate(string raw) => raw.Length <= MaxRawJsonChars ? raw : raw[..MaxRawJsonChars];
+
+    private static bool IsDecodeException(Exception ex) =>
+        ex is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException or NotSupportedException or InvalidCastException;
+
+    private static JsonSerializerOptions CaptureKubernetesJsonOptions()
+    {
+        // KubernetesJson keeps its options private; AddJsonOptions hands out the very instance it uses, which we only read.
+        JsonSerializerOptions? captured = null;
+        KubernetesJson.AddJsonOptions(o => captured = o);
+        return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its serializer options.");
+    }
+
+    internal sealed class WatchEnvelope
+    {
+        public string? Type { get; set; }
+
+        public T? Object { get; set; }
+    }
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.Watching;
+
+/// <summary>
+/// Lists and opens watches for one resource type over KubernetesClient's own HTTP pipeline: its <see cref="Kubernetes.HttpClient"/>
+/// (TLS, client certificates, handlers from the kubeconfig), its <see cref="Kubernetes.BaseUri"/> and its
+/// <see cref="Kubernetes.Credentials"/> (bearer, exec and OIDC tokens). Responses are read here, not by the generated client,
+/// so that each object is decoded on its own.
+/// </summary>
+internal sealed class ResourceHttpClient<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private const int MaxErrorBodyChars = 16 * 1024;
+    private static readonly MediaTypeWithQualityHeaderValue JsonMediaType = new("application/json");
+    private readonly Kubernetes kubernetes;
+    private readonly KubernetesResourceInfo resource;
+    private readonly ResourceDecoder<T> decoder;
+    private readonly string? labelSelector;
+    private readonly string? fieldSelector;
+    private readonly TimeSpan requestTimeout;
+    private readonly TimeProvider timeProvider;
+
+    public ResourceHttpClient(
+        Kubernetes kubernetes,
+        KubernetesResourceInfo resource,
+        ResourceDecoder<T> decoder,
+        string? labelSelector,
+        string? fieldSelector,
+        TimeSpan requestTimeout,
+        TimeProvider timeProvider)
+    {
+        this.kubernetes = kubernetes;
+        this.resource = resource;
+        this.decoder = decoder;
+        this.labelSelector = labelSelector;
+        this.fieldSelector = fieldSelector;
+        this.requestTimeout = requestTimeout;
+        this.timeProvider = timeProvider;
+    }
+
+    /// <summary>Reads one page of the list.</summary>
+    /// <exception cref="KubernetesApiException">The API server answered with an error.</exception>
+    public async Task<ResourceListPage<T>> ListPageAsync(string? @namespace, int limit, string? continueToken, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder();
+        Append(query, "limit", limit.ToString(CultureInfo.InvariantCulture));
+        Append(query, "continue", continueToken);
+        Append(query, "labelSelector", labelSelector);
+        Append(query, "fieldSelector", fieldSelector);
+        using var timeout = new CancellationTokenSource(requestTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var response = await SendAsync(@namespace, query, linked.Token).ConfigureAwait(false);
+        var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var document = await JsonDocument.ParseAsync(stream, default, linked.Token).ConfigureAwait(false);
+            var root = document.RootElement;
+            string? resourceVersion = null;
+            string? next = null;
+            if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
+            {
+                resourceVersion = metadata.TryGetProperty("resourceVersion", out var rv) && rv.ValueKind == JsonValueKind.String ? rv.GetString() : null;
+                next = metadata.TryGetProperty("continue", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            }
+
+            var items = new List<WatchEvent<T>>();
+            if (root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array)
+            {
+                items.Capacity = array.GetArrayLength();
+                foreach (var item in array.EnumerateArray())
+                {
+                    items.Add(decoder.DecodeListItem(item));
+                }
+            }
+
+            if (string.IsNullOrEmpty(resourceVersion))
+            {
+                throw new KubernetesApiException(response.StatusCode, null, null, $"The list of {resource.Plural} has no metadata.resourceVersion.");
+            }
+
+            return new ResourceListPage<T>(items, resourceVersion, string.IsNullOrEmpty(next) ? null : next);
+        }
+    }
+
+    /// <summary>Opens a watch from <paramref name="resourceVersion"/>; the caller reads and disposes the response.</summary>
+    /// <exception cref="KubernetesApiException">The API server answered with an error.</exception>
+    public Task<HttpResponseMessage> OpenWatchAsync(string? @namespace, string resourceVersion, int timeoutSeconds, CancellationToken cancellationToken)
+    {
+        var query = new StringBuilder();
+        Append(query, "watch", "true");
+        Append(query, "resourceVersion", resourceVersion);
+        Append(query, "allowWatchBookmarks", "true");
+        Append(query, "timeoutSeconds", timeoutSeconds.ToString(CultureInfo.InvariantCulture));
+        Append(query, "labelSelector", labelSelector);
+        Append(query, "fieldSelector", fieldSelector);
+        return SendAsync(@namespace, query, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string? @namespace, StringBuilder query, CancellationToken cancellationToken)
+    {
+        var uri = new Uri(kubernetes.BaseUri, resource.GetCollectionPath(@namespace) + query);
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Accept.Add(JsonMediaType);
+        if (kubernetes.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = await kubernetes.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<KubernetesApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string body;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            body = string.Empty;
+        }
+
+        if (body.Length > MaxErrorBodyChars)
+        {
+            body = body[..MaxErrorBodyChars];
+        }
+
+        V1Status? status = null;
+        try
+        {
+            status = body.StartsWith('{') ? KubernetesJson.Deserialize<V1Status>(body) : null;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        {
+            // Not a Status (for example "404 page not found" in text/plain): keep the body as the message.
+        }
+
+        TimeSpan? retryAfter = null;
+        if (response.Headers.RetryAfter is { } header)
+        {
+            retryAfter = header.Delta ?? (header.Date is { } date ? date - timeProvider.GetUtcNow() : null);
+        }
+        else if (status?.Details?.RetryAfterSeconds is int seconds and > 0)
+        {
+            retryAfter = TimeSpan.FromSeconds(seconds);
+        }
+
+        if (retryAfter < TimeSpan.Zero)
+        {
+            retryAfter = TimeSpan.Zero;
+        }
+
+        var message = $"GET {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode} {status?.Reason}: {status?.Message ?? body}";
+        return new KubernetesApiException(response.StatusCode, status, retryAfter, message);
+    }
+
+    private static void Append(StringBuilder query, string key, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        query.Append(query.Length == 0 ? '?' : '&').Append(key).Append('=').Append(Uri.EscapeDataString(value));
+    }
+}
+
+/// <summary>One page of a list: decoded items (or decode failures), the list's resourceVersion and the continue token.</summary>
+internal sealed record ResourceListPage<T>(IReadOnlyList<WatchEvent<T>> Items, string ResourceVersion, string? Continue)
+    where T : class, IKubernetesObject<V1ObjectMeta>;

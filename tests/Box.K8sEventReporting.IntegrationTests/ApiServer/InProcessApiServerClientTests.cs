@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Box.K8sEventReporting.Testing.ApiServer;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
+
+/// <summary>The real KubernetesClient against the in-process server.</summary>
+public sealed class InProcessApiServerClientTests : IAsyncLifetime
+{
+    private InProcessApiServer server = null!;
+    private IKubernetes client = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await ApiServerTestHelpers.StartWithPkiAsync();
+        client = server.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public void StartAsync_Default_ListensOnLoopbackFreePort()
+    {
+        Assert.Equal("127.0.0.1", server.BaseAddress.Host);
+        Assert.NotEqual(0, server.BaseAddress.Port);
+    }
+
+    [Fact]
+    public async Task CreateNamespacedPod_ThenGetListDelete_RoundTrips()
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "app1", Labels = new Dictionary<string, string> { ["app"] = "app1" } },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "busybox" }] },
+        };
+
+        var created = await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
+        var got = await client.CoreV1.ReadNamespacedPodAsync("app1", "team-a");
+        var list = await client.CoreV1.ListNamespacedPodAsync("team-a", labelSelector: "app=app1");
+        var deleted = await client.CoreV1.DeleteNamespacedPodAsync("app1", "team-a");
+
+        Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
+        Assert.NotNull(created.Metadata.CreationTimestamp);
+        Assert.Equal("Pending", created.Status.Phase);
+        Assert.Equal(created.Metadata.ResourceVersion, got.Metadata.ResourceVersion);
+        Assert.Single(list.Items);
+        Assert.Equal("app1", deleted.Metadata.Name);
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedPodAsync("app1", "team-a"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, ex.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReplaceNamespacedSecret_StaleResourceVersion_Throws409Conflict()
+    {
+        var secret = await client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s1" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
+        var stale = secret.Metadata.ResourceVersion;
+        secret.Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() };
+        await client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", "team-a");
+        secret.Metadata.ResourceVersion = stale;
+
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", "team-a"));
+
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, ex.Response.StatusCode);
+        var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+        Assert.Equal("Conflict", status.Reason);
+        var current = await client.CoreV1.ReadNamespacedSecretAsync("s1", "team-a");
+        Assert.Equal("w", System.Text.Encoding.UTF8.GetString(current.Data["k"]));
+    }
+
+    [Fact]
+    public async Task CustomObjects_CreatePatchStatusAndGet_FollowsStatusSubresourceRules()
+    {
+        var pki = JsonSerializer.Deserialize<JsonElement>(ApiServerTestHelpers.PkiJson("team-a", "app1-pki", "app1"));
+
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(pki, "box.com", "v1", "team-a", "pkis");
+        var patch = new V1Patch("""{"status":{"ready":true}}""", V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "box.com", "v1", "team-a", "pkis", "app1-pki");
+        var specPatch = new V1Patch("""{"spec":{"serviceName":"app1b"},"status":{"ready":false}}""", V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(specPatch, "box.com", "v1", "team-a", "pkis", "app1-pki");
+        var got = (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync("box.com", "v1", "team-a", "pkis", "app1-pki");
+
+        Assert.Equal(2, got.GetProperty("metadata").GetProperty("generation").GetInt64());
+        Assert.Equal("app1b", got.GetProperty("spec").GetProperty("serviceName").GetString());
+        Assert.True(got.GetProperty("status").GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WatchPods_FromListResourceVersion_DeliversAddedModifiedDeletedInOrder()
+    {
+        var list = await client.CoreV1.ListNamespacedPodAsync("team-a");
+        var seen = new List<(WatchEventType Type, string Name, string Rv)>();
+        using var cts = new CancellationTokenSource(ApiServerTestHelpers.Timeout);
+        var watchTask = Task.Run(async () =>
+        {
+            var events = client.CoreV1.WatchListNamespacedPodAsync("team-a", resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
+            await foreach (var (type, pod) in events)
+            {
+                seen.Add((type, pod.Metadata.Name, pod.Metadata.ResourceVersion));
+                if (type == WatchEventType.Deleted)
+                {
+                    break;
+                }
+            }
+        });
+
+        var pod = new V1Pod { Metadata = new V1ObjectMeta { Name = "w1" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } };
+        await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch), "w1", "team-a");
+        await client.CoreV1.DeleteNamespacedPodAsync("w1", "team-a");
+        await watchTask.WaitAsync(ApiServerTestHelpers.Timeout);
+
+        Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted], seen.Select(s => s.Type));
+        var versions = seen.Select(s => long.Parse(s.Rv, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(versions.Order(), versions);
+        Assert.Equal(versions.Distinct().Count(), versions.Count);
+    }
+}

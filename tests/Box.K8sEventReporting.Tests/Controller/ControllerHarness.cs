@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Validation;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Box.K8sEventReporting.Tests.Controller;
+
+/// <summary>A controller over fakes: widgets with service name "bad" are invalid; the reconciler can be scripted.</summary>
+internal sealed class ControllerHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _pumpStop = new();
+    private readonly CancellationTokenSource _workersStop = new();
+    private Task _pump = Task.CompletedTask;
+    private Task _workers = Task.CompletedTask;
+
+    public ControllerHarness(ControllerOptions? options = null, bool withPods = false)
+    {
+        var secondary = new List<ISecondaryWatch>();
+        if (withPods)
+        {
+            secondary.Add(new SecondaryWatch<V1Pod>(
+                Pods,
+                pod => pod.Metadata.Labels?.TryGetValue("widget", out var name) == true
+                    ? [new ResourceKey(pod.Metadata.NamespaceProperty, name)]
+                    : [],
+                change => change.Type == Box.K8sEventReporting.Watching.ResourceChangeType.Added,
+                NullLogger.Instance,
+                Time));
+        }
+
+        Controller = new ResourceController<Widget>(
+            Watcher,
+            [new ServiceNameValidator(this)],
+            new DelegateReconciler<Widget>(ReconcileAsync),
+            Reporter,
+            secondary,
+            options ?? new ControllerOptions(),
+            NullLogger.Instance,
+            Time);
+    }
+
+    public FakeTimeProvider Time { get; } = new();
+
+    public FakeWatcher<Widget> Watcher { get; } = new();
+
+    public FakeWatcher<V1Pod> Pods { get; } = new();
+
+    public RecordingReconcileReporter Reporter { get; } = new();
+
+    public ResourceController<Widget> Controller { get; }
+
+    public ConcurrentQueue<string> Reconciled { get; } = new();
+
+    public Func<Widget, ValueTask<ReconcileResult>> OnReconcile { get; set; } = _ => ValueTask.FromResult(ReconcileResult.Done);
+
+    public Func<Widget, CancellationToken, ValueTask<ReconcileResult>>? OnReconcileWithToken { get; set; }
+
+    public Func<Widget, ValidationResult>? OnValidate { get; set; }
+
+    public int ReconcileCount(string name) => Reconciled.Count(n => n == name);
+
+    public ControllerHarness StartPump()
+    {
+        _pump = Controller.RunEventPumpAsync(_pumpStop.Token);
+        return this;
+    }
+
+    public ControllerHarness StartWorkers()
+    {
+        _workers = Controller.RunWorkersAsync(_workersStop.Token, _workersStop.Token);
+        return this;
+    }
+
+    public async Task StopWorkersAsync()
+    {
+        await _workersStop.CancelAsync();
+        await _workers.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public Task WaitIdleAsync(string because) =>
+        Eventually.TrueAsync(() => Controller.Queue.Count == 0 && Controller.Queue.ProcessingCount == 0, because);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _pumpStop.CancelAsync();
+        await _workersStop.CancelAsync();
+        await Task.WhenAll(_pump, _workers).WaitAsync(TimeSpan.FromSeconds(10));
+        Controller.Dispose();
+        _pumpStop.Dispose();
+        _workersStop.Dispose();
+    }
+
+    private ValueTask<ReconcileResult> ReconcileAsync(Widget widget, CancellationToken cancellationToken)
+    {
+        Reconciled.Enqueue(widget.Metadata.Name);
+        return OnReconcileWithToken is { } withToken ? withToken(widget, cancellationToken) : OnReconcile(widget);
+    }
+
+    private sealed class ServiceNameValidator(ControllerHarness harness) : IValidator<Widget>
+    {
+        public ValueTask<ValidationResult> ValidateAsync(Widget resource, CancellationToken cancellationToken = default)
+        {
+            if (harness.OnValidate is { } validate)
+            {
+                return ValueTask.FromResult(validate(resource));
+            }
+
+            return ValueTask.FromResult(resource.ServiceName == "bad"
+                ? ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "bad name"))
+                : ValidationResult.Success);
+        }
+    }
+}

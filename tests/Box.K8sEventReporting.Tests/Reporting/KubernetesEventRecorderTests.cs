@@ -1,0 +1,285 @@
+using System.Net;
+using Box.K8sEventReporting.Reporting;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Box.K8sEventReporting.Tests.Reporting;
+
+[Collection(MetricsCollection.Name)]
+public sealed class KubernetesEventRecorderTests : IAsyncLifetime
+{
+    private static readonly EventReport Sample = EventReport.Warning("InvalidServiceName", "ServiceName: appp1 in pki: app1-pki is not found in allowedNames: [app1 app2]");
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 25, 16, 0, 0, TimeSpan.Zero));
+    private readonly FakeEventWriter writer = new();
+    private readonly List<KubernetesEventRecorder> recorders = [];
+    private readonly MetricTotals metrics = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        writer.Gate?.TrySetResult();
+        foreach (var recorder in recorders)
+        {
+            await recorder.DisposeAsync();
+        }
+
+        metrics.Dispose();
+    }
+
+    [Fact]
+    public async Task Record_StormOfIdenticalReports_EndsAsOneEventWithFullCountAndFewWrites()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            recorder.Record(Pods.Ref("app1"), Sample);
+        }
+
+        await recorder.FlushAsync();
+
+        var (name, count) = Assert.Single(writer.Counts);
+        Assert.StartsWith("app1.", name, StringComparison.Ordinal);
+        Assert.Equal(10_000, count);
+        Assert.InRange(writer.Writes, 1, 27); // at most the spam filter's burst, plus the flush
+    }
+
+    [Fact]
+    public async Task Record_WriteInFlight_RepeatsRideWithOneFollowUpPatch()
+    {
+        var recorder = Create(new EventReporterOptions());
+        writer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await Eventually.WaitUntilAsync(() => writer.Entered == 1);
+
+        for (var i = 0; i < 99; i++)
+        {
+            recorder.Record(Pods.Ref("app1"), Sample);
+        }
+
+        writer.Gate.SetResult();
+        await recorder.FlushAsync();
+
+        Assert.Equal(["create", "patch"], writer.Calls);
+        Assert.Equal(100, writer.Counts.Single().Value);
+    }
+
+    [Fact]
+    public async Task Record_ExistingEventFromEarlierProcess_ContinuesItsCount()
+    {
+        var first = Create(new EventReporterOptions());
+        first.Record(Pods.Ref("app1"), Sample);
+        first.Record(Pods.Ref("app1"), Sample);
+        await first.FlushAsync();
+        await first.DisposeAsync();
+
+        var second = Create(new EventReporterOptions());
+        second.Record(Pods.Ref("app1"), Sample);
+        await second.FlushAsync();
+
+        Assert.Equal(3, Assert.Single(writer.Counts).Value);
+        Assert.Contains("read", writer.Calls);
+    }
+
+    [Fact]
+    public async Task Record_ServerAnswers500ThenRecovers_LosesNothingWithinBudget()
+    {
+        var recorder = Create(new EventReporterOptions { MaxWriteAttempts = 12 });
+        writer.FailNext(5, () => FakeEventWriter.Status(HttpStatusCode.InternalServerError));
+
+        recorder.Record(Pods.Ref("app1"), Sample);
+        recorder.Record(Pods.Ref("app2"), Sample);
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0, () => time.Advance(TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(2, writer.Counts.Count);
+        Assert.Equal(0, metrics["k8s_event_reporting.events.failed"]);
+    }
+
+    [Fact]
+    public async Task Record_429WithRetryAfter_WaitsAtLeastRetryAfter()
+    {
+        var recorder = Create(new EventReporterOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(10), RetryMaxDelay = TimeSpan.FromSeconds(10) });
+        writer.FailNext(1, () => FakeEventWriter.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(30)));
+
+        writer.Clock = time;
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await Eventually.WaitUntilAsync(() => writer.Calls.Count == 2, () => time.Advance(TimeSpan.FromSeconds(1)));
+        await recorder.FlushAsync();
+
+        var times = writer.CallTimes.ToArray();
+        Assert.InRange(times[1] - times[0], TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32));
+        Assert.Single(writer.Counts);
+    }
+
+    [Fact]
+    public async Task Record_RetryBudgetExhausted_CountsFailureAndKeepsObservationForNextWrite()
+    {
+        var recorder = Create(new EventReporterOptions { MaxWriteAttempts = 3, RetryBaseDelay = TimeSpan.FromMilliseconds(1), RetryMaxDelay = TimeSpan.FromMilliseconds(1) });
+        writer.FailNext(3, () => new HttpRequestException("connection refused"));
+
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0, () => time.Advance(TimeSpan.FromMilliseconds(5)));
+        await recorder.FlushAsync();
+
+        Assert.Equal(1, metrics["k8s_event_reporting.events.failed"]);
+        Assert.Equal(1, Assert.Single(writer.Counts).Value);
+    }
+
+    [Fact]
+    public async Task Record_Rejected422_IsDroppedWithoutRetry()
+    {
+        var recorder = Create(new EventReporterOptions());
+        writer.FailNext(1, () => FakeEventWriter.Status(HttpStatusCode.UnprocessableEntity));
+
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await recorder.FlushAsync();
+
+        Assert.Single(writer.Calls);
+        Assert.Empty(writer.Counts);
+        Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|rejected"]);
+    }
+
+    [Fact]
+    public async Task Record_PatchAnswers404_RecreatesWithContinuedCount()
+    {
+        var recorder = Create(new EventReporterOptions());
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await recorder.FlushAsync();
+        writer.Counts.Clear(); // the Event expired (TTL)
+
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await recorder.FlushAsync();
+
+        Assert.Equal(["create", "patch", "create"], writer.Calls);
+        Assert.Equal(2, writer.Counts.Single().Value);
+    }
+
+    [Fact]
+    public async Task Record_SpamFilter_DropsNewEventsAndCountsThem()
+    {
+        var recorder = Create(new EventReporterOptions { SpamFilterBurst = 25 });
+
+        for (var i = 0; i < 30; i++)
+        {
+            recorder.Record(Pods.Ref("app1"), EventReport.Warning("Reason" + i, "m"));
+        }
+
+        await recorder.FlushAsync();
+
+        Assert.Equal(25, writer.Counts.Count);
+        Assert.Equal(5, metrics["k8s_event_reporting.events.dropped|spam_filter"]);
+    }
+
+    [Fact]
+    public async Task Record_QueueFull_DropsOldestWriteAndCountsIt()
+    {
+        var recorder = Create(new EventReporterOptions { QueueCapacity = 2, MaxConcurrentWrites = 1 });
+        writer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        recorder.Record(Pods.Ref("busy"), Sample);
+        await Eventually.WaitUntilAsync(() => writer.Entered == 1);
+
+        recorder.Record(Pods.Ref("p1"), Sample);
+        recorder.Record(Pods.Ref("p2"), Sample);
+        recorder.Record(Pods.Ref("p3"), Sample);
+        writer.Gate.SetResult();
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0);
+
+        Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|queue_full"]);
+        Assert.DoesNotContain(writer.Counts.Keys, k => k.StartsWith("p1.", StringComparison.Ordinal));
+        Assert.Contains(writer.Counts.Keys, k => k.StartsWith("p3.", StringComparison.Ordinal));
+
+        await recorder.FlushAsync(); // the dropped write's observation is kept and written now
+
+        Assert.Contains(writer.Counts.Keys, k => k.StartsWith("p1.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Record_EventAboutAnEvent_IsNeverWritten()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        recorder.Record(new V1ObjectReference { Kind = "Event", ApiVersion = "v1", Name = "app1.123", NamespaceProperty = "team-a" }, Sample);
+        await recorder.FlushAsync();
+
+        Assert.Empty(writer.Calls);
+        Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|about_event"]);
+    }
+
+    [Fact]
+    public async Task Record_ClusterScopedObject_GoesToDefaultNamespace()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        recorder.Record(new V1ObjectReference { Kind = "Node", ApiVersion = "v1", Name = "node-1", Uid = "n1" }, Sample);
+        await recorder.FlushAsync();
+
+        Assert.Equal("default", writer.Last.Single().Value.Namespace);
+    }
+
+    [Fact]
+    public async Task Record_LongMessage_IsTruncatedBeforeWriting()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        recorder.Record(Pods.Ref("app1"), EventReport.Warning("InvalidServiceName", "start " + new string('x', 5000) + " end"));
+        await recorder.FlushAsync();
+
+        var message = writer.Last.Single().Value.Message;
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(message) <= 1024);
+        Assert.EndsWith(" end", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("invalidReason")]
+    [InlineData("Invalid Reason")]
+    [InlineData("")]
+    public void Record_BadReason_ThrowsClearArgumentException(string reason)
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        var ex = Assert.Throws<ArgumentException>(() => recorder.Record(Pods.Ref("app1"), EventReport.Warning(reason, "m")));
+
+        Assert.Contains("UpperCamelCase", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Record_UndefinedType_Throws()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        Assert.Throws<ArgumentException>(() => recorder.Record(Pods.Ref("app1"), new EventReport((EventType)7, "Reason", "m")));
+    }
+
+    [Fact]
+    public async Task DisposeAsync_FlushesQueuedWrites()
+    {
+        var recorder = Create(new EventReporterOptions());
+        recorder.Record(Pods.Ref("app1"), Sample);
+
+        await recorder.DisposeAsync();
+
+        Assert.Single(writer.Counts);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_ServerDown_GivesUpAtDeadlineAndCountsLoss()
+    {
+        var recorder = Create(new EventReporterOptions { ShutdownTimeout = TimeSpan.FromSeconds(5) });
+        writer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        recorder.Record(Pods.Ref("app1"), Sample);
+
+        var dispose = recorder.DisposeAsync().AsTask();
+        await Eventually.WaitUntilAsync(() => dispose.IsCompleted, () => time.Advance(TimeSpan.FromSeconds(1)));
+        await dispose;
+
+        Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|shutdown"]);
+    }
+
+    private KubernetesEventRecorder Create(EventReporterOptions options)
+    {
+        var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);
+        recorders.Add(recorder);
+        return recorder;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using Box.K8sEventReporting.Reporting;
+
+namespace Box.K8sEventReporting.Tests.Reporting;
+
+public class TokenBucketAndBackoffTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 16, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(25, 300, 0, 25)]     // client-go: a burst of 25
+    [InlineData(25, 300, 299, 25)]   // not a full token later
+    [InlineData(25, 300, 300, 26)]   // one more after 5 minutes
+    [InlineData(25, 300, 3000, 35)]  // ten more after 50 minutes
+    [InlineData(3, 1, 1000, 3 + 3)]  // never more than the burst in the bucket
+    public void TryTake_AfterElapsed_AllowsBurstPlusRefill(int burst, int refillSeconds, int elapsedSeconds, int expectedAllowed)
+    {
+        var bucket = new TokenBucket(burst, TimeSpan.FromSeconds(refillSeconds), T0);
+        var allowed = 0;
+        while (bucket.TryTake(T0))
+        {
+            allowed++;
+        }
+
+        var later = T0.AddSeconds(elapsedSeconds);
+        while (bucket.TryTake(later))
+        {
+            allowed++;
+        }
+
+        Assert.Equal(expectedAllowed, allowed);
+    }
+
+    [Theory]
+    [InlineData(1, 0.5, 1000)]
+    [InlineData(2, 0.5, 2000)]
+    [InlineData(4, 0.5, 8000)]
+    [InlineData(5, 0.5, 10000)]  // capped at the max delay
+    [InlineData(12, 0.5, 10000)]
+    [InlineData(1, 0.0, 750)]    // -25% jitter
+    [InlineData(1, 0.999999, 1250)]
+    public void Delay_Table(int attempt, double jitter, int expectedMs)
+    {
+        var delay = RetryBackoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), null, jitter);
+
+        Assert.Equal(expectedMs, delay.TotalMilliseconds, 0.5);
+    }
+
+    [Theory]
+    [InlineData(30, 30_000)]   // honoured
+    [InlineData(600, 60_000)]  // capped at six times the max delay
+    [InlineData(0, 1000)]      // shorter than the backoff: backoff wins
+    public void Delay_RetryAfter_IsHonouredUpToCap(int retryAfterSeconds, int expectedMs)
+    {
+        var delay = RetryBackoff.Delay(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(retryAfterSeconds), 0.5);
+
+        Assert.Equal(expectedMs, delay.TotalMilliseconds, 0.5);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.InternalServerError, "Transient")]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "Transient")]
+    [InlineData(HttpStatusCode.GatewayTimeout, "Transient")]
+    [InlineData(HttpStatusCode.TooManyRequests, "Transient")]
+    [InlineData(HttpStatusCode.RequestTimeout, "Transient")]
+    [InlineData(HttpStatusCode.Conflict, "Conflict")]
+    [InlineData(HttpStatusCode.NotFound, "NotFound")]
+    [InlineData(HttpStatusCode.UnprocessableEntity, "Permanent")]
+    [InlineData(HttpStatusCode.Forbidden, "Permanent")]
+    [InlineData(HttpStatusCode.BadRequest, "Permanent")]
+    [InlineData(HttpStatusCode.UnsupportedMediaType, "Permanent")]
+    public void Classify_StatusCodes(HttpStatusCode code, string expected)
+    {
+        Assert.Equal(expected, ApiErrorClassifier.Classify(FakeEventWriter.Status(code), out _, out _).ToString());
+        ApiErrorClassifier.Classify(FakeEventWriter.Status(code), out _, out var status);
+        Assert.Equal((int)code, status);
+    }
+
+    [Fact]
+    public void Classify_NetworkError_IsTransient() =>
+        Assert.Equal(ApiErrorKind.Transient, ApiErrorClassifier.Classify(new HttpRequestException("connection refused"), out _, out _));
+
+    [Fact]
+    public void Classify_RetryAfterHeader_IsRead()
+    {
+        ApiErrorClassifier.Classify(FakeEventWriter.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(7)), out var retryAfter, out _);
+
+        Assert.Equal(TimeSpan.FromSeconds(7), retryAfter);
+    }
+}
