@@ -103,18 +103,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Wait.UntilAsync(
             async () =>
             {
-                try
-                {
-                    await Client.CustomObjects.ListClusterCustomObjectAsync("box.com", "v1", "pkis", limit: 1);
-                    return true;
-                }
-                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-                {
-                    return false;
-                }
+                await Client.CustomObjects.ListClusterCustomObjectAsync("box.com", "v1", "pkis", limit: 1);
+                return true;
             },
-            TimeSpan.FromSeconds(30),
-            "the pkis.box.com CRD to be served");
+            "the pkis.box.com CRD is served",
+            TimeSpan.FromSeconds(30));
     }
 }
 
