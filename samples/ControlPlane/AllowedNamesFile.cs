@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -51,4 +52,18 @@ internal sealed class AllowedNamesFile(IConfiguration configuration) :
             : ValidateOptionsResult.Fail(File.Exists(options.AllowedNamesPath)
                 ? $"AllowedNames file '{options.AllowedNamesPath}' is empty: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath)."
                 : $"AllowedNames file '{options.AllowedNamesPath}' does not exist: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath).");
+}
+
+internal static class AllowedNamesServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="AllowedNamesOptions"/> to the AllowedNames file, reloaded on change and checked at start.</summary>
+    public static IServiceCollection AddAllowedNamesFile(this IServiceCollection services)
+    {
+        services.AddSingleton<AllowedNamesFile>();
+        services.AddSingleton<IPostConfigureOptions<AllowedNamesOptions>>(sp => sp.GetRequiredService<AllowedNamesFile>());
+        services.AddSingleton<IOptionsChangeTokenSource<AllowedNamesOptions>>(sp => sp.GetRequiredService<AllowedNamesFile>());
+        services.AddSingleton<IValidateOptions<AllowedNamesOptions>>(sp => sp.GetRequiredService<AllowedNamesFile>());
+        services.AddOptions<AllowedNamesOptions>().BindConfiguration(AllowedNamesOptions.Section).ValidateOnStart();
+        return services;
+    }
 }

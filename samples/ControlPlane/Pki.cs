@@ -38,3 +38,9 @@ public sealed class PkiStatus
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
 }
+
+public sealed class PkiList
+{
+    [JsonPropertyName("items")]
+    public IList<Pki> Items { get; set; } = [];
+}

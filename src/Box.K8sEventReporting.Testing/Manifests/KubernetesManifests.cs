@@ -63,7 +63,7 @@ public static class KubernetesManifests
 
     private static async Task<string> CreateAsync(IKubernetes k, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {
-        var what = $"{obj.Kind.ToLowerInvariant()}/{obj.Metadata.Name}";
+        var what = $"{obj.Kind?.ToLowerInvariant()}/{obj.Metadata.Name}";
         var ns = obj.Metadata.NamespaceProperty;
         try
         {
@@ -72,6 +72,7 @@ public static class KubernetesManifests
                 case V1CustomResourceDefinition crd: await k.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1Namespace n: await k.CoreV1.CreateNamespaceAsync(n, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1Deployment d: await k.AppsV1.CreateNamespacedDeploymentAsync(d, ns, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1ReplicaSet r: await k.AppsV1.CreateNamespacedReplicaSetAsync(r, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1Pod p: await k.CoreV1.CreateNamespacedPodAsync(p, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1Secret s: await k.CoreV1.CreateNamespacedSecretAsync(s, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1ConfigMap c: await k.CoreV1.CreateNamespacedConfigMapAsync(c, ns, cancellationToken: ct).ConfigureAwait(false); break;
@@ -108,6 +109,8 @@ public static class KubernetesManifests
         var labels = new Dictionary<string, string>(current.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>()) { ["pod-template-hash"] = hash };
         var replicaSet = new V1ReplicaSet
         {
+            ApiVersion = "apps/v1",
+            Kind = "ReplicaSet",
             Metadata = new V1ObjectMeta
             {
                 Name = $"{current.Metadata.Name}-{hash}",
@@ -129,6 +132,8 @@ public static class KubernetesManifests
         {
             var pod = new V1Pod
             {
+                ApiVersion = "v1",
+                Kind = "Pod",
                 Metadata = new V1ObjectMeta
                 {
                     Name = $"{replicaSet.Metadata.Name}-{ShortHash(replicaSet.Metadata.Name + i.ToString(CultureInfo.InvariantCulture), 5)}",

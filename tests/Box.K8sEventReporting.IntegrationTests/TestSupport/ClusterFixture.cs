@@ -1,6 +1,5 @@
 using System.Net;
-using Box.K8sEventReporting.Testing;
-using ControlPlane;
+using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
