@@ -41,7 +41,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
+public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
@@ -231,6 +231,26 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
         await stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(workers).ConfigureAwait(false);
         stopping.Dispose();
+    }
+
+    /// <summary>Stops the background writers at once, without flushing; prefer <see cref="DisposeAsync"/>.</summary>
+    /// <remarks>Writes still waiting are logged and counted as dropped (cause <c>shutdown</c>).</remarks>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var lost = Interlocked.Read(ref outstanding);
+        if (lost > 0)
+        {
+            Log.EventsLostAtShutdown(logger, lost, TimeSpan.Zero);
+            ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
+        }
+
+        queue.Writer.TryComplete();
+        stopping.Cancel();
     }
 
     internal static EventReporterOptions Snapshot(IOptions<EventReporterOptions> options)
