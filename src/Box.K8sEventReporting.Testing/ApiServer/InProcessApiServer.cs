@@ -454,20 +454,20 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var bookmarks = query.TryGetValue("allowWatchBookmarks", out var b) && b == "true";
         var startVersion = query.GetValueOrDefault("resourceVersion") ?? string.Empty;
         Log.WatchOpened(logger, resource.QualifiedResource, startVersion);
-        var response = context.Response;
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        response.Headers.CacheControl = "no-cache, private";
-        await response.StartAsync(cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-
+        // Timers exist before the headers go out, so a test that advances a fake clock after seeing them is not racing.
         using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
         using var readCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token, subscription!.Closed);
         using var timer = bookmarks ? timeProvider.CreateTimer(_ => cluster.EnqueueBookmark(subscription), null, options.BookmarkInterval, options.BookmarkInterval) : null;
         using var writeCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, subscription.Closed);
+        var response = context.Response;
         var reason = "closed by the server";
         try
         {
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            response.Headers.CacheControl = "no-cache, private";
+            await response.StartAsync(cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 bool more;
