@@ -161,6 +161,41 @@ internal sealed class EventCorrelator
         return list;
     }
 
+    /// <summary>Starts a write for every deferred record whose object has a token again (called periodically).</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns>The records to write.</returns>
+    public List<EventRecord> RetryDeferred(DateTimeOffset now)
+    {
+        var list = new List<EventRecord>();
+        foreach (var record in deferred)
+        {
+            if (record.IsWritePending || record.UnsentCount == 0)
+            {
+                continue;
+            }
+
+            var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
+            if (!buckets.TryGetValue(spamKey, out var bucket))
+            {
+                bucket = new TokenBucket(options.SpamFilterBurst, options.SpamFilterRefillInterval, now);
+                buckets.Set(spamKey, bucket);
+            }
+
+            if (bucket.TryTake(now))
+            {
+                list.Add(record);
+            }
+        }
+
+        foreach (var record in list)
+        {
+            StartWrite(record);
+        }
+
+        deferred.RemoveWhere(r => !r.IsDeferred || r.UnsentCount == 0);
+        return list;
+    }
+
     private CorrelationResult StartWrite(EventRecord record)
     {
         record.IsWritePending = true;
