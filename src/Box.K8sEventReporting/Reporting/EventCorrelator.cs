@@ -23,11 +23,21 @@ internal sealed class EventCorrelator
     private readonly LruCache<SpamKey, TokenBucket> buckets;
     private readonly HashSet<EventRecord> deferred = new(ReferenceEqualityComparer.Instance);
 
+    // Records evicted from the LRU while a write is queued, in flight or deferred: a repeat must find them, or a second
+    // record with the same Event name would write concurrently. Bounded by the queue and the deferred set.
+    private readonly Dictionary<EventKey, EventRecord> evictedBusy = [];
+
     public EventCorrelator(EventReporterOptions options)
     {
         this.options = options;
         aggregates = new LruCache<AggregateKey, AggregateRecord>(options.CacheSize);
-        events = new LruCache<EventKey, EventRecord>(options.CacheSize);
+        events = new LruCache<EventKey, EventRecord>(options.CacheSize, (key, record) =>
+        {
+            if (record.IsWritePending || record.IsDeferred)
+            {
+                evictedBusy[key] = record;
+            }
+        });
         buckets = new LruCache<SpamKey, TokenBucket>(options.CacheSize);
     }
 
@@ -48,6 +58,13 @@ internal sealed class EventCorrelator
         var message = isAggregate ? EventMessage.Truncate(AggregatePrefix + report.Message) : report.Message;
 
         var isNew = !events.TryGetValue(key, out var record);
+        if (isNew && evictedBusy.Remove(key, out var busy))
+        {
+            record = busy;
+            events.Set(key, record);
+            isNew = false;
+        }
+
         if (isNew)
         {
             record = new EventRecord(key, EventNames.For(key), involvedObject, report.Action, isAggregate, now);
@@ -105,6 +122,7 @@ internal sealed class EventCorrelator
         record.IsWritePending = false;
         if (record.UnsentCount == 0)
         {
+            ReleaseIfIdle(record);
             return CorrelationDecision.Coalesce;
         }
 
@@ -134,8 +152,10 @@ internal sealed class EventCorrelator
     public void DiscardWrite(EventRecord record)
     {
         record.IsWritePending = false;
+        record.IsDeferred = false;
         record.UnsentCount = 0;
         deferred.Remove(record);
+        ReleaseIfIdle(record);
         if (record.ServerCount == 0)
         {
             events.Remove(record.Key);
@@ -154,6 +174,10 @@ internal sealed class EventCorrelator
             {
                 record.IsWritePending = true;
                 list.Add(record);
+            }
+            else
+            {
+                ReleaseIfIdle(record);
             }
         }
 
@@ -206,6 +230,14 @@ internal sealed class EventCorrelator
         }
 
         return new CorrelationResult(record.ServerCount == 0 ? CorrelationDecision.Create : CorrelationDecision.Patch, record);
+    }
+
+    private void ReleaseIfIdle(EventRecord record)
+    {
+        if (!record.IsWritePending && !record.IsDeferred && evictedBusy.TryGetValue(record.Key, out var busy) && ReferenceEquals(busy, record))
+        {
+            evictedBusy.Remove(record.Key);
+        }
     }
 
     private void MarkDeferred(EventRecord record)
