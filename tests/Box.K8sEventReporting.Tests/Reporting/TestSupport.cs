@@ -72,7 +72,7 @@ internal static class Eventually
 
             step?.Invoke();
             await Task.Yield();
-            Thread.Sleep(0);
+            Thread.Yield();
         }
     }
 }
