@@ -67,12 +67,22 @@ internal sealed class EventCorrelator
 
         if (isNew)
         {
-            record = new EventRecord(key, EventNames.For(key), involvedObject, report.Action, isAggregate, now);
+            // A copy: the caller may reuse or change its reference after Record returns.
+            var reference = new V1ObjectReference
+            {
+                ApiVersion = involvedObject.ApiVersion,
+                Kind = involvedObject.Kind,
+                NamespaceProperty = involvedObject.NamespaceProperty,
+                Name = involvedObject.Name,
+                Uid = involvedObject.Uid,
+                ResourceVersion = involvedObject.ResourceVersion,
+                FieldPath = involvedObject.FieldPath,
+            };
+            record = new EventRecord(key, EventNames.For(key), reference, report.Action, isAggregate, now);
             events.Set(key, record);
         }
         else
         {
-            record.InvolvedObject = involvedObject;
             record.Action = report.Action ?? record.Action;
             if (now > record.LastTimestamp)
             {
