@@ -247,6 +247,16 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreatePod_DryRun_Answers501AndStoresNothing()
+    {
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));
+        var pods = await client.CoreV1.ListNamespacedPodAsync("team-a");
+
+        Assert.Equal(HttpStatusCode.NotImplemented, ex.Response.StatusCode);
+        Assert.Empty(pods.Items);
+    }
+
+    [Fact]
     public async Task Watch_SendInitialEvents_Answers501()
     {
         using var http = CreateHttp(server);
