@@ -80,6 +80,10 @@ public sealed class InProcessApiServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+
+            // Watches idle for minutes and tests read them slowly on purpose: no data-rate based disconnects.
+            k.Limits.MinResponseDataRate = null;
+            k.Limits.MinRequestBodyDataRate = null;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
         });
         if (options.LoggerFactory is not null)

@@ -206,6 +206,25 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeleteOwner_OrphanOrBackground_KeepsOrCollectsDependents()
+    {
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "team-a");
+        var reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner", Uid = owner.Metadata.Uid };
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "kept", OwnerReferences = [reference] } }, "team-a");
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", "team-a", propagationPolicy: "Orphan");
+        var owner2 = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner2" } }, "team-a");
+        reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner2", Uid = owner2.Metadata.Uid };
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "collected", OwnerReferences = [reference] } }, "team-a");
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner2", "team-a");
+        var kept = await client.CoreV1.ReadNamespacedSecretAsync("kept", "team-a");
+        var collected = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedSecretAsync("collected", "team-a"));
+
+        Assert.Null(kept.Metadata.OwnerReferences);
+        Assert.Equal(HttpStatusCode.NotFound, collected.Response.StatusCode);
+    }
+
+    [Fact]
     public async Task PatchPod_StrategicMerge_MergesContainersByName()
     {
         var pod = Pod("p1", "a");
