@@ -266,6 +266,21 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreatePki_WithoutNameOrWithGenerateName_422OrGeneratedName()
+    {
+        using var http = CreateHttp(server);
+
+        var (missingStatus, missing) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{},"spec":{"serviceName":"a"}}""");
+        var (generatedStatus, generated) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{"generateName":"gen-"},"spec":{"serviceName":"a"}}""");
+
+        Assert.Equal(422, missingStatus);
+        Assert.Equal("metadata.name", missing["details"]!["causes"]![0]!["field"]!.GetValue<string>());
+        Assert.Equal("Required value: name or generateName is required", missing["details"]!["causes"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal(201, generatedStatus);
+        Assert.Matches("^gen-[a-z0-9]{5}$", generated["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task CreatePod_DryRun_Answers501AndStoresNothing()
     {
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));
