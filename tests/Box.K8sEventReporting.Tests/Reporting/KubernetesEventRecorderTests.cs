@@ -47,6 +47,24 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Record_ConcurrentCallers_LoseNoObservation()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 2_500; i++)
+            {
+                recorder.Record(Pods.Ref("app" + (i % 5)), Sample);
+            }
+        })));
+        await recorder.FlushAsync();
+
+        Assert.Equal(5, writer.Counts.Count);
+        Assert.All(writer.Counts.Values, count => Assert.Equal(2_000, count));
+    }
+
+    [Fact]
     public async Task Record_WriteInFlight_RepeatsRideWithOneFollowUpPatch()
     {
         var recorder = Create(new EventReporterOptions());
