@@ -179,14 +179,7 @@ internal sealed partial class TranscriptReplayer(InProcessApiServer server, Http
                 meta["continue"] = "<token>";
             }
 
-            meta?.Remove("continue");
-            copy["items"] = new JsonArray(items.Select(i =>
-            {
-                var n = (JsonObject)Normalize(i, loose)!;
-                n.Remove("kind");
-                n.Remove("apiVersion");
-                return (JsonNode)n;
-            }).ToArray());
+            copy["items"] = new JsonArray(items.Select(i => Normalize(i, loose)).ToArray());
             return copy;
         }
 
@@ -200,7 +193,7 @@ internal sealed partial class TranscriptReplayer(InProcessApiServer server, Http
 
         if (loose)
         {
-            return new JsonObject { ["kind"] = copy["kind"]?.DeepClone(), ["name"] = copy["metadata"]?["name"]?.DeepClone(), ["labels"] = copy["metadata"]?["labels"]?.DeepClone() };
+            return new JsonObject { ["kind"] = copy["kind"]?.DeepClone(), ["apiVersion"] = copy["apiVersion"]?.DeepClone(), ["name"] = copy["metadata"]?["name"]?.DeepClone(), ["labels"] = copy["metadata"]?["labels"]?.DeepClone() };
         }
 
         return copy;
