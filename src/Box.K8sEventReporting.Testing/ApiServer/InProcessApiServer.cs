@@ -86,11 +86,8 @@ public sealed class InProcessApiServer : IAsyncDisposable
             k.Limits.MinRequestBodyDataRate = null;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
         });
-        if (options.LoggerFactory is not null)
-        {
-            builder.Services.AddSingleton(options.LoggerFactory);
-        }
-
+        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9006),
+        // not Kestrel's per-request noise.
         var app = builder.Build();
         var server = new InProcessApiServer(app, options);
         app.Run(server.HandleAsync);
