@@ -417,14 +417,14 @@ public sealed class InProcessApiServer : IAsyncDisposable
                     }
 
                     return verb == "create"
-                        ? cluster.Create(resource, route.Namespace, obj, query)
-                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query);
+                        ? cluster.Create(resource, route.Namespace, obj, query, Manager(request, query))
+                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query, Manager(request, query));
                 }
 
             case "patch":
                 {
                     var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query);
+                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query, Manager(request, query));
                 }
 
             default:
@@ -585,6 +585,20 @@ public sealed class InProcessApiServer : IAsyncDisposable
         line[^2] = (byte)'}';
         line[^1] = (byte)'\n';
         return line;
+    }
+
+    /// <summary>The managedFields manager: the fieldManager parameter, else the User-Agent up to its first '/' (like the real server).</summary>
+    private static string Manager(HttpRequest request, Dictionary<string, string> query)
+    {
+        if (query.TryGetValue("fieldManager", out var fieldManager) && fieldManager.Length > 0)
+        {
+            return fieldManager;
+        }
+
+        var agent = request.Headers.UserAgent.ToString();
+        var slash = agent.IndexOf('/', StringComparison.Ordinal);
+        agent = slash >= 0 ? agent[..slash] : agent;
+        return agent.Length > 0 ? agent : "unknown";
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
