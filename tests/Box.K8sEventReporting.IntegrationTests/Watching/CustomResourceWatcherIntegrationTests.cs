@@ -29,6 +29,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         var watcher = context.CreateWatcher(options);
         var view = new ConsumerView(watcher);
         await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the initial sync");
+        await Wait.UntilAsync(() => context.Server.CountRequests("watch") >= 1, "the watch is open");
         return (watcher, view);
     }
 

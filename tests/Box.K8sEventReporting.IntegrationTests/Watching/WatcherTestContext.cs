@@ -142,6 +142,7 @@ internal sealed class ConsumerView : IAsyncDisposable
     private readonly List<ResourceChange<TestPki>> changes = [];
     private readonly CancellationTokenSource stop = new();
     private readonly Task pump;
+    private TaskCompletionSource? paused;
 
     public ConsumerView(ICustomResourceWatcher<TestPki> watcher)
     {
@@ -151,6 +152,11 @@ internal sealed class ConsumerView : IAsyncDisposable
             {
                 await foreach (var change in watcher.WatchAsync(stop.Token))
                 {
+                    if (Volatile.Read(ref paused) is { } gate)
+                    {
+                        await gate.Task.WaitAsync(stop.Token);
+                    }
+
                     Apply(change);
                 }
             }
@@ -193,8 +199,14 @@ internal sealed class ConsumerView : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops reading (as a slow consumer would) until <see cref="Resume"/>.</summary>
+    public void Pause() => Interlocked.CompareExchange(ref paused, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    public void Resume() => Interlocked.Exchange(ref paused, null)?.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
+        Resume();
         await stop.CancelAsync();
         await pump;
         stop.Dispose();
