@@ -146,24 +146,10 @@ internal sealed class ConsumerView : IAsyncDisposable
 
     public ConsumerView(ICustomResourceWatcher<TestPki> watcher)
     {
-        pump = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var change in watcher.WatchAsync(stop.Token))
-                {
-                    if (Volatile.Read(ref paused) is { } gate)
-                    {
-                        await gate.Task.WaitAsync(stop.Token);
-                    }
-
-                    Apply(change);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-        });
+        // The first MoveNextAsync runs synchronously up to the subscription, so the consumer is registered when this returns.
+        var enumerator = watcher.WatchAsync(stop.Token).GetAsyncEnumerator();
+        var first = enumerator.MoveNextAsync();
+        pump = PumpAsync(enumerator, first);
     }
 
     public Dictionary<string, string> State
@@ -196,6 +182,30 @@ internal sealed class ConsumerView : IAsyncDisposable
             {
                 return [.. changes];
             }
+        }
+    }
+
+    private async Task PumpAsync(IAsyncEnumerator<ResourceChange<TestPki>> enumerator, ValueTask<bool> first)
+    {
+        try
+        {
+            await using (enumerator)
+            {
+                var more = await first;
+                while (more)
+                {
+                    if (Volatile.Read(ref paused) is { } gate)
+                    {
+                        await gate.Task.WaitAsync(stop.Token);
+                    }
+
+                    Apply(enumerator.Current);
+                    more = await enumerator.MoveNextAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
         }
     }
 

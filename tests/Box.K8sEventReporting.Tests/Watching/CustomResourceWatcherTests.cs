@@ -394,7 +394,7 @@ public sealed class CustomResourceWatcherTests : IDisposable
         await watcher.DisposeAsync();
         await consumer.Completion.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.True(stream.WasCancelled);
+        Assert.True(stream.WasDisposed);
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await watcher.WatchAsync().GetAsyncEnumerator().MoveNextAsync());
         await consumer.DisposeAsync();
     }
