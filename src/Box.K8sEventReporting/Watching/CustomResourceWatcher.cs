@@ -50,7 +50,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     private readonly object startGate = new();
     private Task? running;
     private ITimer? resyncTimer;
-    private int syncedScopes;
+    private readonly HashSet<string> listedScopes = new(StringComparer.Ordinal);
     private long lastActivityTimestamp;
     private volatile bool disposed;
 
@@ -261,12 +261,20 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     void IListWatchTarget<T>.OnListed(string? scopeNamespace, IReadOnlyList<WatchEvent<T>> items, bool isRelist)
     {
         List<ResourceChange<T>> changes;
+        var becameSynced = false;
         lock (cache.SyncRoot)
         {
             changes = cache.ReplaceLocked(scopeNamespace, items);
             if (changes.Count > 0)
             {
                 Deliver(new ConsumerSubscription<T>.Delivery(null, changes, false));
+            }
+
+            listedScopes.Add(scopeNamespace ?? string.Empty);
+            if (!cache.HasSynced && listedScopes.Count == Math.Max(1, settings.Namespaces.Count))
+            {
+                cache.MarkSynced();
+                becameSynced = true;
             }
         }
 
@@ -280,9 +288,8 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             Log.Relisted(logger, resource.Kind, scopeNamespace ?? "all namespaces", changes.Count);
         }
 
-        if (!cache.HasSynced && Interlocked.Increment(ref syncedScopes) == Math.Max(1, settings.Namespaces.Count))
+        if (becameSynced)
         {
-            cache.MarkSynced();
             Log.InitialSyncCompleted(logger, resource.Kind, cache.Count);
             synced.TrySetResult();
         }
