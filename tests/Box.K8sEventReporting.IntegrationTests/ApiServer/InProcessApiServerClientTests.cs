@@ -121,4 +121,27 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
         Assert.Equal(versions.Order(), versions);
         Assert.Equal(versions.Distinct().Count(), versions.Count);
     }
+
+    [Fact]
+    public async Task WatchPods_AllowWatchBookmarks_ClientReceivesBookmarkWithLatestVersion()
+    {
+        await using var fast = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(50) });
+        using var fastClient = fast.CreateClient();
+        var start = await fastClient.CoreV1.ListNamespacedPodAsync("default");
+        var created = await fastClient.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod { Metadata = new V1ObjectMeta { Name = "b1" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } }, "default");
+        using var cts = new CancellationTokenSource(ApiServerTestHelpers.Timeout);
+
+        var seen = new List<(WatchEventType Type, string Rv)>();
+        await foreach (var (type, pod) in fastClient.CoreV1.WatchListNamespacedPodAsync("default", allowWatchBookmarks: true, resourceVersion: start.Metadata.ResourceVersion, cancellationToken: cts.Token))
+        {
+            seen.Add((type, pod.Metadata.ResourceVersion));
+            if (type == WatchEventType.Bookmark)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([(WatchEventType.Added, created.Metadata.ResourceVersion), (WatchEventType.Bookmark, created.Metadata.ResourceVersion)], seen);
+    }
 }
