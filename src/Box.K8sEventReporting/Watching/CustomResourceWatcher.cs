@@ -28,7 +28,7 @@ namespace Box.K8sEventReporting.Watching;
 /// <para>
 /// It talks to the API server through the given client's own HTTP pipeline (<see cref="Kubernetes.HttpClient"/>,
 /// <see cref="Kubernetes.BaseUri"/>, <see cref="Kubernetes.Credentials"/>), so it needs a <see cref="Kubernetes"/> instance.
-/// It does not apply a kubeconfig <c>tls-server-name</c> override (KubernetesClient keeps it private) and uses HTTP/1.1.
+/// It does not apply a kubeconfig <c>tls-server-name</c> override nor <c>DisableHttp2</c> (KubernetesClient keeps both private).
 /// </para>
 /// </remarks>
 public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource

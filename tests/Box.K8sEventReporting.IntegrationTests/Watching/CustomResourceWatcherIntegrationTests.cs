@@ -97,9 +97,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         {
             var lists = WatcherLists();
 
-            // The exact line a real server sends (transcript 04a), then the end of the stream.
-            context.Server.Faults.InjectRawIntoWatches("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: 1 (2)\",\"reason\":\"Expired\",\"code\":410}}\n");
-            context.Server.Faults.CloseAllWatches();
+            context.Server.Faults.SendErrorToWatches(new V1Status { Status = "Failure", Code = 410, Reason = "Expired", Message = "too old resource version: 1 (2)" });
             await Wait.UntilAsync(() => WatcherLists() > lists, "the watcher relisted after the ERROR event");
         });
 
