@@ -34,6 +34,7 @@ namespace Box.K8sEventReporting.Watching;
 public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    private static int runningInstances;
     private readonly KubernetesResourceInfo resource;
     private readonly WatcherSettings settings;
     private readonly ResourceCache<T> cache;
@@ -254,6 +255,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         stopping.Dispose();
         if (loops is not null)
         {
+            Interlocked.Decrement(ref runningInstances);
             Log.WatcherStopped(logger, resource.Kind);
         }
     }
@@ -346,6 +348,12 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             var scopes = settings.Namespaces.Count == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
             Log.WatcherStarting(logger, resource.Kind, resource.ApiVersion, settings.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
             WatcherMetrics.Register(this, this);
+            var instances = Interlocked.Increment(ref runningInstances);
+            if (instances > 1)
+            {
+                Log.DuplicateWatcher(logger, instances, resource.Kind);
+            }
+
             var token = stopping.Token;
             var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
                 client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural))));
