@@ -33,13 +33,14 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         return (watcher, view);
     }
 
-    private async Task RunFaultUnderChurnAsync(int seed, Func<Task> fault)
+    /// <summary>Keeps objects changing before, during and after <paramref name="fault"/>, until the consumer has received changes made after it.</summary>
+    private async Task RunFaultUnderChurnAsync(int seed, ConsumerView view, Func<Task> fault)
     {
         await using var churn = new Churn(context, seed, TeamNamespaces);
         await Wait.UntilAsync(() => churn.Operations >= 10, "some changes before the fault");
         await fault();
-        var before = churn.Operations;
-        await Wait.UntilAsync(() => churn.Operations >= before + 20, "more changes after the fault");
+        var seen = view.Changes.Count;
+        await Wait.UntilAsync(() => view.Changes.Count >= seen + 20, "changes made after the fault reached the consumer");
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(1, async () =>
+        await RunFaultUnderChurnAsync(1, view, async () =>
         {
             for (var i = 0; i < 3; i++)
             {
@@ -70,7 +71,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(2, async () =>
+        await RunFaultUnderChurnAsync(2, view, async () =>
         {
             context.Server.Faults.FreezeWatches();
             var lists = WatcherLists();
@@ -93,7 +94,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(3, async () =>
+        await RunFaultUnderChurnAsync(3, view, async () =>
         {
             var lists = WatcherLists();
 
@@ -111,7 +112,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(4, async () =>
+        await RunFaultUnderChurnAsync(4, view, async () =>
         {
             var watches = context.Server.CountRequests("watch");
             context.Server.Faults.FreezeWatches();
@@ -129,7 +130,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(5, async () =>
+        await RunFaultUnderChurnAsync(5, view, async () =>
         {
             context.Server.Faults.FailNext(1, "pkis", 429, TimeSpan.FromSeconds(1), verb: "watch");
             context.Server.Faults.FailNext(1, "pkis", 503, verb: "watch");
