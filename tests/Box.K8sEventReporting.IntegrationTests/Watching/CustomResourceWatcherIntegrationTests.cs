@@ -282,4 +282,26 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         Assert.Equal("app1", pods.Cache.ListByIndex("secret", "app1-pki")[0].Metadata.Name);
         Assert.Contains(context.Server.Requests, r => r.Path == "/api/v1/pods" && r.Verb == "watch");
     }
+
+    [Fact]
+    public async Task Watch_ServerSideTimeoutEndsStream_ResumedAtOnceWithoutBackoff()
+    {
+        var options = WatcherTestContext.FastOptions(o =>
+        {
+            o.MinWatchTimeout = TimeSpan.FromSeconds(1);
+            o.MaxWatchTimeout = TimeSpan.FromSeconds(1);
+            o.InitialBackoff = TimeSpan.FromSeconds(30);
+            o.MaxBackoff = TimeSpan.FromSeconds(30);
+        });
+        var (watcher, view) = await StartSyncedAsync(options);
+        await using var _ = watcher;
+        await using var __ = view;
+
+        await Wait.UntilAsync(() => context.Server.CountRequests("watch") >= 3, "two rotations of the watch", TimeSpan.FromSeconds(10));
+        await context.CreateAsync("team-a", "after-rotation", "svc");
+
+        await Wait.UntilAsync(() => watcher.Cache.Get("team-a", "after-rotation") is not null, "the change after the rotations");
+        Assert.All(context.Server.Requests.Where(r => r.Verb == "watch"), r => Assert.Contains("timeoutSeconds=1", r.Query, StringComparison.Ordinal));
+        Assert.Equal(1, WatcherLists());
+    }
 }
