@@ -8,7 +8,7 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// <summary>Writes: create, update, patch, delete, garbage collection and the commit that feeds history and watches.</summary>
 internal sealed partial class ClusterState
 {
-    public ApiResponse Create(ApiResource resource, string? ns, JsonObject body, IReadOnlyDictionary<string, string> query)
+    public ApiResponse Create(ApiResource resource, string? ns, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null)
     {
         if (resource.Namespaced && ns is null)
         {
@@ -92,6 +92,7 @@ internal sealed partial class ClusterState
                         }
                     }
 
+                    StampManagedFields(resource, body, manager, statusWrite: false);
                     var stored = Commit(resource, body, "ADDED", null);
                     var response = ApiResponse.Json(201, View(resource, stored));
                     foreach (var w in warnings)
@@ -107,7 +108,7 @@ internal sealed partial class ClusterState
         return InvalidResponse(resource, name, errors);
     }
 
-    public ApiResponse Update(ApiResource resource, string? ns, string name, string? subresource, JsonObject body, IReadOnlyDictionary<string, string> query)
+    public ApiResponse Update(ApiResource resource, string? ns, string name, string? subresource, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null)
     {
         if (CheckKind(resource, body) is { } kindError)
         {
@@ -139,7 +140,7 @@ internal sealed partial class ClusterState
                 if (resource.AllowCreateOnUpdate && subresource is null)
                 {
                     meta["name"] = name;
-                    return Create(resource, ns, resource.Flavor == ResourceFlavor.EventsV1Event ? EventShapes.CoreToEventsV1(body) : body, query);
+                    return Create(resource, ns, resource.Flavor == ResourceFlavor.EventsV1Event ? EventShapes.CoreToEventsV1(body) : body, query, manager);
                 }
 
                 return Statuses.NotFound(resource, name);
@@ -158,11 +159,11 @@ internal sealed partial class ClusterState
                 return Statuses.Conflict(resource, name);
             }
 
-            return UpdateLocked(resource, existing, body, subresource, query);
+            return UpdateLocked(resource, existing, body, subresource, query, manager);
         }
     }
 
-    public ApiResponse Patch(ApiResource resource, string? ns, string name, string? subresource, string contentType, byte[] body, IReadOnlyDictionary<string, string> query)
+    public ApiResponse Patch(ApiResource resource, string? ns, string name, string? subresource, string contentType, byte[] body, IReadOnlyDictionary<string, string> query, string? manager = null)
     {
         var mediaType = contentType.Split(';')[0].Trim().ToLowerInvariant();
         var accepted = resource.IsCustom
@@ -232,11 +233,11 @@ internal sealed partial class ClusterState
             }
 
             meta["name"] = name;
-            return UpdateLocked(resource, existing, patched, subresource, query);
+            return UpdateLocked(resource, existing, patched, subresource, query, manager);
         }
     }
 
-    private ApiResponse UpdateLocked(ApiResource resource, StoredObject existing, JsonObject incoming, string? subresource, IReadOnlyDictionary<string, string> query)
+    private ApiResponse UpdateLocked(ApiResource resource, StoredObject existing, JsonObject incoming, string? subresource, IReadOnlyDictionary<string, string> query, string? manager)
     {
         var old = Json.ToNode(existing.Json);
         JsonObject next;
@@ -319,6 +320,13 @@ internal sealed partial class ClusterState
         }
         else
         {
+            ObjectMutations.Meta(next).Remove("managedFields");
+            if (old["metadata"]?["managedFields"] is JsonArray previousFields)
+            {
+                ObjectMutations.Meta(next)["managedFields"] = previousFields.DeepClone();
+            }
+
+            StampManagedFields(resource, next, manager, statusWrite: subresource == "status");
             stored = Commit(resource, next, "MODIFIED", existing);
         }
 
@@ -740,5 +748,92 @@ internal sealed partial class ClusterState
         }
 
         return new string(chars);
+    }
+
+    /// <summary>
+    /// Records the writer in metadata.managedFields like the real server does for non-apply writes: one entry per manager
+    /// and subresource, operation Update, the fields the object has. Ownership is not taken away from other managers.
+    /// </summary>
+    private void StampManagedFields(ApiResource resource, JsonObject obj, string? manager, bool statusWrite)
+    {
+        if (manager is null || !options.WriteManagedFields)
+        {
+            return;
+        }
+
+        var fields = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            if (key is "apiVersion" or "kind" || (resource.HasStatus && (key == "status") != statusWrite))
+            {
+                continue;
+            }
+
+            if (key == "metadata")
+            {
+                var meta = new JsonObject();
+                foreach (var kept in new[] { "labels", "annotations", "ownerReferences", "finalizers" })
+                {
+                    if (value?[kept] is JsonNode node)
+                    {
+                        meta["f:" + kept] = FieldSet(node);
+                    }
+                }
+
+                if (meta.Count > 0)
+                {
+                    fields["f:metadata"] = meta;
+                }
+
+                continue;
+            }
+
+            fields["f:" + key] = FieldSet(value);
+        }
+
+        var entry = new JsonObject
+        {
+            ["apiVersion"] = resource.GroupVersion,
+            ["fieldsType"] = "FieldsV1",
+            ["fieldsV1"] = fields,
+            ["manager"] = manager,
+            ["operation"] = "Update",
+        };
+        if (statusWrite)
+        {
+            entry["subresource"] = "status";
+        }
+
+        entry["time"] = Now();
+        var metadata = ObjectMutations.Meta(obj);
+        var entries = metadata["managedFields"] as JsonArray ?? [];
+        var subresource = statusWrite ? "status" : null;
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            if (ObjectMutations.GetString(entries[i] as JsonObject, "manager") == manager
+                && ObjectMutations.GetString(entries[i] as JsonObject, "operation") == "Update"
+                && ObjectMutations.GetString(entries[i] as JsonObject, "subresource") == subresource)
+            {
+                entries.RemoveAt(i);
+            }
+        }
+
+        entries.Add(entry);
+        metadata["managedFields"] = entries.Parent is null ? entries : entries.DeepClone();
+    }
+
+    private static JsonObject FieldSet(JsonNode? value)
+    {
+        var set = new JsonObject();
+        if (value is JsonObject o && o.Count > 0)
+        {
+            set["."] = new JsonObject();
+            foreach (var (key, child) in o)
+            {
+                set["f:" + key] = FieldSet(child);
+            }
+        }
+
+        return set;
     }
 }

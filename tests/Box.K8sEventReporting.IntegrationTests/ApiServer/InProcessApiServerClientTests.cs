@@ -75,6 +75,17 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplaceNamespacedSecret_WithoutResourceVersion_IsAnUnconditionalUpdate()
+    {
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
+
+        var replaced = await client.CoreV1.ReplaceNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() } }, "s2", "team-a");
+
+        Assert.Equal("w", System.Text.Encoding.UTF8.GetString(replaced.Data["k"]));
+    }
+
+    [Fact]
     public async Task CustomObjects_CreatePatchStatusAndGet_FollowsStatusSubresourceRules()
     {
         var pki = JsonSerializer.Deserialize<JsonElement>(ApiServerTestHelpers.PkiJson("team-a", "app1-pki", "app1"));
