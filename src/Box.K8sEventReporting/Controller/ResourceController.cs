@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -54,7 +55,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _options = options;
         _logger = logger;
         _timeProvider = timeProvider;
-        Kind = typeof(T).Name;
+        Kind = KindOf(typeof(T));
         _kindTags = ControllerMetrics.KindTags(Kind);
         _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind);
         _lastProgress = timeProvider.GetTimestamp();
@@ -122,6 +123,9 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     }
 
     public void Dispose() => _queue.Dispose();
+
+    internal static string KindOf(Type type) =>
+        type.GetCustomAttribute<KubernetesEntityAttribute>()?.Kind is { Length: > 0 } kind ? kind : type.Name;
 
     internal static bool IsStatusOnlyChange(T? oldResource, T resource)
     {

@@ -18,7 +18,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
     private readonly Func<ResourceChange<TOther>, bool> _filter;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly string _kind = typeof(TOther).Name;
+    private readonly string _kind = ResourceController<TOther>.KindOf(typeof(TOther));
 
     public SecondaryWatch(
         ICustomResourceWatcher<TOther> watcher,
