@@ -80,7 +80,11 @@ internal static class Statuses
             o["details"] = details;
         }
 
-        o["code"] = code;
+        if (status != "Success")
+        {
+            o["code"] = code;
+        }
+
         return ApiResponse.Json(code, Json.Serialize(o));
     }
 

@@ -33,10 +33,34 @@ public sealed class ApiServerFaults
     public void SendErrorToWatches(V1Status status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        var node = JsonNode.Parse(KubernetesJson.Serialize(status))!.AsObject();
-        node["kind"] ??= "Status";
-        node["apiVersion"] ??= "v1";
-        node["metadata"] ??= new JsonObject();
+        // V1Status has a read-only converter in KubernetesClient, so it is written field by field.
+        var node = new JsonObject
+        {
+            ["kind"] = "Status",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject(),
+            ["status"] = status.Status ?? "Failure",
+        };
+        if (status.Message is not null)
+        {
+            node["message"] = status.Message;
+        }
+
+        if (status.Reason is not null)
+        {
+            node["reason"] = status.Reason;
+        }
+
+        if (status.Details is not null)
+        {
+            node["details"] = JsonNode.Parse(KubernetesJson.Serialize(status.Details));
+        }
+
+        if (status.Code is not null)
+        {
+            node["code"] = status.Code;
+        }
+
         var body = Json.Serialize(node);
         cluster.ForEachWatch(w =>
         {

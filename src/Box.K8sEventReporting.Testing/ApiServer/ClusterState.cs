@@ -137,6 +137,22 @@ internal sealed partial class ClusterState
     public static byte[] View(ApiResource resource, StoredObject obj) =>
         resource.Flavor == ResourceFlavor.EventsV1Event ? Json.Serialize(EventShapes.CoreToEventsV1(Json.ToNode(obj.Json))) : obj.Json;
 
+    private static byte[] ListItem(ApiResource resource, StoredObject obj)
+    {
+        switch (resource.Flavor)
+        {
+            case ResourceFlavor.Custom or ResourceFlavor.CustomResourceDefinition:
+                return obj.Json;
+            case ResourceFlavor.EventsV1Event:
+                var node = EventShapes.CoreToEventsV1(Json.ToNode(obj.Json));
+                node.Remove("kind");
+                node.Remove("apiVersion");
+                return Json.Serialize(node);
+            default:
+                return obj.ListItemJson;
+        }
+    }
+
     public async Task<ApiResponse> ListAsync(ApiResource resource, string? ns, IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
     {
         LabelSelector labels;
@@ -287,7 +303,13 @@ internal sealed partial class ClusterState
             writer.WriteString("apiVersion", resource.GroupVersion);
             writer.WriteString("kind", resource.ListKind);
             writer.WriteStartObject("metadata");
-            writer.WriteString("continue", next);
+
+            // Custom resource lists always carry "continue"; built-in lists omit it when empty (transcripts 01b, 11a).
+            if (resource.IsCustom || next.Length > 0)
+            {
+                writer.WriteString("continue", next);
+            }
+
             if (remaining is not null)
             {
                 writer.WriteNumber("remainingItemCount", remaining.Value);
@@ -298,7 +320,7 @@ internal sealed partial class ClusterState
             writer.WriteStartArray("items");
             foreach (var item in items)
             {
-                writer.WriteRawValue(View(resource, item), skipInputValidation: true);
+                writer.WriteRawValue(ListItem(resource, item), skipInputValidation: true);
             }
 
             writer.WriteEndArray();

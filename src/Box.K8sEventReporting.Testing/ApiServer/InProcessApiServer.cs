@@ -30,7 +30,9 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// </remarks>
 public sealed class InProcessApiServer : IAsyncDisposable
 {
-    private static readonly byte[] NewLine = "\n"u8.ToArray();
+    private static readonly byte[] AddedPrefix = "{\"type\":\"ADDED\",\"object\":"u8.ToArray();
+    private static readonly byte[] ModifiedPrefix = "{\"type\":\"MODIFIED\",\"object\":"u8.ToArray();
+    private static readonly byte[] DeletedPrefix = "{\"type\":\"DELETED\",\"object\":"u8.ToArray();
     private readonly WebApplication app;
     private readonly ClusterState cluster;
     private readonly InProcessApiServerOptions options;
@@ -78,6 +80,10 @@ public sealed class InProcessApiServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+
+            // Watches idle for minutes and tests read them slowly on purpose: no data-rate based disconnects.
+            k.Limits.MinResponseDataRate = null;
+            k.Limits.MinRequestBodyDataRate = null;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
         });
         if (options.LoggerFactory is not null)
@@ -363,6 +369,11 @@ public sealed class InProcessApiServer : IAsyncDisposable
             }
         }
 
+        if (query.ContainsKey("dryRun") && verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+        {
+            return Statuses.NotImplemented("dryRun is not implemented by the in-process API server; the request was not applied");
+        }
+
         switch (verb)
         {
             case "list":
@@ -454,20 +465,20 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var bookmarks = query.TryGetValue("allowWatchBookmarks", out var b) && b == "true";
         var startVersion = query.GetValueOrDefault("resourceVersion") ?? string.Empty;
         Log.WatchOpened(logger, resource.QualifiedResource, startVersion);
-        var response = context.Response;
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        response.Headers.CacheControl = "no-cache, private";
-        await response.StartAsync(cancellationToken).ConfigureAwait(false);
-        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
-
+        // Timers exist before the headers go out, so a test that advances a fake clock after seeing them is not racing.
         using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
         using var readCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token, subscription!.Closed);
         using var timer = bookmarks ? timeProvider.CreateTimer(_ => cluster.EnqueueBookmark(subscription), null, options.BookmarkInterval, options.BookmarkInterval) : null;
         using var writeCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, subscription.Closed);
+        var response = context.Response;
         var reason = "closed by the server";
         try
         {
+            response.StatusCode = 200;
+            response.ContentType = "application/json";
+            response.Headers.CacheControl = "no-cache, private";
+            await response.StartAsync(cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (true)
             {
                 bool more;
@@ -536,9 +547,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
             switch (item.Kind)
             {
                 case WatchItemKind.Event:
-                    await body.WriteAsync(Encoding.UTF8.GetBytes("{\"type\":\"" + item.Type + "\",\"object\":"), cancellationToken).ConfigureAwait(false);
-                    await body.WriteAsync(ClusterState.View(resource, item.Object!), cancellationToken).ConfigureAwait(false);
-                    await body.WriteAsync("}\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+                    await body.WriteAsync(EventLine(item.Type!, ClusterState.View(resource, item.Object!)), cancellationToken).ConfigureAwait(false);
                     break;
                 case WatchItemKind.Bookmark:
                     var bookmark = $"{{\"type\":\"BOOKMARK\",\"object\":{{\"apiVersion\":\"{resource.GroupVersion}\",\"kind\":\"{resource.Kind}\",\"metadata\":{{\"resourceVersion\":\"{item.ResourceVersion.ToString(CultureInfo.InvariantCulture)}\"}}}}}}\n";
@@ -562,6 +571,23 @@ public sealed class InProcessApiServer : IAsyncDisposable
         }
 
         return false;
+    }
+
+    private static byte[] EventLine(string type, byte[] json)
+    {
+        // {"type":"<type>","object":<json>}\n in one buffer: one write per event.
+        var prefix = type switch
+        {
+            "ADDED" => AddedPrefix,
+            "MODIFIED" => ModifiedPrefix,
+            _ => DeletedPrefix,
+        };
+        var line = new byte[prefix.Length + json.Length + 2];
+        prefix.CopyTo(line, 0);
+        json.CopyTo(line, prefix.Length);
+        line[^2] = (byte)'}';
+        line[^1] = (byte)'\n';
+        return line;
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -248,11 +248,9 @@ internal static class Patches
             throw new PatchException("cannot address the document root");
         }
 
-        var parent = Get(root, "/" + string.Join('/', tokens[..^1].Select(t => t.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal))));
-        if (tokens.Length == 1)
-        {
-            parent = root;
-        }
+        var parent = tokens.Length == 1
+            ? root
+            : Get(root, "/" + string.Join('/', tokens[..^1].Select(t => t.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal))));
 
         return (parent ?? throw new PatchException("path " + pointer + " has a null parent"), tokens[^1]);
     }

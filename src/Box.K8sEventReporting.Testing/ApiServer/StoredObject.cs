@@ -5,6 +5,8 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// <summary>An immutable stored object: its JSON bytes, a parsed read-only view and the fields the server indexes.</summary>
 internal sealed class StoredObject
 {
+    private byte[]? listItemJson;
+
     public StoredObject(byte[] json, long resourceVersion)
     {
         Json = json;
@@ -35,6 +37,23 @@ internal sealed class StoredObject
     }
 
     public byte[] Json { get; }
+
+    /// <summary>The object as a core-group list item: without kind and apiVersion, like the real server (computed once).</summary>
+    public byte[] ListItemJson
+    {
+        get
+        {
+            if (listItemJson is null)
+            {
+                var node = ApiServer.Json.ToNode(Json);
+                node.Remove("kind");
+                node.Remove("apiVersion");
+                listItemJson = ApiServer.Json.Serialize(node);
+            }
+
+            return listItemJson;
+        }
+    }
 
     public JsonElement Root { get; }
 

@@ -1,0 +1,315 @@
+using System.Net;
+using System.Text.Json;
+using Box.K8sEventReporting.Testing.ApiServer;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpers;
+
+namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
+
+/// <summary>Resource types, paging, selectors and lifecycle rules through the real KubernetesClient.</summary>
+public sealed class InProcessApiServerResourceTests : IAsyncLifetime
+{
+    private InProcessApiServer server = null!;
+    private IKubernetes client = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await StartWithPkiAsync();
+        client = server.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    private static V1Pod Pod(string name, string app) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["app"] = app } },
+        Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "busybox" }] },
+    };
+
+    [Fact]
+    public async Task ListPods_LimitAndContinue_ReturnsEveryPodOnceAtOneVersion()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(Pod("p" + i, "a"), "team-a");
+        }
+
+        var first = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("p9", "a"), "team-a");
+        var second = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2, continueParameter: first.Metadata.ContinueProperty);
+        var third = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2, continueParameter: second.Metadata.ContinueProperty);
+
+        Assert.Equal(3, first.Metadata.RemainingItemCount);
+        Assert.Equal(["p0", "p1", "p2", "p3", "p4"], first.Items.Concat(second.Items).Concat(third.Items).Select(p => p.Metadata.Name));
+        Assert.Equal(first.Metadata.ResourceVersion, third.Metadata.ResourceVersion);
+        Assert.True(string.IsNullOrEmpty(third.Metadata.ContinueProperty));
+    }
+
+    [Fact]
+    public async Task ListPods_SetBasedLabelSelectorAcrossNamespaces_FiltersPods()
+    {
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("a1", "app1"), "team-a");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("b2", "app2"), "team-b");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("a3", "app3"), "team-a");
+
+        var list = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app in (app1,app2)");
+        var notIn = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app notin (app1),!missing");
+
+        Assert.Equal(["a1", "b2"], list.Items.Select(p => p.Metadata.Name));
+        Assert.Equal(["a3", "b2"], notIn.Items.Select(p => p.Metadata.Name));
+    }
+
+    [Fact]
+    public async Task ListEvents_InvolvedObjectFieldSelector_FindsEventsOfOnePod()
+    {
+        foreach (var (name, pod) in new[] { ("e1", "app1"), ("e2", "app2") })
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(
+                new Corev1Event
+                {
+                    Metadata = new V1ObjectMeta { Name = name },
+                    InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = pod, NamespaceProperty = "team-a", Uid = pod + "-uid" },
+                    Reason = "InvalidServiceName",
+                    Message = "m",
+                    Type = "Warning",
+                    Count = 1,
+                },
+                "team-a");
+        }
+
+        var events = await client.CoreV1.ListNamespacedEventAsync("team-a", fieldSelector: "involvedObject.name=app2,involvedObject.kind=Pod");
+        var viaEventsV1 = await client.EventsV1.ListNamespacedEventAsync("team-a", fieldSelector: "regarding.uid=app1-uid");
+        var bad = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedEventAsync("team-a", fieldSelector: "involvedObject.labels=x"));
+
+        Assert.Equal(["e2"], events.Items.Select(e => e.Metadata.Name));
+        Assert.Equal(["e1"], viaEventsV1.Items.Select(e => e.Metadata.Name));
+        Assert.Equal("m", viaEventsV1.Items[0].Note);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateEventsV1Event_ThenPatchSeries_VisibleThroughCoreV1()
+    {
+        var created = await client.EventsV1.CreateNamespacedEventAsync(
+            new Eventsv1Event
+            {
+                Metadata = new V1ObjectMeta { Name = "s1" },
+                EventTime = new DateTime(2026, 11, 25, 16, 32, 57, DateTimeKind.Utc),
+                ReportingController = "box.com/controlplane",
+                ReportingInstance = "cp-1",
+                Action = "Validate",
+                Reason = "InvalidServiceName",
+                Regarding = new V1ObjectReference { Kind = "Pod", Name = "app1", NamespaceProperty = "team-a" },
+                Note = "note",
+                Type = "Warning",
+            },
+            "team-a");
+        var patch = new V1Patch("""{"series":{"count":2,"lastObservedTime":"2026-11-25T16:33:27.437910Z"}}""", V1Patch.PatchType.MergePatch);
+        await client.EventsV1.PatchNamespacedEventAsync(patch, "s1", "team-a");
+
+        var core = await client.CoreV1.ReadNamespacedEventAsync("s1", "team-a");
+
+        Assert.Equal("note", created.Note);
+        Assert.Equal("note", core.Message);
+        Assert.Equal("box.com/controlplane", core.ReportingComponent);
+        Assert.Equal(2, core.Series.Count);
+        Assert.Equal("app1", core.InvolvedObject.Name);
+    }
+
+    [Fact]
+    public async Task CustomResourceDefinition_ReadWhenMissingThenCreate_RegistersTypeForCustomObjects()
+    {
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.example.com"));
+        var crd = new V1CustomResourceDefinition
+        {
+            Metadata = new V1ObjectMeta { Name = "widgets.example.com" },
+            Spec = new V1CustomResourceDefinitionSpec
+            {
+                Group = "example.com",
+                Scope = "Cluster",
+                Names = new V1CustomResourceDefinitionNames { Kind = "Widget", Plural = "widgets", ListKind = "WidgetList", Singular = "widget" },
+                Versions = [new V1CustomResourceDefinitionVersion { Name = "v1", Served = true, Storage = true, Schema = new V1CustomResourceValidation { OpenAPIV3Schema = new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true } } }],
+            },
+        };
+
+        var created = await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        await client.CustomObjects.CreateClusterCustomObjectAsync(JsonSerializer.Deserialize<JsonElement>("""{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w1"},"anything":{"goes":1}}"""), "example.com", "v1", "widgets");
+        var widget = (JsonElement)await client.CustomObjects.GetClusterCustomObjectAsync("example.com", "v1", "widgets", "w1");
+
+        Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
+        Assert.Contains(created.Status.Conditions, c => c.Type == "Established" && c.Status == "True");
+        Assert.Equal(1, widget.GetProperty("anything").GetProperty("goes").GetInt32());
+    }
+
+    [Fact]
+    public async Task RegisterCustomResource_CalledTwice_ServesTypeOnce()
+    {
+        server.RegisterCustomResource("example.org", "v1alpha1", "gadgets", "Gadget");
+        server.RegisterCustomResource("example.org", "v1alpha1", "gadgets", "Gadget");
+
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(JsonSerializer.Deserialize<JsonElement>("""{"apiVersion":"example.org/v1alpha1","kind":"Gadget","metadata":{"name":"g1"},"spec":{"x":1}}"""), "example.org", "v1alpha1", "team-a", "gadgets");
+        var list = (JsonElement)await client.CustomObjects.ListCustomObjectForAllNamespacesAsync("example.org", "v1alpha1", "gadgets");
+
+        Assert.Equal(1, list.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Leases_CreateRenewAndStaleUpdate_BehaveLikeLeaderElectionNeeds()
+    {
+        var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(
+            new V1Lease { Metadata = new V1ObjectMeta { Name = "leader" }, Spec = new V1LeaseSpec { HolderIdentity = "a", LeaseDurationSeconds = 15 } }, "team-a");
+        var stale = lease.Metadata.ResourceVersion;
+        lease.Spec.RenewTime = new DateTime(2026, 11, 25, 16, 34, 2, DateTimeKind.Utc);
+        var renewed = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", "team-a");
+        lease.Metadata.ResourceVersion = stale;
+        lease.Spec.HolderIdentity = "b";
+
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", "team-a"));
+
+        Assert.NotEqual(stale, renewed.Metadata.ResourceVersion);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
+        Assert.Equal("a", (await client.CoordinationV1.ReadNamespacedLeaseAsync("leader", "team-a")).Spec.HolderIdentity);
+    }
+
+    [Fact]
+    public async Task DeleteNamespace_WithObjects_RemovesItsObjects()
+    {
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "temp" } });
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("p1", "a"), "temp");
+
+        await client.CoreV1.DeleteNamespaceAsync("temp");
+        var pods = await client.CoreV1.ListNamespacedPodAsync("temp");
+        var create = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("p2", "a"), "temp"));
+
+        Assert.Empty(pods.Items);
+        Assert.Equal(HttpStatusCode.NotFound, create.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteObjectWithFinalizer_StaysUntilFinalizerRemoved()
+    {
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "f1", Finalizers = ["example.com/hold"] } }, "team-a");
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("f1", "team-a");
+        var held = await client.CoreV1.ReadNamespacedConfigMapAsync("f1", "team-a");
+        await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "f1", "team-a");
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedConfigMapAsync("f1", "team-a"));
+
+        Assert.NotNull(held.Metadata.DeletionTimestamp);
+        Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteOwner_OrphanOrBackground_KeepsOrCollectsDependents()
+    {
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "team-a");
+        var reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner", Uid = owner.Metadata.Uid };
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "kept", OwnerReferences = [reference] } }, "team-a");
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", "team-a", propagationPolicy: "Orphan");
+        var owner2 = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner2" } }, "team-a");
+        reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner2", Uid = owner2.Metadata.Uid };
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "collected", OwnerReferences = [reference] } }, "team-a");
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner2", "team-a");
+        var kept = await client.CoreV1.ReadNamespacedSecretAsync("kept", "team-a");
+        var collected = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedSecretAsync("collected", "team-a"));
+
+        Assert.Null(kept.Metadata.OwnerReferences);
+        Assert.Equal(HttpStatusCode.NotFound, collected.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PatchPod_StrategicMerge_MergesContainersByName()
+    {
+        var pod = Pod("p1", "a");
+        pod.Spec.Containers.Add(new V1Container { Name = "side", Image = "old" });
+        await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
+
+        var patched = await client.CoreV1.PatchNamespacedPodAsync(
+            new V1Patch("""{"spec":{"containers":[{"name":"side","image":"new"}]}}""", V1Patch.PatchType.StrategicMergePatch), "p1", "team-a");
+
+        Assert.Equal([("app", "busybox"), ("side", "new")], patched.Spec.Containers.Select(c => (c.Name, c.Image)));
+    }
+
+    [Fact]
+    public async Task Deployments_StoredWithGenerationBumpedOnSpecChange()
+    {
+        var deployment = new V1Deployment
+        {
+            Metadata = new V1ObjectMeta { Name = "d1" },
+            Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d1" } }, Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } } },
+        };
+        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "team-a");
+
+        var scaled = await client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"replicas":3}}""", V1Patch.PatchType.MergePatch), "d1", "team-a");
+
+        Assert.Equal(2, scaled.Metadata.Generation);
+        Assert.Equal(3, scaled.Spec.Replicas);
+    }
+
+    [Fact]
+    public async Task PatchSecret_ServerSideApply_Answers501WithClearMessage()
+    {
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s1" } }, "team-a");
+
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CoreV1.PatchNamespacedSecretAsync(new V1Patch("""{"metadata":{"name":"s1"}}""", V1Patch.PatchType.ApplyPatch), "s1", "team-a", fieldManager: "me"));
+
+        Assert.Equal(HttpStatusCode.NotImplemented, ex.Response.StatusCode);
+        Assert.Contains("server-side apply", ex.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreatePki_WithoutNameOrWithGenerateName_422OrGeneratedName()
+    {
+        using var http = CreateHttp(server);
+
+        var (missingStatus, missing) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{},"spec":{"serviceName":"a"}}""");
+        var (generatedStatus, generated) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{"generateName":"gen-"},"spec":{"serviceName":"a"}}""");
+
+        Assert.Equal(422, missingStatus);
+        Assert.Equal("metadata.name", missing["details"]!["causes"]![0]!["field"]!.GetValue<string>());
+        Assert.Equal("Required value: name or generateName is required", missing["details"]!["causes"]![0]!["message"]!.GetValue<string>());
+        Assert.Equal(201, generatedStatus);
+        Assert.Matches("^gen-[a-z0-9]{5}$", generated["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreatePod_DryRun_Answers501AndStoresNothing()
+    {
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));
+        var pods = await client.CoreV1.ListNamespacedPodAsync("team-a");
+
+        Assert.Equal(HttpStatusCode.NotImplemented, ex.Response.StatusCode);
+        Assert.Empty(pods.Items);
+    }
+
+    [Fact]
+    public async Task Watch_SendInitialEvents_Answers501()
+    {
+        using var http = CreateHttp(server);
+
+        var (status, body) = await SendJsonAsync(http, "GET", "/api/v1/namespaces/team-a/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan");
+
+        Assert.Equal(501, status);
+        Assert.Contains("sendInitialEvents", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreatePod_InNamespaceThatDoesNotExistWithAutoCreate_CreatesNamespace()
+    {
+        await using var auto = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { AutoCreateNamespaces = true });
+        using var autoClient = auto.CreateClient();
+
+        await autoClient.CoreV1.CreateNamespacedPodAsync(Pod("p1", "a"), "fresh");
+        var ns = await autoClient.CoreV1.ReadNamespaceAsync("fresh");
+
+        Assert.Equal("Active", ns.Status.Phase);
+    }
+}

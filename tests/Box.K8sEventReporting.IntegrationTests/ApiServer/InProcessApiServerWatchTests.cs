@@ -1,0 +1,247 @@
+using System.Text.Json.Nodes;
+using Box.K8sEventReporting.Testing.ApiServer;
+using Microsoft.Extensions.Time.Testing;
+using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpers;
+
+namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
+
+/// <summary>Watch semantics against the transcripts' rules (03, 04, 17, 18).</summary>
+public sealed class InProcessApiServerWatchTests
+{
+    private static string Rv(JsonObject o) => o["metadata"]!["resourceVersion"]!.GetValue<string>();
+
+    private static string Type(JsonObject? line) => line?["type"]?.GetValue<string>() ?? "<end>";
+
+    [Fact]
+    public async Task Watch_FromListResourceVersion_ReplaysAddedModifiedDeletedWithIncreasingVersions()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        var (_, list) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/pkis");
+        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-b/pkis", PkiJson("team-b", "app4-pki", "app4"));
+        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki", """{"spec":{"serviceName":"app4x"}}""", "application/merge-patch+json");
+        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki/status", """{"status":{"ready":false}}""", "application/merge-patch+json");
+        var (deleteStatus, deleted) = await SendJsonAsync(http, "DELETE", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki");
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&resourceVersion={Rv(list)}&timeoutSeconds=30");
+        var lines = new List<JsonObject>();
+        for (var i = 0; i < 4; i++)
+        {
+            lines.Add((await watch.NextAsync())!);
+        }
+
+        Assert.Equal(200, deleteStatus);
+        Assert.Equal("Success", deleted["status"]!.GetValue<string>());
+        Assert.Equal(["ADDED", "MODIFIED", "MODIFIED", "DELETED"], lines.Select(l => Type(l)));
+        var versions = lines.Select(l => long.Parse(Rv(l["object"]!.AsObject()), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(versions.Order().Distinct(), versions);
+        Assert.Equal(2, lines[1]["object"]!["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Equal(2, lines[2]["object"]!["metadata"]!["generation"]!.GetValue<long>());
+        Assert.False(lines[3]["object"]!["status"]!["ready"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Watch_WithoutResourceVersion_StartsWithSyntheticAddedForExistingObjects()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1"));
+        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-b/pkis", PkiJson("team-b", "app3-pki", "app3"));
+
+        await using var all = await RawWatch.OpenAsync(http, "/apis/box.com/v1/pkis?watch=true&timeoutSeconds=30");
+        await using var teamA = await RawWatch.OpenAsync(http, "/apis/box.com/v1/namespaces/team-a/pkis?watch=true&resourceVersion=0&timeoutSeconds=30");
+        var first = await all.NextAsync();
+        var second = await all.NextAsync();
+        var onlyA = await teamA.NextAsync();
+
+        Assert.Equal(("ADDED", "app1-pki"), (Type(first), first!["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal(("ADDED", "app3-pki"), (Type(second), second!["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal("app1-pki", onlyA!["object"]!["metadata"]!["name"]!.GetValue<string>());
+        Assert.True(await teamA.StaysQuietAsync(TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
+    public async Task Watch_ResourceVersionOlderThanHistory_SendsExpiredErrorIn200StreamThenEnds()
+    {
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { HistoryLimit = 5 });
+        using var http = CreateHttp(server);
+        var (_, created) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app2-pki", "app2"));
+        for (var i = 0; i < 10; i++)
+        {
+            await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-a/pkis/app2-pki", "{\"metadata\":{\"labels\":{\"churn\":\"" + i + "\"}}}", "application/merge-patch+json");
+        }
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&allowWatchBookmarks=true&resourceVersion={Rv(created)}&timeoutSeconds=30");
+        var error = await watch.NextAsync();
+        var end = await watch.NextLineAsync();
+
+        Assert.Equal(200, watch.StatusCode);
+        Assert.Equal("ERROR", Type(error));
+        var status = error!["object"]!;
+        Assert.Equal("Status", status["kind"]!.GetValue<string>());
+        Assert.Equal("Expired", status["reason"]!.GetValue<string>());
+        Assert.Equal(410, status["code"]!.GetValue<int>());
+        Assert.Matches(@"^too old resource version: \d+ \(\d+\)$", status["message"]!.GetValue<string>());
+        Assert.Null(end);
+    }
+
+    [Fact]
+    public async Task Watch_ResourceVersionStillInHistory_ReplaysOnlyNewerChanges()
+    {
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { HistoryLimit = 5 });
+        using var http = CreateHttp(server);
+        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app2-pki", "app2"));
+        var versions = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var (_, patched) = await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-a/pkis/app2-pki", "{\"metadata\":{\"labels\":{\"churn\":\"" + i + "\"}}}", "application/merge-patch+json");
+            versions.Add(Rv(patched));
+        }
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&resourceVersion={versions[6]}&timeoutSeconds=30");
+        var replayed = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            replayed.Add(Rv((await watch.NextAsync())!["object"]!.AsObject()));
+        }
+
+        Assert.Equal(versions[7..], replayed);
+        Assert.True(await watch.StaysQuietAsync(TimeSpan.FromMilliseconds(100)));
+    }
+
+    [Fact]
+    public async Task Watch_FutureResourceVersion_StaysSilentUntilVersionsPassIt()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        var future = server.ResourceVersion + 2;
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion={future}&timeoutSeconds=30");
+        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", """{"metadata":{"name":"c1"}}""");
+        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", """{"metadata":{"name":"c2"}}""");
+        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", """{"metadata":{"name":"c3"}}""");
+        var line = await watch.NextAsync();
+
+        Assert.Equal(200, watch.StatusCode);
+        Assert.Equal("c3", line!["object"]!["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Watch_InvalidResourceVersion_Answers500WithoutReason()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+
+        var (status, body) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/pkis?watch=true&resourceVersion=abc");
+
+        Assert.Equal(500, status);
+        Assert.Null(body["reason"]);
+        Assert.Contains("strconv.ParseUint", body["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watch_LabelSelector_ObjectLeavingIsDeletedAndReenteringIsAdded()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        var (_, created) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1", """{"app":"app1"}"""));
+        const string path = "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki";
+        const string merge = "application/merge-patch+json";
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&labelSelector=app%3Dapp1&resourceVersion={Rv(created)}&timeoutSeconds=30");
+        var (_, away) = await SendJsonAsync(http, "PATCH", path, """{"metadata":{"labels":{"app":"other"}}}""", merge);
+        await SendJsonAsync(http, "PATCH", path, """{"metadata":{"annotations":{"while":"outside"}}}""", merge);
+        await SendJsonAsync(http, "PATCH", path, """{"metadata":{"labels":{"app":"app1"}}}""", merge);
+        await SendJsonAsync(http, "PATCH", path, """{"metadata":{"annotations":{"while":"inside"}}}""", merge);
+        var lines = new List<JsonObject>();
+        for (var i = 0; i < 3; i++)
+        {
+            lines.Add((await watch.NextAsync())!);
+        }
+
+        Assert.Equal(["DELETED", "ADDED", "MODIFIED"], lines.Select(l => Type(l)));
+        Assert.Equal("app1", lines[0]["object"]!["metadata"]!["labels"]!["app"]!.GetValue<string>());
+        Assert.Equal(Rv(away), Rv(lines[0]["object"]!.AsObject()));
+    }
+
+    [Fact]
+    public async Task Watch_Bookmarks_SentOnIntervalWithLatestVersionOnlyAfterAChange()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T16:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { TimeProvider = time, BookmarkInterval = TimeSpan.FromSeconds(1) });
+        using var http = CreateHttp(server);
+        var start = server.ResourceVersion;
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/namespaces/team-a/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion={start}&timeoutSeconds=60");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var quiet = await watch.StaysQuietAsync(TimeSpan.FromMilliseconds(100));
+        var (_, created) = await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", """{"metadata":{"name":"c1"}}""");
+        var added = await watch.PendingAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        var bookmark = await watch.NextAsync();
+
+        Assert.True(quiet);
+        Assert.Equal("ADDED", Type(added));
+        Assert.Equal("BOOKMARK", Type(bookmark));
+        Assert.Equal("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"resourceVersion":"X"}}""".Replace("X", Rv(created), StringComparison.Ordinal), bookmark!["object"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Watch_TimeoutSeconds_EndsStreamCleanlyAfterAFinalBookmark()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T16:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { TimeProvider = time, BookmarkInterval = TimeSpan.FromMinutes(1) });
+        using var http = CreateHttp(server);
+        var start = server.ResourceVersion;
+        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", """{"metadata":{"name":"c1"}}""");
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/namespaces/team-a/configmaps?watch=true&allowWatchBookmarks=true&resourceVersion={start}&timeoutSeconds=5");
+        var added = await watch.NextAsync();
+        time.Advance(TimeSpan.FromSeconds(5));
+        var bookmark = await watch.NextAsync();
+        var end = await watch.NextLineAsync();
+
+        Assert.Equal("ADDED", Type(added));
+        Assert.Equal("BOOKMARK", Type(bookmark));
+        Assert.Null(end);
+    }
+
+    [Fact]
+    public async Task Watch_QuietTypeFromLatestVersion_TimesOutWithoutBookmark()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { TimeProvider = time });
+        using var http = CreateHttp(server);
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&allowWatchBookmarks=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=5");
+        time.Advance(TimeSpan.FromSeconds(5));
+        var end = await watch.NextLineAsync();
+
+        Assert.Null(end);
+    }
+
+    [Fact]
+    public async Task Watch_ManyConcurrentWriters_EveryChangeDeliveredOnceInVersionOrder()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/configmaps?watch=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=60");
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            using var writer = CreateHttp(server);
+            for (var i = 0; i < 50; i++)
+            {
+                var (status, _) = await SendJsonAsync(writer, "POST", "/api/v1/namespaces/team-a/configmaps", "{\"metadata\":{\"name\":\"c-" + w + "-" + i + "\"}}");
+                Assert.Equal(201, status);
+            }
+        })));
+        var versions = new List<long>();
+        for (var i = 0; i < 400; i++)
+        {
+            versions.Add(long.Parse(Rv((await watch.NextAsync())!["object"]!.AsObject()), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(versions.Order().Distinct(), versions);
+    }
+}
