@@ -23,11 +23,21 @@ internal sealed class EventCorrelator
     private readonly LruCache<SpamKey, TokenBucket> buckets;
     private readonly HashSet<EventRecord> deferred = new(ReferenceEqualityComparer.Instance);
 
+    // Records evicted from the LRU while a write is queued, in flight or deferred: a repeat must find them, or a second
+    // record with the same Event name would write concurrently. Bounded by the queue and the deferred set.
+    private readonly Dictionary<EventKey, EventRecord> evictedBusy = [];
+
     public EventCorrelator(EventReporterOptions options)
     {
         this.options = options;
         aggregates = new LruCache<AggregateKey, AggregateRecord>(options.CacheSize);
-        events = new LruCache<EventKey, EventRecord>(options.CacheSize);
+        events = new LruCache<EventKey, EventRecord>(options.CacheSize, (key, record) =>
+        {
+            if (record.IsWritePending || record.IsDeferred)
+            {
+                evictedBusy[key] = record;
+            }
+        });
         buckets = new LruCache<SpamKey, TokenBucket>(options.CacheSize);
     }
 
@@ -48,14 +58,31 @@ internal sealed class EventCorrelator
         var message = isAggregate ? EventMessage.Truncate(AggregatePrefix + report.Message) : report.Message;
 
         var isNew = !events.TryGetValue(key, out var record);
+        if (isNew && evictedBusy.Remove(key, out var busy))
+        {
+            record = busy;
+            events.Set(key, record);
+            isNew = false;
+        }
+
         if (isNew)
         {
-            record = new EventRecord(key, EventNames.For(key), involvedObject, report.Action, isAggregate, now);
+            // A copy: the caller may reuse or change its reference after Record returns.
+            var reference = new V1ObjectReference
+            {
+                ApiVersion = involvedObject.ApiVersion,
+                Kind = involvedObject.Kind,
+                NamespaceProperty = involvedObject.NamespaceProperty,
+                Name = involvedObject.Name,
+                Uid = involvedObject.Uid,
+                ResourceVersion = involvedObject.ResourceVersion,
+                FieldPath = involvedObject.FieldPath,
+            };
+            record = new EventRecord(key, EventNames.For(key), reference, report.Action, isAggregate, now);
             events.Set(key, record);
         }
         else
         {
-            record.InvolvedObject = involvedObject;
             record.Action = report.Action ?? record.Action;
             if (now > record.LastTimestamp)
             {
@@ -105,6 +132,7 @@ internal sealed class EventCorrelator
         record.IsWritePending = false;
         if (record.UnsentCount == 0)
         {
+            ReleaseIfIdle(record);
             return CorrelationDecision.Coalesce;
         }
 
@@ -134,8 +162,10 @@ internal sealed class EventCorrelator
     public void DiscardWrite(EventRecord record)
     {
         record.IsWritePending = false;
+        record.IsDeferred = false;
         record.UnsentCount = 0;
         deferred.Remove(record);
+        ReleaseIfIdle(record);
         if (record.ServerCount == 0)
         {
             events.Remove(record.Key);
@@ -155,9 +185,48 @@ internal sealed class EventCorrelator
                 record.IsWritePending = true;
                 list.Add(record);
             }
+            else
+            {
+                ReleaseIfIdle(record);
+            }
         }
 
         deferred.Clear();
+        return list;
+    }
+
+    /// <summary>Starts a write for every deferred record whose object has a token again (called periodically).</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns>The records to write.</returns>
+    public List<EventRecord> RetryDeferred(DateTimeOffset now)
+    {
+        var list = new List<EventRecord>();
+        foreach (var record in deferred)
+        {
+            if (record.IsWritePending || record.UnsentCount == 0)
+            {
+                continue;
+            }
+
+            var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
+            if (!buckets.TryGetValue(spamKey, out var bucket))
+            {
+                bucket = new TokenBucket(options.SpamFilterBurst, options.SpamFilterRefillInterval, now);
+                buckets.Set(spamKey, bucket);
+            }
+
+            if (bucket.TryTake(now))
+            {
+                list.Add(record);
+            }
+        }
+
+        foreach (var record in list)
+        {
+            StartWrite(record);
+        }
+
+        deferred.RemoveWhere(r => !r.IsDeferred || r.UnsentCount == 0);
         return list;
     }
 
@@ -171,6 +240,14 @@ internal sealed class EventCorrelator
         }
 
         return new CorrelationResult(record.ServerCount == 0 ? CorrelationDecision.Create : CorrelationDecision.Patch, record);
+    }
+
+    private void ReleaseIfIdle(EventRecord record)
+    {
+        if (!record.IsWritePending && !record.IsDeferred && evictedBusy.TryGetValue(record.Key, out var busy) && ReferenceEquals(busy, record))
+        {
+            evictedBusy.Remove(record.Key);
+        }
     }
 
     private void MarkDeferred(EventRecord record)

@@ -23,7 +23,7 @@ internal sealed class EventRecord
     /// <summary>Gets the Event object's deterministic name.</summary>
     public string Name { get; }
 
-    public V1ObjectReference InvolvedObject { get; set; }
+    public V1ObjectReference InvolvedObject { get; }
 
     public string? Action { get; set; }
 

@@ -26,7 +26,9 @@ namespace Box.K8sEventReporting.Reporting;
 /// A token bucket per (source, object) bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>, one token per
 /// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Event without a token is dropped and counted
 /// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat without a token is deferred and counted
-/// (<c>k8s_event_reporting.events.deferred</c>): its count is written with the Event's next write or by <see cref="FlushAsync"/>.
+/// (<c>k8s_event_reporting.events.deferred</c>): its count is written as soon as the object has a token again (checked every
+/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>, and on every report), or by <see cref="FlushAsync"/>.
+/// Writes given up earlier (queue full, retries exhausted) are retried the same way.
 /// </para>
 /// <para>
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
@@ -41,7 +43,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
+public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
@@ -54,6 +56,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
     private readonly KeyValuePair<string, object?> apiTag;
+    private readonly ITimer deferredTimer;
     private long outstanding;
     private TaskCompletionSource? idle;
     private int disposed;
@@ -90,6 +93,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
         queue = Channel.CreateBounded<EventRecord>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
             OnWriteDropped);
+        deferredTimer = this.timeProvider.CreateTimer(static state => ((KubernetesEventRecorder)state!).WriteDeferred(), this, options.SpamFilterRefillInterval, options.SpamFilterRefillInterval);
         workers = new Task[options.MaxConcurrentWrites];
         for (var i = 0; i < workers.Length; i++)
         {
@@ -227,10 +231,32 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
             }
         }
 
+        await deferredTimer.DisposeAsync().ConfigureAwait(false);
         queue.Writer.TryComplete();
         await stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(workers).ConfigureAwait(false);
         stopping.Dispose();
+    }
+
+    /// <summary>Stops the background writers at once, without flushing; prefer <see cref="DisposeAsync"/>.</summary>
+    /// <remarks>Writes still waiting are logged and counted as dropped (cause <c>shutdown</c>).</remarks>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var lost = Interlocked.Read(ref outstanding);
+        if (lost > 0)
+        {
+            Log.EventsLostAtShutdown(logger, lost, TimeSpan.Zero);
+            ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
+        }
+
+        deferredTimer.Dispose();
+        queue.Writer.TryComplete();
+        stopping.Cancel();
     }
 
     internal static EventReporterOptions Snapshot(IOptions<EventReporterOptions> options)
@@ -275,6 +301,24 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable
         if (report.Action is { Length: 0 or > KubernetesNames.MaxReasonLength })
         {
             throw new ArgumentException($"Event action must be 1-128 characters or null (was '{report.Action}').", nameof(report));
+        }
+    }
+
+    // Timer callback: repeats held back by the spam filter, and writes given up earlier (queue full, retries exhausted),
+    // get another write once their object has a token again, so their counts land without waiting for a new report.
+    private void WriteDeferred()
+    {
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            foreach (var record in correlator.RetryDeferred(timeProvider.GetUtcNow()))
+            {
+                Enqueue(record);
+            }
         }
     }
 

@@ -29,17 +29,34 @@ public sealed class LabelSelectorPodSelector<T> : IAffectedPodSelector<T>
     {
         ArgumentNullException.ThrowIfNull(resource);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!pods.HasSynced)
+        {
+            return WaitThenSelectAsync(resource, cancellationToken);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
+    }
+
+    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
+    {
+        // Before the pod cache's first sync an empty answer would silently skip every pod.
+        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
+        return Select(resource);
+    }
+
+    private List<V1Pod> Select(T resource)
+    {
         var selector = matchLabels(resource);
         var @namespace = resource.Metadata?.NamespaceProperty;
         if (selector is null || selector.Count == 0 || string.IsNullOrEmpty(@namespace))
         {
-            return ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
+            return [];
         }
 
         var selected = pods.List(@namespace)
             .Where(p => p.Metadata?.DeletionTimestamp is null && Matches(p.Metadata?.Labels, selector))
             .ToList();
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(selected);
+        return selected;
     }
 
     private static bool Matches(IDictionary<string, string>? labels, IReadOnlyDictionary<string, string> selector)

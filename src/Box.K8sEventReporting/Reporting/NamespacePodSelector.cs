@@ -26,13 +26,30 @@ public sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
     {
         ArgumentNullException.ThrowIfNull(resource);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!pods.HasSynced)
+        {
+            return WaitThenSelectAsync(resource, cancellationToken);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
+    }
+
+    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
+    {
+        // Before the pod cache's first sync an empty answer would silently skip every pod.
+        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
+        return Select(resource);
+    }
+
+    private List<V1Pod> Select(T resource)
+    {
         var @namespace = resource.Metadata?.NamespaceProperty;
         if (string.IsNullOrEmpty(@namespace))
         {
-            return ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
+            return [];
         }
 
         var selected = pods.List(@namespace).Where(p => p.Metadata?.DeletionTimestamp is null).ToList();
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(selected);
+        return selected;
     }
 }

@@ -38,11 +38,28 @@ public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
     {
         ArgumentNullException.ThrowIfNull(resource);
         cancellationToken.ThrowIfCancellationRequested();
+        if (!pods.HasSynced)
+        {
+            return WaitThenSelectAsync(resource, cancellationToken);
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
+    }
+
+    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
+    {
+        // Before the pod cache's first sync an empty answer would silently skip every pod.
+        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
+        return Select(resource);
+    }
+
+    private List<V1Pod> Select(T resource)
+    {
         var secret = secretName(resource);
         var @namespace = resource.Metadata?.NamespaceProperty;
         if (string.IsNullOrEmpty(secret) || string.IsNullOrEmpty(@namespace))
         {
-            return ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
+            return [];
         }
 
         var candidates = indexName is null ? pods.List(@namespace) : pods.ListByIndex(indexName, PodSecretUsage.IndexValue(@namespace, secret));
@@ -55,6 +72,6 @@ public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
             }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(selected);
+        return selected;
     }
 }

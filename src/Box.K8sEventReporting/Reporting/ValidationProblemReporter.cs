@@ -18,6 +18,19 @@ namespace Box.K8sEventReporting.Reporting;
 /// Call <see cref="ReportAsync"/> from the reconcile loop with every validation result; it is idempotent: Events are
 /// correlated (repeats raise a count), and the condition is written only when it changes. Only the condition write waits
 /// for the API server.
+/// <para>
+/// Fan-out cap: pods are grouped by their controlling owner. When one owner has more affected pods than
+/// <see cref="EventReporterOptions.MaxPodsPerOwner"/> (default 10), only the first that many pods (by name) get the Event,
+/// and so does the owning workload: the Deployment of a ReplicaSet-owned pod when a ReplicaSet cache is given (resolved from
+/// the ReplicaSet's ownerReferences, no GET), otherwise the ReplicaSet; a StatefulSet, DaemonSet or Job directly. Pods
+/// without an owner are never capped. A 200-replica Deployment therefore costs 11 Event writes per failure, not 200.
+/// </para>
+/// <para>
+/// The condition (<see cref="EventReporterOptions.ConditionType"/>, default <c>Ready</c>) is False with the first failure's
+/// reason and every failure's message joined by <c>"; "</c>; True with reason <see cref="ValidReason"/> once valid. The
+/// Normal Event is emitted once per flip from invalid to valid (known from this process's last report, or after a restart
+/// from the condition on the resource).
+/// </para>
 /// </remarks>
 public sealed class ValidationProblemReporter<T>
     where T : class, IKubernetesObject<V1ObjectMeta>

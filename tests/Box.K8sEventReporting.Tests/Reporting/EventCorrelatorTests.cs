@@ -215,4 +215,21 @@ public class EventCorrelatorTests
         Assert.NotSame(first.Record, again.Record);
         Assert.Equal(first.Record.Name, again.Record.Name);
     }
+
+    [Fact]
+    public void Correlate_EvictedWhileWritePending_RepeatFindsTheSameRecord()
+    {
+        var correlator = Create(threshold: 1000);
+        var first = Observe(correlator, "m", T0);
+        for (var i = 0; i < 20; i++)
+        {
+            Observe(correlator, "m", T0, key: PodKey with { Name = "p" + i, Uid = "u" + i });
+        }
+
+        var again = Observe(correlator, "m", T0.AddSeconds(1));
+
+        Assert.Equal(CorrelationDecision.Coalesce, again.Decision);
+        Assert.Same(first.Record, again.Record);
+        Assert.Equal(2, again.Record.UnsentCount);
+    }
 }

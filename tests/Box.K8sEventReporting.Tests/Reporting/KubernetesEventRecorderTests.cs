@@ -172,6 +172,22 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Record_DeferredRepeats_AreWrittenWhenTokenReturnsWithoutNewReport()
+    {
+        var recorder = Create(new EventReporterOptions { SpamFilterBurst = 1, SpamFilterRefillInterval = TimeSpan.FromMinutes(5) });
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0);
+        recorder.Record(Pods.Ref("app1"), Sample);
+        recorder.Record(Pods.Ref("app1"), Sample);
+        Assert.Equal(2, metrics["k8s_event_reporting.events.deferred|spam_filter"]);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await Eventually.WaitUntilAsync(() => writer.Counts.Values.SingleOrDefault() == 3);
+
+        Assert.Equal(["create", "patch"], writer.Calls);
+    }
+
+    [Fact]
     public async Task Record_QueueFull_DropsOldestWriteAndCountsIt()
     {
         var recorder = Create(new EventReporterOptions { QueueCapacity = 2, MaxConcurrentWrites = 1 });

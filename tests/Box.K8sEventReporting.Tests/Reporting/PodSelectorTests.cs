@@ -54,6 +54,19 @@ public class PodSelectorTests
     }
 
     [Fact]
+    public async Task SecretConsumerPodSelector_CacheNotSynced_WaitsForInitialSync()
+    {
+        var cache = new InMemoryCache<V1Pod>([Pods.Bare("app1", "team-a", Pods.SecretVolume("app1-pki"))]) { Sync = new TaskCompletionSource() };
+        var selector = new SecretConsumerPodSelector<Pki>(cache, p => p.Metadata.Name);
+
+        var selection = selector.SelectPodsAsync(Resource).AsTask();
+        Assert.False(selection.IsCompleted);
+        cache.Sync.SetResult();
+
+        Assert.Single(await selection);
+    }
+
+    [Fact]
     public void IndexValues_ListEachConsumedSecretOnce()
     {
         var pod = Pods.Bare("a", "team-a", Pods.SecretVolume("s1"), Pods.SecretVolume("s1"), Pods.SecretVolume("s2"));

@@ -72,7 +72,7 @@ internal static class Eventually
 
             step?.Invoke();
             await Task.Yield();
-            Thread.Sleep(0);
+            Thread.Yield();
         }
     }
 }
@@ -177,7 +177,9 @@ internal sealed class InMemoryCache<T> : IResourceCache<T>
 
     public InMemoryCache(IEnumerable<T> items) => this.items = items.ToList();
 
-    public bool HasSynced => true;
+    public TaskCompletionSource? Sync { get; set; }
+
+    public bool HasSynced => Sync is null || Sync.Task.IsCompleted;
 
     public int Count => items.Count;
 
@@ -187,7 +189,7 @@ internal sealed class InMemoryCache<T> : IResourceCache<T>
         return this;
     }
 
-    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Sync?.Task.WaitAsync(cancellationToken) ?? Task.CompletedTask;
 
     public T? Get(string? @namespace, string name) => items.FirstOrDefault(i => i.Metadata.NamespaceProperty == @namespace && i.Metadata.Name == name);
 

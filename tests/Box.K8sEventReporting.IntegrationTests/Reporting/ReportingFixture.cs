@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Box.K8sEventReporting.IntegrationTests.ApiServer;
+using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Testing.ApiServer;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.IntegrationTests.Reporting;
+
+/// <summary>Reporting tests read the library's process-wide metrics: they run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ReportingCollection
+{
+    public const string Name = "Reporting against the in-process API server";
+}
+
+internal static class Reporting
+{
+    public static EventReporterOptions FastOptions(Action<EventReporterOptions>? configure = null)
+    {
+        var options = new EventReporterOptions
+        {
+            ReportingInstance = "controlplane-test",
+            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+            ShutdownTimeout = TimeSpan.FromSeconds(10),
+        };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    public static KubernetesEventRecorder Recorder(IKubernetes client, EventReporterOptions options) => new(client, Options.Create(options));
+
+    public static V1Pod Pod(string name, string? secret = null, V1OwnerReference? owner = null, string @namespace = "team-a") => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Pod",
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = @namespace, OwnerReferences = owner is null ? null : [owner] },
+        Spec = new V1PodSpec
+        {
+            Containers = [new V1Container { Name = "app", Image = "app:1" }],
+            Volumes = secret is null ? null : [new V1Volume { Name = "pki", Secret = new V1SecretVolumeSource { SecretName = secret } }],
+        },
+    };
+
+    public static async Task<IList<Corev1Event>> EventsAboutAsync(IKubernetes client, string name, string @namespace = "team-a") =>
+        (await client.CoreV1.ListNamespacedEventAsync(@namespace, fieldSelector: "involvedObject.name=" + name)).Items;
+
+    public static int EventWrites(InProcessApiServer server) =>
+        server.Requests.Count(r => r.Path.Contains("/events", StringComparison.Ordinal) && r.Method is "POST" or "PATCH");
+
+    public static Task<InProcessApiServer> StartAsync() => ApiServerTestHelpers.StartWithPkiAsync();
+}
+
+/// <summary>A pod cache filled by one LIST, standing in for the pod informer (no LIST per error afterwards).</summary>
+internal sealed class ListedCache<T> : IResourceCache<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly List<T> items;
+
+    public ListedCache(IEnumerable<T> items) => this.items = items.ToList();
+
+    public bool HasSynced => true;
+
+    public int Count => items.Count;
+
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public T? Get(string? @namespace, string name) => items.FirstOrDefault(i => i.Metadata.NamespaceProperty == @namespace && i.Metadata.Name == name);
+
+    public IReadOnlyList<T> List(string? @namespace = null) => items.Where(i => @namespace is null || i.Metadata.NamespaceProperty == @namespace).ToList();
+
+    public IReadOnlyList<T> ListByIndex(string indexName, string indexedValue) =>
+        indexName == PodSecretUsage.IndexName && typeof(T) == typeof(V1Pod)
+            ? items.Where(i => PodSecretUsage.IndexValues((V1Pod)(object)i).Contains(indexedValue)).ToList()
+            : throw new ArgumentException("no index " + indexName);
+}
+
+/// <summary>Sums the library's counters by instrument and cause while alive.</summary>
+internal sealed class MetricTotals : IDisposable
+{
+    private readonly MeterListener listener = new();
+    private readonly ConcurrentDictionary<string, long> totals = new();
+
+    public MetricTotals()
+    {
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Box.K8sEventReporting")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            totals.AddOrUpdate(instrument.Name, value, (_, v) => v + value);
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "cause")
+                {
+                    totals.AddOrUpdate(instrument.Name + "|" + tag.Value, value, (_, v) => v + value);
+                }
+            }
+        });
+        listener.Start();
+    }
+
+    public long this[string name] => totals.TryGetValue(name, out var v) ? v : 0;
+
+    public void Dispose() => listener.Dispose();
+}
+
+/// <summary>The sample's custom resource, for these tests.</summary>
+[KubernetesEntity(Group = "box.com", ApiVersion = "v1", Kind = "Pki", PluralName = "pkis")]
+public sealed class TestPki : IKubernetesObject<V1ObjectMeta>
+{
+    [System.Text.Json.Serialization.JsonPropertyName("apiVersion")]
+    public string ApiVersion { get; set; } = "box.com/v1";
+
+    [System.Text.Json.Serialization.JsonPropertyName("kind")]
+    public string Kind { get; set; } = "Pki";
+
+    [System.Text.Json.Serialization.JsonPropertyName("metadata")]
+    public V1ObjectMeta Metadata { get; set; } = new();
+
+    [System.Text.Json.Serialization.JsonPropertyName("spec")]
+    public Dictionary<string, string>? Spec { get; set; }
+
+    [System.Text.Json.Serialization.JsonPropertyName("status")]
+    public TestPkiStatus? Status { get; set; }
+}
+
+public sealed class TestPkiStatus
+{
+    [System.Text.Json.Serialization.JsonPropertyName("conditions")]
+    public IList<V1Condition>? Conditions { get; set; }
+}
