@@ -77,7 +77,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 .ReportOnPodsConsumingSecret(pki => pki.Metadata.Name)
                 .AddReconciler((pki, ct) => replica!.ProvisionSecretAsync(pki, ct))
                 .Owns<V1Secret>());
-        builder.Services.Configure<Reporting.EventReporterOptions>(o =>
+        builder.Services.Configure<Box.K8sEventReporting.Reporting.EventReporterOptions>(o =>
         {
             o.ReportingInstance = identity;
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
