@@ -1,1 +1,21 @@
-Console.WriteLine("idle");
+using System.Runtime.InteropServices;
+
+// App2 only declares its Pki (config.yml) and idles until stopped, showing what the control plane provisioned.
+var mountPath = Environment.GetEnvironmentVariable("PKI_PATH") ?? "/etc/pki";
+using var stopped = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Cancel(); });
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped.Cancel(); };
+
+var files = Directory.Exists(mountPath)
+    ? Directory.GetFiles(mountPath).Select(Path.GetFileName).Where(f => !f!.StartsWith("..", StringComparison.Ordinal))
+    : [];
+Console.WriteLine($"app2: PKI at {mountPath}: [{string.Join(", ", files)}]; idling until stopped");
+
+try
+{
+    await Task.Delay(Timeout.Infinite, stopped.Token);
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("app2: stopping");
+}

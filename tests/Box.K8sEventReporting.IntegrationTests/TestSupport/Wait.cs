@@ -67,4 +67,17 @@ public static class Wait
             throw new TimeoutException($"Timed out after {timeout ?? DefaultTimeout} waiting for {what}.", ex);
         }
     }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value, and returns it.</summary>
+    /// <param name="probe">Returns the value, or null when it is not there yet; it may throw, which counts as not yet.</param>
+    /// <param name="what">What is awaited, for the failure message.</param>
+    /// <param name="timeout">How long to wait; <see cref="DefaultTimeout"/> when null.</param>
+    public static async Task<T> ForValueAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        T? value = null;
+        await UntilAsync(async () => (value = await probe()) is not null, what, timeout);
+        return value!;
+    }
 }

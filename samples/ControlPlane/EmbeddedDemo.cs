@@ -1,0 +1,102 @@
+using Box.K8sEventReporting.Testing;
+using Box.K8sEventReporting.Testing.ApiServer;
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace ControlPlane;
+
+/// <summary>
+/// <c>--embedded</c>: an in-process Kubernetes API server, the CRD and both apps applied to it, the control plane running
+/// on it, and then what <c>kubectl describe pod</c> and <c>kubectl get secrets</c> would show.
+/// </summary>
+internal static class EmbeddedDemo
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(HostApplicationBuilder builder)
+    {
+        await using var server = await InProcessApiServer.StartAsync();
+        using var client = server.CreateClient();
+        foreach (var (file, runWorkloads) in new[] { ("ControlPlane-config.yml", false), ("App1-config.yml", true), ("App2-config.yml", true) })
+        {
+            var yaml = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifests", file));
+            foreach (var line in await KubernetesManifests.ApplyAsync(client, yaml, [typeof(Pki)], runWorkloads))
+            {
+                Console.WriteLine($"applied {file}: {line}");
+            }
+        }
+
+        builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
+        using var host = builder.Build();
+        if (!ControlPlaneHost.TryValidateOptions(host))
+        {
+            return 1;
+        }
+
+        await host.StartAsync();
+
+        var settled = await WaitUntilSettledAsync(client);
+        await host.StopAsync();
+        await PrintAsync(client);
+        return settled ? 0 : 1;
+    }
+
+    /// <summary>Every pod of an invalid Pki carries a Warning, and every valid Pki has its Secret.</summary>
+    private static async Task<bool> WaitUntilSettledAsync(IKubernetes client)
+    {
+        var deadline = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(deadline) < Patience)
+        {
+            var events = await client.CoreV1.ListNamespacedEventAsync("app1");
+            var secrets = await client.CoreV1.ListNamespacedSecretAsync("app2");
+            if (events.Items.Any(e => e.InvolvedObject.Kind == "Pod" && e.Type == "Warning") && secrets.Items.Any(s => s.Metadata.Name == "app2-pki"))
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        await Console.Error.WriteLineAsync($"controlplane: the scenario did not settle within {Patience}");
+        return false;
+    }
+
+    private static async Task PrintAsync(IKubernetes client)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        foreach (var ns in new[] { "app1", "app2" })
+        {
+            foreach (var pod in (await client.CoreV1.ListNamespacedPodAsync(ns)).Items)
+            {
+                var events = await client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind=Pod,involvedObject.name={pod.Metadata.Name}");
+                Console.WriteLine();
+                Console.WriteLine($"$ kubectl describe pod -n {ns} {pod.Metadata.Name}   (events)");
+                Console.WriteLine(KubectlDescribe.FormatEvents(events.Items, now));
+            }
+        }
+
+        var pkiEvents = await client.CoreV1.ListNamespacedEventAsync("app1", fieldSelector: "involvedObject.kind=Pki,involvedObject.name=app1-pki");
+        Console.WriteLine();
+        Console.WriteLine("$ kubectl describe pki -n app1 app1-pki   (events)");
+        Console.WriteLine(KubectlDescribe.FormatEvents(pkiEvents.Items, now));
+
+        Console.WriteLine();
+        Console.WriteLine("$ kubectl get pkis,secrets -A");
+        foreach (var ns in new[] { "app1", "app2" })
+        {
+            var pkis = await client.CustomObjects.ListNamespacedCustomObjectAsync<PkiList>("box.com", "v1", ns, "pkis");
+            foreach (var pki in pkis.Items)
+            {
+                var ready = pki.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
+                Console.WriteLine($"{ns,-6} pki/{pki.Metadata.Name,-10} serviceName={pki.Spec?.ServiceName,-6} Ready={ready?.Status ?? "Unknown"} {ready?.Reason}");
+            }
+
+            foreach (var secret in (await client.CoreV1.ListNamespacedSecretAsync(ns)).Items)
+            {
+                Console.WriteLine($"{ns,-6} secret/{secret.Metadata.Name}");
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using ControlPlane;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.IntegrationTests.Scenario;
+
+/// <summary>The seed's scenario, end to end: the ControlPlane sample's exact composition against the cluster fixture.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
+{
+    
+    private readonly string _allowedNames = WriteAllowedNames("app1\napp2\n");
+
+    public void Dispose() => File.Delete(_allowedNames);
+
+    [Fact]
+    public async Task ControlPlane_TypoInApp1AndValidApp2_WarnsApp1PodOnlyAndProvisionsApp2()
+    {
+        var ns1 = await cluster.CreateNamespaceAsync("app1");
+        var ns2 = await cluster.CreateNamespaceAsync("app2");
+        var app1Pki = await CreatePkiAsync(ns1, "app1-pki", "appp1");
+        var app2Pki = await CreatePkiAsync(ns2, "app2-pki", "app2");
+        var app1Pod = await CreatePodAsync(ns1, "app1-7d9f8c6b5-x2x7z", Volume.Secret("app1-pki"));
+        var bystander = await CreatePodAsync(ns1, "bystander", Volume.Secret("something-else"));
+        var app2Pod = await CreatePodAsync(ns2, "app2-6c8b7d9f5-k4m2q", Volume.Projected("app2-pki"));
+
+        using var host = await StartControlPlaneAsync(ns1, ns2);
+
+        var warning = await Wait.ForValueAsync(
+            async () => (await EventsAboutAsync(ns1, "Pod", app1Pod.Metadata.Name)).SingleOrDefault(), "the Warning on App1's pod");
+        Assert.Equal("Warning", warning.Type);
+        Assert.Equal("InvalidServiceName", warning.Reason);
+        Assert.Equal($"ServiceName: appp1 in pki: {app1Pki.Metadata.Name} is not found in allowedNames: [app1 app2]", warning.Message);
+        Assert.Equal("controlplane", warning.Source.Component);
+        Assert.Equal("controlplane", warning.ReportingComponent);
+        Assert.Equal(app1Pod.Metadata.Uid, warning.InvolvedObject.Uid);
+        Assert.Equal(ns1, warning.Metadata.NamespaceProperty);
+
+        var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns2, "app2-pki"), "App2's Secret");
+        Assert.Equal(app2Pki.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences).Uid);
+        Assert.Equal("app2", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        await StopAsync(host);
+
+        Assert.Empty(await EventsAboutAsync(ns2, "Pod", app2Pod.Metadata.Name));
+        Assert.Empty(await EventsAboutAsync(ns1, "Pod", bystander.Metadata.Name));
+        Assert.Null(await TryReadSecretAsync(ns1, "app1-pki"));
+    }
+
+    [Fact]
+    public async Task ControlPlane_TypoFixed_ProvisionsTheSecretAndMarksReady()
+    {
+        var ns = await cluster.CreateNamespaceAsync("fix");
+        await CreatePkiAsync(ns, "app1-pki", "appp1");
+        var pod = await CreatePodAsync(ns, "app1-5f6d7c8b9-q8w2e", Volume.Secret("app1-pki"));
+        using var host = await StartControlPlaneAsync(ns);
+        await Wait.ForValueAsync(async () => (await EventsAboutAsync(ns, "Pod", pod.Metadata.Name)).FirstOrDefault(), "the Warning");
+
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"spec\":{\"serviceName\":\"app1\"}}", V1Patch.PatchType.MergePatch), "box.com", "v1", ns, "pkis", "app1-pki");
+
+        var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "app1-pki"), "App1's Secret after the fix");
+        Assert.Equal("app1", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        await Wait.UntilAsync(
+            async () => (await ReadPkiAsync(ns, "app1-pki")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Status == "True",
+            "the Ready condition turns True");
+        await StopAsync(host);
+    }
+
+    [Fact]
+    public async Task ControlPlane_PkiWithoutSpec_ReportsOneClearEventAndKeepsRunning()
+    {
+        var ns = await cluster.CreateNamespaceAsync("nospec");
+        using var host = await StartControlPlaneAsync(ns);
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(
+            new Pki { Metadata = new V1ObjectMeta { Name = "broken-pki", NamespaceProperty = ns } }, "box.com", "v1", ns, "pkis");
+
+        var missing = await Wait.ForValueAsync(
+            async () => (await EventsAboutAsync(ns, "Pki", "broken-pki")).FirstOrDefault(), "the event on the Pki without spec");
+        await CreatePkiAsync(ns, "good-pki", "app2");
+
+        Assert.Equal("MissingServiceName", missing.Reason);
+        Assert.Equal("pki: broken-pki has no spec; set spec.serviceName to one of allowedNames: [app1 app2]", missing.Message);
+        await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "good-pki"), "the Secret of a valid Pki created afterwards");
+        await StopAsync(host);
+    }
+
+    [Fact]
+    public void ControlPlane_MissingAllowedNamesFile_FailsStartWithOneLineNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}");
+        using var host = BuildControlPlane(path, "default");
+
+        var ex = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Equal(
+            $"AllowedNames file '{path}' does not exist: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath).",
+            Assert.Single(ex.Failures));
+    }
+
+    private async Task<IHost> StartControlPlaneAsync(params string[] namespaces)
+    {
+        var host = BuildControlPlane(_allowedNames, namespaces);
+        await host.StartAsync();
+        return host;
+    }
+
+    private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
+        var settings = new Dictionary<string, string?>
+        {
+            ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
+            ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
+        };
+        for (var i = 0; i < namespaces.Length; i++)
+        {
+            settings[$"K8sEventReporting:Watcher:Namespaces:{i}"] = namespaces[i];
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(cluster.Client);
+        Program.AddControlPlane(builder.Services, builder.Configuration);
+        return builder.Build();
+    }
+
+    private static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await host.StopAsync(timeout.Token);
+    }
+
+    private static string WriteAllowedNames(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"allowedNames-{Guid.NewGuid():N}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private async Task<Pki> CreatePkiAsync(string ns, string name, string serviceName) =>
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
+            new Pki { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns }, Spec = new PkiSpec { ServiceName = serviceName } },
+            "box.com",
+            "v1",
+            ns,
+            "pkis");
+
+    private async Task<Pki> ReadPkiAsync(string ns, string name) =>
+        await cluster.Client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name);
+
+    private Task<V1Pod> CreatePodAsync(string ns, string name, V1Volume volume) =>
+        cluster.Client.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string> { ["app"] = name.Split('-')[0] } },
+                Spec = new V1PodSpec
+                {
+                    Containers = [new V1Container { Name = "app", Image = "busybox:1.36", Command = ["sleep", "3600"], VolumeMounts = [new V1VolumeMount { Name = volume.Name, MountPath = "/etc/pki" }] }],
+                    Volumes = [volume],
+                },
+            },
+            ns);
+
+    private async Task<IReadOnlyList<Corev1Event>> EventsAboutAsync(string ns, string kind, string name) =>
+        (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind={kind},involvedObject.name={name}")).Items.ToArray();
+
+    private async Task<V1Secret?> TryReadSecretAsync(string ns, string name) =>
+        (await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: $"metadata.name={name}")).Items.SingleOrDefault();
+
+    private static class Volume
+    {
+        public static V1Volume Secret(string secretName) => new() { Name = "pki", Secret = new V1SecretVolumeSource { SecretName = secretName } };
+
+        public static V1Volume Projected(string secretName) => new()
+        {
+            Name = "pki",
+            Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { Secret = new V1SecretProjection { Name = secretName } }] },
+        };
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using Box.K8sEventReporting.Testing.ApiServer;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
+
+/// <summary>
+/// The cluster the integration tests run against: the in-process API server by default, or the real cluster named by
+/// the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD if it is missing; every test gets fresh,
+/// uniquely named namespaces, deleted at the end on a real cluster.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const string KubeconfigVariable = "K8S_E2E_KUBECONFIG";
+
+    private readonly List<string> _namespaces = [];
+
+    /// <summary>Gets the in-process server, or <see langword="null"/> on a real cluster.</summary>
+    public InProcessApiServer? Server { get; private set; }
+
+    public bool IsRealCluster => Server is null;
+
+    public KubernetesClientConfiguration Configuration { get; private set; } = null!;
+
+    public IKubernetes Client { get; private set; } = null!;
+
+    public static string ManifestPath(string file) => Path.Combine(AppContext.BaseDirectory, "manifests", file);
+
+    public async Task InitializeAsync()
+    {
+        var kubeconfig = Environment.GetEnvironmentVariable(KubeconfigVariable);
+        if (string.IsNullOrEmpty(kubeconfig))
+        {
+            Server = await InProcessApiServer.StartAsync();
+            Configuration = Server.CreateClientConfiguration();
+        }
+        else
+        {
+            Configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        }
+
+        Client = new Kubernetes(Configuration);
+        await InstallPkiCrdIfMissingAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (IsRealCluster)
+        {
+            foreach (var ns in _namespaces)
+            {
+                try
+                {
+                    await Client.CoreV1.DeleteNamespaceAsync(ns);
+                }
+                catch (HttpOperationException)
+                {
+                    // Best effort: a namespace left behind is named t-…, easy to clean up by hand.
+                }
+            }
+        }
+
+        Client.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Creates a fresh namespace with a unique name starting with <paramref name="prefix"/>.</summary>
+    public async Task<string> CreateNamespaceAsync(string prefix)
+    {
+        var name = $"t-{prefix}-{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 11)].TrimEnd('-');
+        await Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
+        lock (_namespaces)
+        {
+            _namespaces.Add(name);
+        }
+
+        return name;
+    }
+
+    private async Task InstallPkiCrdIfMissingAsync()
+    {
+        try
+        {
+            await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("pkis.box.com");
+            return;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+
+        var crd = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(ManifestPath("ControlPlane-config.yml")))
+            .OfType<V1CustomResourceDefinition>()
+            .Single();
+        await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+
+        // A real API server needs a moment before it serves a new CRD.
+        await Wait.UntilAsync(
+            async () =>
+            {
+                await Client.CustomObjects.ListClusterCustomObjectAsync("box.com", "v1", "pkis", limit: 1);
+                return true;
+            },
+            "the pkis.box.com CRD is served",
+            TimeSpan.FromSeconds(30));
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
