@@ -23,6 +23,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _abandon = new();
     private readonly List<IDisposable> _attachedHooks = [];
+    private readonly TaskCompletionSource _drainDeadlineSet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IControllerRunner[] _runners = [];
     private ILeaderElection? _election;
     private CancellationToken _stopping;
@@ -48,6 +49,9 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     }
 
     internal string? Identity => _election?.Identity;
+
+    /// <summary>Gets a task that completes once stopping has started its drain deadline, for tests on fake time.</summary>
+    internal Task DrainDeadlineSet => _drainDeadlineSet.Task;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -83,6 +87,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             deadline = _leaderElectionOptions.RenewDeadline;
         }
 
+        _abandonTimer?.Dispose();
         _abandonTimer = _timeProvider.CreateTimer(
             static state =>
             {
@@ -96,6 +101,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             this,
             deadline,
             Timeout.InfiniteTimeSpan);
+        _drainDeadlineSet.TrySetResult();
         try
         {
             await base.StopAsync(cancellationToken).ConfigureAwait(false);
