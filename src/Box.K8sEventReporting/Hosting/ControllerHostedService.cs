@@ -57,15 +57,20 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     {
         if (!TryGetClient(out var client, out var problem))
         {
-            // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
-            _startFailure = problem;
-            Log.NoClusterConfiguration(_logger, problem);
-            Environment.ExitCode = 1;
-            _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+            FailStart(problem);
             return;
         }
 
-        _runners = [.. _services.GetServices<IControllerRunner>()];
+        try
+        {
+            _runners = [.. _services.GetServices<IControllerRunner>()];
+        }
+        catch (ArgumentException ex)
+        {
+            // A watcher refused its options (the message lists every problem): configuration, not a crash.
+            FailStart(ex.Message);
+            return;
+        }
         _election = _leaderElectionOptions.Enabled
             ? new LeaseLeaderElection(client, _leaderElectionOptions, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
             : new SingleReplicaLeaderElection();
@@ -185,6 +190,15 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         await Task.WhenAll(_runners.Select(r => r.RunWorkersAsync(stopTaking.Token, abandon.Token))).ConfigureAwait(false);
+    }
+
+    private void FailStart(string problem)
+    {
+        // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
+        _startFailure = problem;
+        Log.StartFailed(_logger, problem);
+        Environment.ExitCode = 1;
+        _services.GetService<IHostApplicationLifetime>()?.StopApplication();
     }
 
     private bool TryGetClient(out IKubernetes client, out string problem)

@@ -9,9 +9,9 @@ internal static partial class Log
         Message = "Starting {ControllerCount} controller(s); leader election {LeaderElection}.")]
     public static partial void Starting(ILogger logger, int controllerCount, string leaderElection);
 
-    [LoggerMessage(EventId = 5001, EventName = "NoClusterConfiguration", Level = LogLevel.Critical,
+    [LoggerMessage(EventId = 5001, EventName = "StartFailed", Level = LogLevel.Critical,
         Message = "Cannot start: {Problem}")]
-    public static partial void NoClusterConfiguration(ILogger logger, string problem);
+    public static partial void StartFailed(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 5002, EventName = "StartedLeading", Level = LogLevel.Information,
         Message = "'{Identity}' now leads and reconciles.")]
