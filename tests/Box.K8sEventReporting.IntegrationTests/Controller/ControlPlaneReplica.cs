@@ -45,11 +45,22 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         AllowedServiceNames allowed,
         string identity = "replica-1",
         bool leaderElection = false,
-        Action<ControllerOptions>? configure = null)
+        Action<ControllerOptions>? configure = null,
+        string leaseNamespace = LeaseNamespace,
+        ILoggerProvider? logs = null)
     {
-        server.EnsureNamespace(LeaseNamespace);
+        if (leaseNamespace == LeaseNamespace)
+        {
+            server.EnsureNamespace(LeaseNamespace);
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
         ControlPlaneReplica? replica = null;
         builder.Services.AddSingleton(allowed);
         builder.Services.AddK8sEventReporting()
@@ -63,7 +74,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
             {
                 o.Enabled = leaderElection;
                 o.Identity = identity;
-                o.LeaseNamespace = LeaseNamespace;
+                o.LeaseNamespace = leaseNamespace;
                 o.LeaseDuration = TimeSpan.FromSeconds(2);
                 o.RenewDeadline = TimeSpan.FromSeconds(1.5);
                 o.RetryPeriod = TimeSpan.FromMilliseconds(200);

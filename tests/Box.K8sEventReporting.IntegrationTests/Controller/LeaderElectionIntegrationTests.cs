@@ -80,4 +80,45 @@ public sealed class LeaderElectionIntegrationTests
         await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "good"), "the new term reconciles");
         Assert.False(a.Health.Check().IsLeader && b.Health.Check().IsLeader);
     }
+
+    [Fact]
+    public async Task LeaseNamespaceMissing_NeverLeadsAndSaysWhyInAWarning()
+    {
+        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        var logs = new WarningCollector();
+        await using var replica = await ControlPlaneReplica.StartAsync(
+            server, new AllowedServiceNames("app1"), "replica-a", leaderElection: true, leaseNamespace: "no-such-namespace", logs: logs);
+
+        await EventuallyAsync(
+            () => Task.FromResult(logs.Messages.Any(m => m.Contains("could not write Lease 'no-such-namespace/", StringComparison.Ordinal))),
+            "the replica logs why it cannot lead");
+
+        var health = replica.Health.Check();
+        Assert.False(health.IsLeader);
+        Assert.Contains("(HTTP 404)", logs.Messages.First(m => m.Contains("could not write Lease", StringComparison.Ordinal)));
+    }
+
+    private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Messages.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
 }

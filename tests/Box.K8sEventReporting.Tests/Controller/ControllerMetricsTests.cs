@@ -74,6 +74,30 @@ public sealed class ControllerMetricsTests : IDisposable
         Assert.Equal(2, _measurements.Count(m => m.Instrument == "k8s_event_reporting.reconcile.duration" && Equals(m.Tags["kind"], "Gizmo")));
     }
 
+    [Fact]
+    public async Task ReconcileAsync_AnyOutcome_IsOneSpanWithKindAndOutcome()
+    {
+        var spans = new ConcurrentQueue<System.Diagnostics.Activity>();
+        using var activityListener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == K8sEventReportingDiagnostics.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(activityListener);
+        var watcher = new FakeWatcher<Gizmo>();
+        watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "traced", NamespaceProperty = "ns" } });
+        using var controller = new ResourceController<Gizmo>(
+            watcher, [new AlwaysInvalid()], null, new SilentReporter(), [], new ControllerOptions(), NullLogger.Instance, new FakeTimeProvider());
+
+        await controller.ReconcileAsync(new ResourceKey("ns", "traced"), CancellationToken.None);
+
+        var span = Assert.Single(spans, a => Equals(a.GetTagItem("k8s.object.name"), "traced"));
+        Assert.Equal("reconcile Gizmo", span.DisplayName);
+        Assert.Equal("invalid", span.GetTagItem("outcome"));
+        Assert.Equal("ns", span.GetTagItem("k8s.namespace.name"));
+    }
+
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var copy = new Dictionary<string, object?>();
