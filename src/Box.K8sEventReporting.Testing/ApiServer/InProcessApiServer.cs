@@ -38,7 +38,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
     private readonly InProcessApiServerOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
-    private readonly ConcurrentQueue<RecordedRequest> requests = new();
+    private readonly ConcurrentQueue<RequestEntry> requests = new();
     private readonly CancellationTokenSource stopping = new();
     private int disposed;
 
@@ -58,8 +58,10 @@ public sealed class InProcessApiServer : IAsyncDisposable
     /// <summary>Gets the fault injection controls.</summary>
     public ApiServerFaults Faults { get; }
 
-    /// <summary>Gets a snapshot of the requests answered so far, oldest first.</summary>
-    public IReadOnlyList<RecordedRequest> Requests => requests.ToArray();
+    /// <summary>Gets a snapshot of the requests received so far, oldest first.</summary>
+    /// <remarks>A request is recorded when it arrives, so counts include requests still being handled (an open watch,
+    /// a delayed request); their <see cref="RecordedRequest.StatusCode"/> is 0 until the response starts.</remarks>
+    public IReadOnlyList<RecordedRequest> Requests => requests.Select(r => r.ToRecord()).ToArray();
 
     /// <summary>Gets the newest resourceVersion the server has handed out.</summary>
     public long ResourceVersion => cluster.CurrentResourceVersion;
@@ -86,11 +88,8 @@ public sealed class InProcessApiServer : IAsyncDisposable
             k.Limits.MinRequestBodyDataRate = null;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
         });
-        if (options.LoggerFactory is not null)
-        {
-            builder.Services.AddSingleton(options.LoggerFactory);
-        }
-
+        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9006),
+        // not Kestrel's per-request noise.
         var app = builder.Build();
         var server = new InProcessApiServer(app, options);
         app.Run(server.HandleAsync);
@@ -266,13 +265,15 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var query = ParseQuery(request.Query);
         var route = ParseRoute(path);
         var verb = VerbOf(method, route, query);
+        var entry = new RequestEntry(method, verb, path, queryString);
+        requests.Enqueue(entry);
+        while (requests.Count > options.MaxRecordedRequests && requests.TryDequeue(out _))
+        {
+        }
+
         context.Response.OnStarting(() =>
         {
-            requests.Enqueue(new RecordedRequest(method, verb, path, queryString, context.Response.StatusCode));
-            while (requests.Count > options.MaxRecordedRequests && requests.TryDequeue(out _))
-            {
-            }
-
+            entry.Answered(context.Response.StatusCode);
             Log.RequestAnswered(logger, method, path, queryString, context.Response.StatusCode);
             return Task.CompletedTask;
         });
@@ -420,14 +421,14 @@ public sealed class InProcessApiServer : IAsyncDisposable
                     }
 
                     return verb == "create"
-                        ? cluster.Create(resource, route.Namespace, obj, query)
-                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query);
+                        ? cluster.Create(resource, route.Namespace, obj, query, Manager(request, query))
+                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query, Manager(request, query));
                 }
 
             case "patch":
                 {
                     var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query);
+                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query, Manager(request, query));
                 }
 
             default:
@@ -590,6 +591,20 @@ public sealed class InProcessApiServer : IAsyncDisposable
         return line;
     }
 
+    /// <summary>The managedFields manager: the fieldManager parameter, else the User-Agent up to its first '/' (like the real server).</summary>
+    private static string Manager(HttpRequest request, Dictionary<string, string> query)
+    {
+        if (query.TryGetValue("fieldManager", out var fieldManager) && fieldManager.Length > 0)
+        {
+            return fieldManager;
+        }
+
+        var agent = request.Headers.UserAgent.ToString();
+        var slash = agent.IndexOf('/', StringComparison.Ordinal);
+        agent = slash >= 0 ? agent[..slash] : agent;
+        return agent.Length > 0 ? agent : "unknown";
+    }
+
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
@@ -649,6 +664,22 @@ public sealed class InProcessApiServer : IAsyncDisposable
 
         var gv = group.Length == 0 ? version : group + "/" + version;
         return ApiResponse.Json(200, Json.Serialize(new JsonObject { ["kind"] = "APIResourceList", ["apiVersion"] = "v1", ["groupVersion"] = gv, ["resources"] = list }));
+    }
+
+    /// <summary>A request as recorded on arrival; the status code is filled in when the response starts.</summary>
+    private sealed class RequestEntry(string method, string verb, string path, string query)
+    {
+        private int statusCode;
+
+        public string Method => method;
+
+        public string Verb => verb;
+
+        public string Path => path;
+
+        public void Answered(int code) => Volatile.Write(ref statusCode, code);
+
+        public RecordedRequest ToRecord() => new(method, verb, path, query, Volatile.Read(ref statusCode));
     }
 
     private sealed record Route(string Group, string Version, ApiResource? Resource, string? Namespace, string? Name, string? Subresource);

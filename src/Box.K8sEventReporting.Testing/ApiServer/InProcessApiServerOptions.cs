@@ -48,6 +48,11 @@ public sealed class InProcessApiServerOptions
     /// <value>True.</value>
     public bool ValidateCustomResourceSchemas { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether writes record metadata.managedFields (manager from <c>fieldManager</c> or the User-Agent).</summary>
+    /// <remarks>Approximate: one Update entry per manager and subresource listing the fields the object has, so objects are as large as on a real server; no ownership transfer.</remarks>
+    /// <value>True, like the real server.</value>
+    public bool WriteManagedFields { get; set; } = true;
+
     /// <summary>Gets or sets how many requests <see cref="InProcessApiServer.Requests"/> keeps (oldest dropped first).</summary>
     /// <value>100,000.</value>
     public int MaxRecordedRequests { get; set; } = 100_000;

@@ -75,6 +75,17 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplaceNamespacedSecret_WithoutResourceVersion_IsAnUnconditionalUpdate()
+    {
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
+
+        var replaced = await client.CoreV1.ReplaceNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() } }, "s2", "team-a");
+
+        Assert.Equal("w", System.Text.Encoding.UTF8.GetString(replaced.Data["k"]));
+    }
+
+    [Fact]
     public async Task CustomObjects_CreatePatchStatusAndGet_FollowsStatusSubresourceRules()
     {
         var pki = JsonSerializer.Deserialize<JsonElement>(ApiServerTestHelpers.PkiJson("team-a", "app1-pki", "app1"));
@@ -120,5 +131,28 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
         var versions = seen.Select(s => long.Parse(s.Rv, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(versions.Order(), versions);
         Assert.Equal(versions.Distinct().Count(), versions.Count);
+    }
+
+    [Fact]
+    public async Task WatchPods_AllowWatchBookmarks_ClientReceivesBookmarkWithLatestVersion()
+    {
+        await using var fast = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(50) });
+        using var fastClient = fast.CreateClient();
+        var start = await fastClient.CoreV1.ListNamespacedPodAsync("default");
+        var created = await fastClient.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod { Metadata = new V1ObjectMeta { Name = "b1" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } }, "default");
+        using var cts = new CancellationTokenSource(ApiServerTestHelpers.Timeout);
+
+        var seen = new List<(WatchEventType Type, string Rv)>();
+        await foreach (var (type, pod) in fastClient.CoreV1.WatchListNamespacedPodAsync("default", allowWatchBookmarks: true, resourceVersion: start.Metadata.ResourceVersion, cancellationToken: cts.Token))
+        {
+            seen.Add((type, pod.Metadata.ResourceVersion));
+            if (type == WatchEventType.Bookmark)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal([(WatchEventType.Added, created.Metadata.ResourceVersion), (WatchEventType.Bookmark, created.Metadata.ResourceVersion)], seen);
     }
 }

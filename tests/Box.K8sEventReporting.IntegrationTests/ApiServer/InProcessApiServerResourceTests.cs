@@ -281,6 +281,24 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writes_RecordManagedFieldsPerManagerAndSubresource()
+    {
+        using var http = CreateHttp(server);
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("transcripts/1.0");
+        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1", """{"app":"app1"}"""));
+        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki/status?fieldManager=controlplane", """{"status":{"ready":true}}""", "application/merge-patch+json");
+
+        var (_, pki) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki");
+
+        var entries = pki["metadata"]!["managedFields"]!.AsArray();
+        Assert.Equal(2, entries.Count);
+        Assert.Equal("transcripts", entries[0]!["manager"]!.GetValue<string>());
+        Assert.Equal("""{".":{},"f:serviceName":{}}""", entries[0]!["fieldsV1"]!["f:spec"]!.ToJsonString());
+        Assert.Equal(("controlplane", "status"), (entries[1]!["manager"]!.GetValue<string>(), entries[1]!["subresource"]!.GetValue<string>()));
+        Assert.Null(entries[1]!["fieldsV1"]!["f:spec"]);
+    }
+
+    [Fact]
     public async Task CreatePod_DryRun_Answers501AndStoresNothing()
     {
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));

@@ -244,4 +244,37 @@ public sealed class InProcessApiServerWatchTests
 
         Assert.Equal(versions.Order().Distinct(), versions);
     }
+
+    [Fact]
+    public async Task Watch_FallsFurtherBehindThanQueueLimit_ServerClosesIt()
+    {
+        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { WatchQueueLimit = 5 });
+        using var http = CreateHttp(server);
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/namespaces/team-a/configmaps?watch=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=60");
+
+        server.Faults.FreezeWatches();
+        for (var i = 0; i < 10; i++)
+        {
+            await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/configmaps", "{\"metadata\":{\"name\":\"c" + i + "\"}}");
+        }
+
+        Assert.Null(await watch.NextLineAsync());
+    }
+
+    [Fact]
+    public async Task Watch_EventsV1_DeliversCoreEventsInEventsV1Shape()
+    {
+        await using var server = await StartWithPkiAsync();
+        using var http = CreateHttp(server);
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/events.k8s.io/v1/namespaces/team-a/events?watch=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=60");
+
+        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/events", """{"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"app1","namespace":"team-a"},"reason":"R","message":"hello","type":"Warning","count":3}""");
+        var line = await watch.NextAsync();
+
+        var obj = line!["object"]!;
+        Assert.Equal("events.k8s.io/v1", obj["apiVersion"]!.GetValue<string>());
+        Assert.Equal("hello", obj["note"]!.GetValue<string>());
+        Assert.Equal("app1", obj["regarding"]!["name"]!.GetValue<string>());
+        Assert.Equal(3, obj["deprecatedCount"]!.GetValue<int>());
+    }
 }
