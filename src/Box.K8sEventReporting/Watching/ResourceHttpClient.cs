@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using k8s;
@@ -82,7 +83,12 @@ internal sealed class ResourceHttpClient<T>
     private async Task<HttpResponseMessage> SendAsync(string? @namespace, StringBuilder query, CancellationToken cancellationToken)
     {
         var uri = new Uri(kubernetes.BaseUri, resource.GetCollectionPath(@namespace) + query);
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        // Like KubernetesClient's own requests: HTTP/2 where the server offers it (TLS), so that watches share a connection.
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Headers.Accept.Add(JsonMediaType);
         if (kubernetes.Credentials is { } credentials)
         {

@@ -10,8 +10,8 @@ namespace Box.K8sEventReporting.IntegrationTests.Watching;
 /// </summary>
 public sealed class WatcherSoakTests(ITestOutputHelper output)
 {
-    private const int MaxOperations = 300;
-    private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(15);
+    private const int MaxOperations = 400;
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromSeconds(8);
     private static readonly string[] Namespaces = ["team-a", "team-b", "team-c"];
 
     [Fact]
@@ -25,19 +25,54 @@ public sealed class WatcherSoakTests(ITestOutputHelper output)
         {
             await RunAsync(seed);
         }
+        catch (Exception) when (DumpLogs())
+        {
+            throw;
+        }
         catch (Exception ex)
         {
             throw new InvalidOperationException($"Soak failed with seed {seed}; replay with WATCHER_SOAK_SEED={seed}. {ex.Message}", ex);
         }
     }
 
+    private WatcherTestContext? current;
+
+    private bool DumpLogs()
+    {
+        foreach (var line in current?.Logs.Lines.TakeLast(300) ?? [])
+        {
+            output.WriteLine(line);
+        }
+
+        return false;
+    }
+
     private async Task RunAsync(int seed)
     {
+        // Printed, not asserted: other test classes running in parallel use the same instruments.
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name.StartsWith("k8s_event_reporting.watcher.", StringComparison.Ordinal))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var detail = string.Join(",", tags.ToArray().Where(t => t.Key != "kind").Select(t => t.Value));
+            counts.AddOrUpdate(instrument.Name.Replace("k8s_event_reporting.watcher.", string.Empty, StringComparison.Ordinal) + (detail.Length > 0 ? "{" + detail + "}" : string.Empty), value, (_, v) => v + value);
+        });
+        listener.Start();
         var random = new Random(seed);
         await using var context = await WatcherTestContext.StartAsync(historyLimit: 50);
+        current = context;
         var options = WatcherTestContext.FastOptions(o =>
         {
-            o.InactivityTimeout = TimeSpan.FromMilliseconds(500);
+            o.InactivityTimeout = TimeSpan.FromMilliseconds(300);
             o.ConsumerBufferSize = 8;
             o.PageSize = 7;
         });
@@ -51,13 +86,57 @@ public sealed class WatcherSoakTests(ITestOutputHelper output)
         var operations = 0;
         var next = 0;
 
+        var unfreezeAt = -1;
+        var resumeAt = -1;
         while (operations < MaxOperations && TimeProvider.System.GetElapsedTime(started) < MaxDuration)
         {
             operations++;
-            var roll = random.Next(100);
-            if (roll < 8)
+            if (operations == unfreezeAt && context.Server.Faults.AreWatchesFrozen)
             {
-                faults.Add(await InjectFaultAsync(context, slow, random));
+                // Hold the freeze until the watcher has given up on the silent watch at least once.
+                var watches = context.Server.CountRequests("watch");
+                await Wait.UntilAsync(() => context.Server.CountRequests("watch") > watches, "a restart of the frozen watch");
+                context.Server.Faults.UnfreezeWatches();
+            }
+
+            if (operations == resumeAt)
+            {
+                slow.Resume();
+            }
+
+            var roll = random.Next(100);
+            if (roll < 3 && !context.Server.Faults.AreWatchesFrozen)
+            {
+                // Writes take well under a millisecond here: now and then let the watcher catch up, so that faults land on a
+                // watcher in every state (listing, watching, backing off, relisting) rather than all within one backoff.
+                Dictionary<string, string> serverState = [];
+                await Wait.UntilAsync(
+                    async () => WatcherTestContext.SameState(serverState = await context.ServerStateAsync(), WatcherTestContext.CacheState(watcher)),
+                    "the cache caught up",
+                    describe: () => $"server [{WatcherTestContext.Describe(serverState)}] cache [{WatcherTestContext.Describe(WatcherTestContext.CacheState(watcher))}]");
+                continue;
+            }
+
+            if (roll < 10)
+            {
+                var watchesBefore = context.Server.CountRequests("watch");
+                var fault = await InjectFaultAsync(context, slow, random);
+                if (fault is "close" or "compact" or "expired-event" or "throttle" or "gone-then-slow-list")
+                {
+                    await Wait.UntilAsync(() => context.Server.CountRequests("watch") > watchesBefore, $"the watcher reacted to {fault}");
+                }
+
+                faults.Add(fault);
+                if (fault == "freeze")
+                {
+                    // Long enough (in writes) for the inactivity limit to fire at times, short enough to test more than one fault.
+                    unfreezeAt = operations + 10 + random.Next(40);
+                }
+                else if (fault == "pause-consumer")
+                {
+                    resumeAt = operations + 10 + random.Next(40);
+                }
+
                 continue;
             }
 
@@ -88,9 +167,13 @@ public sealed class WatcherSoakTests(ITestOutputHelper output)
         slow.Resume();
         output.WriteLine($"{operations} operations, faults: {string.Join(", ", faults)}");
         await context.AssertConvergedAsync(watcher, steady, slow);
+        output.WriteLine("requests: " + string.Join(", ", context.Server.Requests.Where(r => r.Path.Contains("pkis", StringComparison.Ordinal) && r.Verb is "list" or "watch").Select(r => $"{r.Verb}{(r.Query.Contains("limit=", StringComparison.Ordinal) ? string.Empty : "(test)")}:{r.StatusCode}")));
+        output.WriteLine("metrics (this process): " + string.Join(", ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
     }
 
-    private static async Task<string> InjectFaultAsync(WatcherTestContext context, ConsumerView slow, Random random)
+    private bool slowListsAdded;
+
+    private async Task<string> InjectFaultAsync(WatcherTestContext context, ConsumerView slow, Random random)
     {
         var faults = context.Server.Faults;
         switch (random.Next(8))
@@ -121,20 +204,22 @@ public sealed class WatcherSoakTests(ITestOutputHelper output)
                 faults.FreezeWatches();
                 return "freeze";
             case 5:
-                faults.UnfreezeWatches();
-                return "unfreeze";
-            case 6:
                 faults.InjectRawIntoWatches("this is not json\n");
                 return "garbage";
-            default:
-                if (random.Next(2) == 0)
+            case 6:
+                if (!slowListsAdded)
                 {
-                    slow.Pause();
-                    return "pause-consumer";
+                    // Delay rules last until Reset and add up: one is enough to slow every later (re)list.
+                    slowListsAdded = true;
+                    faults.Delay(TimeSpan.FromMilliseconds(random.Next(50, 200)), "pkis", "list");
                 }
 
-                slow.Resume();
-                return "resume-consumer";
+                faults.FailNext(1, "pkis", 410, verb: "watch");
+                faults.CloseAllWatches();
+                return "gone-then-slow-list";
+            default:
+                slow.Pause();
+                return "pause-consumer";
         }
     }
 }

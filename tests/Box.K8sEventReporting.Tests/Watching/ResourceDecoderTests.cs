@@ -148,4 +148,25 @@ public class ResourceDecoderTests
         Assert.Equal("real", identity.Name);
         Assert.Equal("3", identity.ResourceVersion);
     }
+
+    [Fact]
+    public void DecodeList_AllItemsGood_DecodesEveryItemWithListMetadata()
+    {
+        var (items, rv, next) = Decoder.DecodeList("{\"items\":[{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}},{\"metadata\":{\"name\":\"b\",\"resourceVersion\":\"2\"}}],\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"tok\"}}"u8);
+
+        Assert.Equal(["a", "b"], items.Select(i => i.Object!.Metadata.Name));
+        Assert.Equal("9", rv);
+        Assert.Equal("tok", next);
+    }
+
+    [Fact]
+    public void DecodeList_OneBadItem_OnlyThatItemFails()
+    {
+        var (items, rv, _) = Decoder.DecodeList("{\"items\":[{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}},{\"metadata\":{\"name\":\"bad\",\"namespace\":\"n\"},\"spec\":{\"replicas\":\"x\"}},{\"spec\":{}}],\"metadata\":{\"resourceVersion\":\"9\"}}"u8);
+
+        Assert.Equal([WatchEventKind.Added, WatchEventKind.DecodeFailed, WatchEventKind.DecodeFailed], items.Select(i => i.Kind));
+        Assert.Equal("bad", items[1].Failure!.Name);
+        Assert.Contains("metadata.name", items[2].Failure!.Error, StringComparison.Ordinal);
+        Assert.Equal("9", rv);
+    }
 }
