@@ -179,4 +179,21 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
         var e = Assert.Single((await client.EventsV1.ListNamespacedEventAsync("team-a", fieldSelector: "regarding.name=app1")).Items);
         Assert.Equal(2, e.Series?.Count);
     }
+
+    [Fact]
+    public async Task Record_EventDeletedMeanwhile_PatchTurnsIntoCreate()
+    {
+        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions());
+        var report = EventReport.Warning("InvalidServiceName", SampleMessage);
+        recorder.Record(ObjectReferences.Create(app1), report);
+        await recorder.FlushAsync();
+        var first = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        await client.CoreV1.DeleteNamespacedEventAsync(first.Metadata.Name, "team-a");
+
+        recorder.Record(ObjectReferences.Create(app1), report);
+        await recorder.FlushAsync();
+
+        var again = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        Assert.Equal((first.Metadata.Name, 2), (again.Metadata.Name, again.Count));
+    }
 }

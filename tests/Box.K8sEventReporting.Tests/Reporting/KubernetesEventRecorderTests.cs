@@ -1,6 +1,7 @@
 using System.Net;
 using Box.K8sEventReporting.Reporting;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
@@ -43,6 +44,24 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         Assert.StartsWith("app1.", name, StringComparison.Ordinal);
         Assert.Equal(10_000, count);
         Assert.InRange(writer.Writes, 1, 27); // at most the spam filter's burst, plus the flush
+    }
+
+    [Fact]
+    public async Task Record_ConcurrentCallers_LoseNoObservation()
+    {
+        var recorder = Create(new EventReporterOptions());
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 2_500; i++)
+            {
+                recorder.Record(Pods.Ref("app" + (i % 5)), Sample);
+            }
+        })));
+        await recorder.FlushAsync();
+
+        Assert.Equal(5, writer.Counts.Count);
+        Assert.All(writer.Counts.Values, count => Assert.Equal(2_000, count));
     }
 
     [Fact]
@@ -267,6 +286,25 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => recorder.Record(Pods.Ref("app1"), new EventReport((EventType)7, "Reason", "m")));
     }
 
+    [Theory]
+    [InlineData(LogLevel.Information)]
+    [InlineData(LogLevel.Debug)]
+    public async Task Record_EveryEvent_IsLoggedAtTheChosenLevel(LogLevel level)
+    {
+        var logger = new CapturingLogger();
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { EventLogLevel = level }, logger, time, () => 0.5);
+        recorders.Add(recorder);
+
+        recorder.Record(Pods.Ref("app1"), Sample);
+        recorder.Record(Pods.Ref("app1"), Sample);
+        await recorder.FlushAsync();
+
+        var entries = logger.Entries.Where(e => e.EventId.Id == 3000).ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Equal(level, e.Level));
+        Assert.Equal("Event(Pod team-a/app1): type: 'Warning' reason: 'InvalidServiceName' " + Sample.Message, entries[0].Message);
+    }
+
     [Fact]
     public async Task DisposeAsync_FlushesQueuedWrites()
     {
@@ -297,5 +335,18 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);
         recorders.Add(recorder);
         return recorder;
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, EventId EventId, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
     }
 }
