@@ -94,8 +94,13 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         Log.RequeuedAll(_logger, Kind, all.Count);
     }
 
-    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken) =>
-        _watcher.Cache.WaitForInitialSyncAsync(cancellationToken);
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken)
+    {
+        // Like controller-runtime, workers start only once every cache they read is loaded: a secondary cache that is
+        // still empty would make a reconcile see "no pods" or "no Secret" and act on it.
+        var caches = _secondaryWatches.Select(w => w.WaitForInitialSyncAsync(cancellationToken));
+        return Task.WhenAll(caches.Prepend(_watcher.Cache.WaitForInitialSyncAsync(cancellationToken)));
+    }
 
     public async Task RunEventPumpAsync(CancellationToken cancellationToken)
     {

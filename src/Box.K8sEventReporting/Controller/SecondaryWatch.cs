@@ -36,6 +36,8 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
 
     public bool HasSynced => _watcher.Cache.HasSynced;
 
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken) => _watcher.Cache.WaitForInitialSyncAsync(cancellationToken);
+
     public async Task RunAsync(Action<ResourceKey> enqueue, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
