@@ -44,6 +44,7 @@ internal static class WatcherBenchmark
         // Memory per cached object, measured as the managed heap growth (after full GCs) while the watcher holds its cache.
         var (_, bytesStripped) = await SyncWithWatcherAsync(client, stripManagedFields: true, measureMemory: true);
         var (_, bytesNoIndex) = await SyncWithWatcherAsync(client, stripManagedFields: true, measureMemory: true, withIndex: false);
+        var (_, bytesNoStrip) = await SyncWithWatcherAsync(client, stripManagedFields: false, measureMemory: true, withIndex: false);
         var bytesClient = await ListWithClientAsync(client, measureMemory: true);
 
         // Steady-state throughput: a burst of changes held back by a frozen watch, then released at once.
@@ -57,6 +58,7 @@ internal static class WatcherBenchmark
         Console.WriteLine($"| burst of {BurstChanges:N0} watch events released at once: changes/s (ratio = watcher time / baseline time) | {watcherRate:N0} | {clientRate:N0} | {clientRate / watcherRate:F2} |");
         Console.WriteLine($"| managed bytes per cached object, with one index (unique value per object) | {bytesStripped / Objects:N0} | {bytesClient / Objects:N0} (the listed objects, kept in a List) | {bytesStripped / bytesClient:F2} |");
         Console.WriteLine($"| managed bytes per cached object, no index | {bytesNoIndex / Objects:N0} | {bytesClient / Objects:N0} | {bytesNoIndex / bytesClient:F2} |");
+        Console.WriteLine($"| managed bytes per cached object, no index, StripManagedFields = false | {bytesNoStrip / Objects:N0} | {bytesClient / Objects:N0} | {bytesNoStrip / bytesClient:F2} |");
     }
 
     private static async Task<(double Seconds, double Bytes)> SyncWithWatcherAsync(Kubernetes client, bool stripManagedFields, bool measureMemory = false, bool withIndex = true)

@@ -93,7 +93,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         stripManagedFields = options.StripManagedFields;
         transform = options.Transform;
         kindTag = new("kind", resource.Kind);
-        decoder = new ResourceDecoder<T>(Prepare);
+        decoder = new ResourceDecoder<T>(Prepare, skipManagedFields: options.StripManagedFields);
         client = new ResourceHttpClient<T>(concrete, resource, decoder, options.LabelSelector, options.FieldSelector, options.RequestTimeout, this.timeProvider);
         cache = new ResourceCache<T>(options.Indexes, WaitForInitialSyncAsync, OnIndexError);
     }

@@ -16,19 +16,23 @@ internal sealed class ResourceDecoder<T>
     internal const int MaxRawJsonChars = 64 * 1024;
 
     private static readonly JsonSerializerOptions Options = CaptureKubernetesJsonOptions();
+    private static readonly Lazy<JsonSerializerOptions> OptionsWithoutManagedFields = new(() => WithoutManagedFields(Options));
     private readonly JsonTypeInfo<T> objectInfo;
     private readonly JsonTypeInfo<WatchEnvelope> envelopeInfo;
     private readonly JsonTypeInfo<V1Status> statusInfo;
     private readonly JsonTypeInfo<ListEnvelope> listInfo;
     private readonly Func<T, T> prepare;
 
-    public ResourceDecoder(Func<T, T> prepare)
+    /// <param name="prepare">Applied to every decoded object (fills kind, strips, transforms).</param>
+    /// <param name="skipManagedFields">Whether <c>metadata.managedFields</c> is skipped while reading instead of decoded and dropped.</param>
+    public ResourceDecoder(Func<T, T> prepare, bool skipManagedFields = false)
     {
         this.prepare = prepare;
-        objectInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
-        envelopeInfo = (JsonTypeInfo<WatchEnvelope>)Options.GetTypeInfo(typeof(WatchEnvelope));
+        var options = skipManagedFields ? OptionsWithoutManagedFields.Value : Options;
+        objectInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+        envelopeInfo = (JsonTypeInfo<WatchEnvelope>)options.GetTypeInfo(typeof(WatchEnvelope));
         statusInfo = (JsonTypeInfo<V1Status>)Options.GetTypeInfo(typeof(V1Status));
-        listInfo = (JsonTypeInfo<ListEnvelope>)Options.GetTypeInfo(typeof(ListEnvelope));
+        listInfo = (JsonTypeInfo<ListEnvelope>)options.GetTypeInfo(typeof(ListEnvelope));
     }
 
     /// <summary>Decodes one line of a watch stream (UTF-8 JSON, without the newline).</summary>
@@ -229,6 +233,26 @@ internal sealed class ResourceDecoder<T>
         JsonSerializerOptions? captured = null;
         KubernetesJson.AddJsonOptions(o => captured = o);
         return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its serializer options.");
+    }
+
+    /// <summary>A copy of KubernetesClient's settings whose contract for <see cref="V1ObjectMeta"/> has no managedFields property: the reader skips it.</summary>
+    private static JsonSerializerOptions WithoutManagedFields(JsonSerializerOptions source)
+    {
+        var copy = new JsonSerializerOptions(source);
+        copy.TypeInfoResolver = (source.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(static info =>
+        {
+            if (info.Type == typeof(V1ObjectMeta))
+            {
+                for (var i = info.Properties.Count - 1; i >= 0; i--)
+                {
+                    if (info.Properties[i].Name == "managedFields")
+                    {
+                        info.Properties.RemoveAt(i);
+                    }
+                }
+            }
+        });
+        return copy;
     }
 
     internal sealed class ListEnvelope

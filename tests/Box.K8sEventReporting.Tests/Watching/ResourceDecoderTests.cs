@@ -169,4 +169,20 @@ public class ResourceDecoderTests
         Assert.Contains("metadata.name", items[2].Failure!.Error, StringComparison.Ordinal);
         Assert.Equal("9", rv);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DecodeWatchLine_SkipManagedFields_ManagedFieldsNotReadButEverythingElseIs(bool skip)
+    {
+        var decoder = new ResourceDecoder<TestPki>(p => p, skipManagedFields: skip);
+        var line = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"creationTimestamp\":\"2026-11-25T16:29:43Z\"," + ManagedFields + ",\"name\":\"a\",\"namespace\":\"n\",\"resourceVersion\":\"3\"},\"spec\":{\"serviceName\":\"s\"}}}";
+
+        var result = decoder.DecodeWatchLine(Encoding.UTF8.GetBytes(line));
+
+        Assert.Equal(WatchEventKind.Added, result.Kind);
+        Assert.Equal(skip, result.Object!.Metadata.ManagedFields is null);
+        Assert.Equal("s", result.Object.Spec!.ServiceName);
+        Assert.NotNull(result.Object.Metadata.CreationTimestamp);
+    }
 }
