@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Watching;
+
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>Per-key exponential backoff: base, 2×base, 4×base, … capped at a maximum.</summary>

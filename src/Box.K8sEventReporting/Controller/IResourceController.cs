@@ -1,5 +1,6 @@
-using k8s;
+using Box.K8sEventReporting.Watching;
 using k8s.Models;
+using k8s;
 
 namespace Box.K8sEventReporting.Controller;
 

@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Watching;
+
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>Watches objects of another type and turns their changes into keys of the controller's resource.</summary>

@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Watching;
+
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>Decides how long a key waits before it is retried (client-go's <c>workqueue.RateLimiter</c>).</summary>

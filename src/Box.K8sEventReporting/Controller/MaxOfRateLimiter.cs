@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Watching;
+
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>Combines rate limiters: a key waits for the longest of them (client-go's <c>MaxOfRateLimiter</c>).</summary>

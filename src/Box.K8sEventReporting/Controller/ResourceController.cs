@@ -151,8 +151,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             return false;
         }
 
-        var ns = resource!.Metadata.NamespaceProperty;
-        key = new ResourceKey(string.IsNullOrEmpty(ns) ? null : ns, name);
+        key = ResourceKey.Of(resource!.Metadata.NamespaceProperty, name);
         return true;
     }
 

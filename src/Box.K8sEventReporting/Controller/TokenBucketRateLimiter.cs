@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Watching;
+
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Box.K8sEventReporting.Watching;
 
 namespace Box.K8sEventReporting.Controller;
 

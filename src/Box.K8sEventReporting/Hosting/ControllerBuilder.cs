@@ -10,7 +10,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
 
 namespace Box.K8sEventReporting.Hosting;
 

@@ -114,7 +114,7 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
     internal bool TryGetLocked(ResourceKey key, out T obj)
     {
         obj = null!;
-        return byNamespace.TryGetValue(key.Namespace, out var objects) && objects.TryGetValue(key.Name, out obj!);
+        return byNamespace.TryGetValue(key.NamespaceOrEmpty, out var objects) && objects.TryGetValue(key.Name, out obj!);
     }
 
     /// <summary>Applies an ADDED or MODIFIED object.</summary>
@@ -220,7 +220,7 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
 
             foreach (var name in objects.Keys)
             {
-                var key = new ResourceKey(ns, name);
+                var key = ResourceKey.Of(ns, name);
                 if (!seen.Contains(key))
                 {
                     gone.Add(key);
@@ -236,7 +236,7 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
             }
         }
 
-        foreach (var key in undecodable.Keys.Where(k => (scopeNamespace is null || k.Namespace == scopeNamespace) && !seen.Contains(k)).ToList())
+        foreach (var key in undecodable.Keys.Where(k => (scopeNamespace is null || k.NamespaceOrEmpty == scopeNamespace) && !seen.Contains(k)).ToList())
         {
             undecodable.Remove(key);
         }
@@ -251,10 +251,10 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
 
     private void SetLocked(ResourceKey key, T obj, T? old)
     {
-        if (!byNamespace.TryGetValue(key.Namespace, out var objects))
+        if (!byNamespace.TryGetValue(key.NamespaceOrEmpty, out var objects))
         {
             objects = new Dictionary<string, T>(StringComparer.Ordinal);
-            byNamespace.Add(key.Namespace, objects);
+            byNamespace.Add(key.NamespaceOrEmpty, objects);
         }
 
         objects[key.Name] = obj;
@@ -276,14 +276,14 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
 
     private T? RemoveLocked(ResourceKey key)
     {
-        if (!byNamespace.TryGetValue(key.Namespace, out var objects) || !objects.Remove(key.Name, out var old))
+        if (!byNamespace.TryGetValue(key.NamespaceOrEmpty, out var objects) || !objects.Remove(key.Name, out var old))
         {
             return null;
         }
 
         if (objects.Count == 0)
         {
-            byNamespace.Remove(key.Namespace);
+            byNamespace.Remove(key.NamespaceOrEmpty);
         }
 
         Interlocked.Decrement(ref count);

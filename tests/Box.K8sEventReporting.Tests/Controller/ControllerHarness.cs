@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Validation;
-using k8s.Models;
+using Box.K8sEventReporting.Watching;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using k8s.Models;
 
 namespace Box.K8sEventReporting.Tests.Controller;
 

@@ -4,7 +4,6 @@ using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
-using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Box.K8sEventReporting.Watching;
-using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
 using k8s;
 using k8s.Models;
 

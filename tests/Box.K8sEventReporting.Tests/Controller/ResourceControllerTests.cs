@@ -1,7 +1,6 @@
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
-using ResourceKey = Box.K8sEventReporting.Controller.ResourceKey;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Tests.Controller;

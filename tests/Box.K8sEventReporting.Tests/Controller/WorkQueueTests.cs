@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Watching;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Box.K8sEventReporting.Tests.Controller;
