@@ -1,8 +1,9 @@
+using Box.K8sEventReporting.Internal;
 using Box.K8sEventReporting.Watching;
 
 namespace Box.K8sEventReporting.Controller;
 
-/// <summary>Per-key exponential backoff: base, 2×base, 4×base, … capped at a maximum.</summary>
+/// <summary>Per-key exponential backoff: base, 2×base, 4×base, … capped at a maximum (no jitter, no reset but <see cref="Forget"/>).</summary>
 internal sealed class ExponentialFailureRateLimiter : IWorkQueueRateLimiter
 {
     private readonly Dictionary<ResourceKey, int> _failures = [];
@@ -26,9 +27,7 @@ internal sealed class ExponentialFailureRateLimiter : IWorkQueueRateLimiter
             _failures[key] = exponent == int.MaxValue ? exponent : exponent + 1;
         }
 
-        // Computed in double so that large exponents saturate at the maximum instead of overflowing.
-        var ticks = _baseDelay.Ticks * Math.Pow(2, exponent);
-        return ticks >= _maxDelay.Ticks ? _maxDelay : TimeSpan.FromTicks((long)ticks);
+        return Backoff.Exponential(_baseDelay, exponent, _maxDelay);
     }
 
     public void Forget(ResourceKey key)

@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Internal;
 using Box.K8sEventReporting.Watching;
 
 namespace Box.K8sEventReporting.Controller;
@@ -6,41 +7,29 @@ namespace Box.K8sEventReporting.Controller;
 /// An overall token bucket shared by every key (client-go's <c>BucketRateLimiter</c>): up to <c>burst</c> retries at once,
 /// then <c>ratePerSecond</c>. Each call reserves a token, possibly in the future, and returns the wait until it is due.
 /// </summary>
-/// <remarks>
-/// Hand-written rather than System.Threading.RateLimiting's <c>TokenBucketRateLimiter</c>: that one replenishes on its own
-/// timer, cannot be driven by a <see cref="TimeProvider"/>, and would add a package dependency.
-/// </remarks>
+/// <remarks>A thread-safe adapter over the shared <see cref="TokenBucket"/>, on the <see cref="TimeProvider"/>'s monotonic clock.</remarks>
 internal sealed class TokenBucketRateLimiter : IWorkQueueRateLimiter
 {
     private readonly object _gate = new();
     private readonly TimeProvider _timeProvider;
-    private readonly double _ratePerSecond;
-    private readonly double _burst;
-    private double _tokens;
-    private long _lastTimestamp;
+    private readonly long _startTimestamp;
+    private readonly TokenBucket _bucket;
 
     public TokenBucketRateLimiter(double ratePerSecond, int burst, TimeProvider timeProvider)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ratePerSecond, 0);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        _ratePerSecond = ratePerSecond;
-        _burst = burst;
-        _tokens = burst;
         _timeProvider = timeProvider;
-        _lastTimestamp = timeProvider.GetTimestamp();
+        _startTimestamp = timeProvider.GetTimestamp();
+        _bucket = TokenBucket.WithRate(burst, ratePerSecond, TimeSpan.Zero);
     }
 
     public TimeSpan When(ResourceKey key)
     {
         lock (_gate)
         {
-            var now = _timeProvider.GetTimestamp();
-            var elapsed = _timeProvider.GetElapsedTime(_lastTimestamp, now);
-            _lastTimestamp = now;
-            _tokens = Math.Min(_burst, _tokens + (elapsed.TotalSeconds * _ratePerSecond));
-            _tokens -= 1;
-            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / _ratePerSecond);
+            return _bucket.Reserve(_timeProvider.GetElapsedTime(_startTimestamp));
         }
     }
 

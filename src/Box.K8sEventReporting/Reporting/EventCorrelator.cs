@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Internal;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Reporting;
@@ -100,11 +101,11 @@ internal sealed class EventCorrelator
         var spamKey = new SpamKey(component, objectKey);
         if (!buckets.TryGetValue(spamKey, out var bucket))
         {
-            bucket = new TokenBucket(options.SpamFilterBurst, options.SpamFilterRefillInterval, now);
+            bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
             buckets.Set(spamKey, bucket);
         }
 
-        if (!bucket.TryTake(now))
+        if (!bucket.TryTake(Position(now)))
         {
             if (isNew)
             {
@@ -137,7 +138,7 @@ internal sealed class EventCorrelator
         }
 
         var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
-        if (buckets.TryGetValue(spamKey, out var bucket) && !bucket.TryTake(now))
+        if (buckets.TryGetValue(spamKey, out var bucket) && !bucket.TryTake(Position(now)))
         {
             MarkDeferred(record);
             return CorrelationDecision.Defer;
@@ -211,11 +212,11 @@ internal sealed class EventCorrelator
             var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
             if (!buckets.TryGetValue(spamKey, out var bucket))
             {
-                bucket = new TokenBucket(options.SpamFilterBurst, options.SpamFilterRefillInterval, now);
+                bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
                 buckets.Set(spamKey, bucket);
             }
 
-            if (bucket.TryTake(now))
+            if (bucket.TryTake(Position(now)))
             {
                 list.Add(record);
             }
@@ -258,6 +259,9 @@ internal sealed class EventCorrelator
             deferred.Add(record);
         }
     }
+
+    /// <summary>The spam filter's position on the time axis: the instant as UTC ticks.</summary>
+    private static TimeSpan Position(DateTimeOffset now) => TimeSpan.FromTicks(now.UtcTicks);
 
     private bool ShouldAggregate(AggregateKey key, string message, DateTimeOffset now)
     {

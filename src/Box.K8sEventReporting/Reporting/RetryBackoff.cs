@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Internal;
+
 namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>Exponential backoff with jitter, honouring the server's <c>Retry-After</c>.</summary>
@@ -13,7 +15,7 @@ internal static class RetryBackoff
     public static TimeSpan Delay(int attempt, TimeSpan baseDelay, TimeSpan maxDelay, TimeSpan? retryAfter, double jitterSample)
     {
         var exponent = Math.Min(Math.Max(attempt - 1, 0), 30);
-        var ticks = Math.Min(baseDelay.Ticks * Math.Pow(2, exponent), maxDelay.Ticks);
+        var ticks = Backoff.Exponential(baseDelay, exponent, maxDelay).Ticks;
         var delay = TimeSpan.FromTicks((long)(ticks * (0.75 + (jitterSample * 0.5))));
         if (retryAfter is { } after && after > delay)
         {

@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Internal;
+
 namespace Box.K8sEventReporting.Watching;
 
 /// <summary>
@@ -43,7 +45,7 @@ internal sealed class ExponentialBackoff
         lastFailureTimestamp = now;
         var exponent = Math.Min(attempt, 30);
         attempt++;
-        var baseTicks = Math.Min(max.Ticks, initial.Ticks * Math.Pow(2, exponent));
+        var baseTicks = Backoff.Exponential(initial, exponent, max).Ticks;
         var jittered = baseTicks * (1 + (jitter * random.NextDouble()));
         return TimeSpan.FromTicks((long)Math.Min(max.Ticks, jittered));
     }

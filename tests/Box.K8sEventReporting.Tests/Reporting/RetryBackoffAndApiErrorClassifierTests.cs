@@ -3,34 +3,8 @@ using Box.K8sEventReporting.Reporting;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
 
-public class TokenBucketAndBackoffTests
+public class RetryBackoffAndApiErrorClassifierTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 16, 0, 0, TimeSpan.Zero);
-
-    [Theory]
-    [InlineData(25, 300, 0, 25)]     // client-go: a burst of 25
-    [InlineData(25, 300, 299, 25)]   // not a full token later
-    [InlineData(25, 300, 300, 26)]   // one more after 5 minutes
-    [InlineData(25, 300, 3000, 35)]  // ten more after 50 minutes
-    [InlineData(3, 1, 1000, 3 + 3)]  // never more than the burst in the bucket
-    public void TryTake_AfterElapsed_AllowsBurstPlusRefill(int burst, int refillSeconds, int elapsedSeconds, int expectedAllowed)
-    {
-        var bucket = new TokenBucket(burst, TimeSpan.FromSeconds(refillSeconds), T0);
-        var allowed = 0;
-        while (bucket.TryTake(T0))
-        {
-            allowed++;
-        }
-
-        var later = T0.AddSeconds(elapsedSeconds);
-        while (bucket.TryTake(later))
-        {
-            allowed++;
-        }
-
-        Assert.Equal(expectedAllowed, allowed);
-    }
-
     [Theory]
     [InlineData(1, 0.5, 1000)]
     [InlineData(2, 0.5, 2000)]
