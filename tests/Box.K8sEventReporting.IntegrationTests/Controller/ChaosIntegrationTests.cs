@@ -1,6 +1,7 @@
 using Box.K8sEventReporting.IntegrationTests.ApiServer;
-using k8s;
+using ControlPlane;
 using k8s.Models;
+using k8s;
 using static Box.K8sEventReporting.IntegrationTests.Controller.ClusterAssertions;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
@@ -123,7 +124,7 @@ public sealed class ChaosIntegrationTests
                 }
             }
 
-            var list = await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<CustomResourceList<ControllerPki>>("box.com", "v1", ns, "pkis");
+            var list = await cluster.Client.CustomObjects.ListNamespacedCustomObjectAsync<CustomResourceList<Pki>>("box.com", "v1", ns, "pkis");
             foreach (var pki in list.Items)
             {
                 ready[$"{ns}/{pki.Metadata.Name}"] = pki.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status;

@@ -1,8 +1,9 @@
 using System.Net;
 using Box.K8sEventReporting.Testing.ApiServer;
-using k8s;
+using ControlPlane;
 using k8s.Autorest;
 using k8s.Models;
+using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
 
@@ -15,10 +16,10 @@ internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
 
     public async Task CreatePkiAsync(string ns, string name, string serviceName)
     {
-        var body = new ControllerPki
+        var body = new Pki
         {
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-            Spec = new ControllerPkiSpec { ServiceName = serviceName },
+            Spec = new PkiSpec { ServiceName = serviceName },
         };
         await Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "box.com", "v1", ns, "pkis");
     }
@@ -55,7 +56,7 @@ internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
 
     public async Task<V1Condition?> ReadyConditionAsync(string ns, string name)
     {
-        var json = await Client.CustomObjects.GetNamespacedCustomObjectAsync<ControllerPki>("box.com", "v1", ns, "pkis", name);
+        var json = await Client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name);
         return json.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
     }
 

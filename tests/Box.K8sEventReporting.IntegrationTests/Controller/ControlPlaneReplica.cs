@@ -5,12 +5,13 @@ using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
+using ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using k8s.Autorest;
+using k8s.Models;
+using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
 
@@ -34,7 +35,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
 
     public IControllerHealth Health => _host.Services.GetRequiredService<IControllerHealth>();
 
-    public IResourceController<ControllerPki> Controller => _host.Services.GetRequiredService<IResourceController<ControllerPki>>();
+    public IResourceController<Pki> Controller => _host.Services.GetRequiredService<IResourceController<Pki>>();
 
     public ConcurrentQueue<string> Provisioned { get; } = new();
 
@@ -79,7 +80,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 o.RenewDeadline = TimeSpan.FromSeconds(1.5);
                 o.RetryPeriod = TimeSpan.FromMilliseconds(200);
             })
-            .AddController<ControllerPki>(c => c
+            .AddController<Pki>(c => c
                 .AddValidator((pki, _) =>
                 {
                     replica!.Validated.Enqueue(pki.Metadata.Name);
@@ -116,7 +117,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         _host.Dispose();
     }
 
-    private async ValueTask<ReconcileResult> ProvisionSecretAsync(ControllerPki pki, CancellationToken cancellationToken)
+    private async ValueTask<ReconcileResult> ProvisionSecretAsync(Pki pki, CancellationToken cancellationToken)
     {
         var secrets = _host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache;
         if (secrets.Get(pki.Metadata.NamespaceProperty, pki.Metadata.Name) is not null)
@@ -159,7 +160,7 @@ internal sealed class AllowedServiceNames(params string[] names)
 
     public void Set(params string[] names) => _names = new HashSet<string>(names, StringComparer.Ordinal);
 
-    public ValidationResult Validate(ControllerPki pki)
+    public ValidationResult Validate(Pki pki)
     {
         var serviceName = pki.Spec?.ServiceName;
         return serviceName is not null && _names.Contains(serviceName)

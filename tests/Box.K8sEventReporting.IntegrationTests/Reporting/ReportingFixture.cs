@@ -4,9 +4,9 @@ using Box.K8sEventReporting.IntegrationTests.ApiServer;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Watching;
-using k8s;
-using k8s.Models;
 using Microsoft.Extensions.Options;
+using k8s.Models;
+using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Reporting;
 
@@ -111,30 +111,4 @@ internal sealed class MetricTotals : IDisposable
     public long this[string name] => totals.TryGetValue(name, out var v) ? v : 0;
 
     public void Dispose() => listener.Dispose();
-}
-
-/// <summary>The sample's custom resource, for these tests.</summary>
-[KubernetesEntity(Group = "box.com", ApiVersion = "v1", Kind = "Pki", PluralName = "pkis")]
-public sealed class TestPki : IKubernetesObject<V1ObjectMeta>
-{
-    [System.Text.Json.Serialization.JsonPropertyName("apiVersion")]
-    public string ApiVersion { get; set; } = "box.com/v1";
-
-    [System.Text.Json.Serialization.JsonPropertyName("kind")]
-    public string Kind { get; set; } = "Pki";
-
-    [System.Text.Json.Serialization.JsonPropertyName("metadata")]
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [System.Text.Json.Serialization.JsonPropertyName("spec")]
-    public Dictionary<string, string>? Spec { get; set; }
-
-    [System.Text.Json.Serialization.JsonPropertyName("status")]
-    public TestPkiStatus? Status { get; set; }
-}
-
-public sealed class TestPkiStatus
-{
-    [System.Text.Json.Serialization.JsonPropertyName("conditions")]
-    public IList<V1Condition>? Conditions { get; set; }
 }

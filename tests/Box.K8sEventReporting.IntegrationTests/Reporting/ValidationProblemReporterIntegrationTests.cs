@@ -1,9 +1,10 @@
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
-using k8s;
-using k8s.Models;
+using ControlPlane;
 using Microsoft.Extensions.Options;
+using k8s.Models;
+using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Reporting;
 
@@ -133,28 +134,28 @@ public sealed class ValidationProblemReporterIntegrationTests : IAsyncLifetime
         Assert.Equal(0, server.Requests.Count(r => r.Method == "GET" && r.Path.Contains("/pods", StringComparison.Ordinal)));
     }
 
-    private async Task<ValidationProblemReporter<TestPki>> CreateReporterAsync(KubernetesEventRecorder recorder, ListedCache<V1ReplicaSet>? replicaSets = null)
+    private async Task<ValidationProblemReporter<Pki>> CreateReporterAsync(KubernetesEventRecorder recorder, ListedCache<V1ReplicaSet>? replicaSets = null)
     {
         // One LIST stands in for the pod informer's initial sync; the reporter itself never lists.
         var pods = new ListedCache<V1Pod>((await client.CoreV1.ListNamespacedPodAsync("team-a")).Items);
-        return new ValidationProblemReporter<TestPki>(
+        return new ValidationProblemReporter<Pki>(
             recorder,
-            new SecretConsumerPodSelector<TestPki>(pods, p => p.Metadata.Name, PodSecretUsage.IndexName),
+            new SecretConsumerPodSelector<Pki>(pods, p => p.Metadata.Name, PodSecretUsage.IndexName),
             new ResourceConditionWriter(client),
             Options.Create(new EventReporterOptions()),
             replicaSets: replicaSets);
     }
 
-    private async Task<TestPki> CreatePkiAsync()
+    private async Task<Pki> CreatePkiAsync()
     {
-        var pki = new TestPki { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a" }, Spec = new() { ["serviceName"] = "appp1" } };
+        var pki = new Pki { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "appp1" } };
         var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync(pki, "box.com", "v1", "team-a", "pkis");
-        return KubernetesJson.Deserialize<TestPki>(KubernetesJson.Serialize(created));
+        return KubernetesJson.Deserialize<Pki>(KubernetesJson.Serialize(created));
     }
 
-    private async Task<TestPki> ReadPkiAsync()
+    private async Task<Pki> ReadPkiAsync()
     {
         var read = await client.CustomObjects.GetNamespacedCustomObjectAsync("box.com", "v1", "team-a", "pkis", "app1-pki");
-        return KubernetesJson.Deserialize<TestPki>(KubernetesJson.Serialize(read));
+        return KubernetesJson.Deserialize<Pki>(KubernetesJson.Serialize(read));
     }
 }

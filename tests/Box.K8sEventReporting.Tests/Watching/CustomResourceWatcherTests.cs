@@ -1,4 +1,5 @@
 using System.Net;
+using Box.K8sEventReporting.Tests.TestSupport;
 using Box.K8sEventReporting.Watching;
 using k8s.Models;
 

@@ -1,5 +1,6 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using Box.K8sEventReporting.Tests.TestSupport;
 using Box.K8sEventReporting.Watching;
 using k8s.Models;
 
