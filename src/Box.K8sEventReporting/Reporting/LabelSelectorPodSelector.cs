@@ -25,38 +25,20 @@ public sealed class LabelSelectorPodSelector<T> : IAffectedPodSelector<T>
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(resource);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!pods.HasSynced)
-        {
-            return WaitThenSelectAsync(resource, cancellationToken);
-        }
+    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
+        CachedPodSelection.SelectAsync(pods, resource, this, static (self, r, @namespace) => self.Select(r, @namespace), cancellationToken);
 
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
-    }
-
-    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
-    {
-        // Before the pod cache's first sync an empty answer would silently skip every pod.
-        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
-        return Select(resource);
-    }
-
-    private List<V1Pod> Select(T resource)
+    private List<V1Pod> Select(T resource, string @namespace)
     {
         var selector = matchLabels(resource);
-        var @namespace = resource.Metadata?.NamespaceProperty;
-        if (selector is null || selector.Count == 0 || string.IsNullOrEmpty(@namespace))
+        if (selector is null || selector.Count == 0)
         {
             return [];
         }
 
-        var selected = pods.List(@namespace)
-            .Where(p => p.Metadata?.DeletionTimestamp is null && Matches(p.Metadata?.Labels, selector))
+        return pods.List(@namespace)
+            .Where(p => CachedPodSelection.IsNotBeingDeleted(p) && Matches(p.Metadata?.Labels, selector))
             .ToList();
-        return selected;
     }
 
     private static bool Matches(IDictionary<string, string>? labels, IReadOnlyDictionary<string, string> selector)

@@ -22,34 +22,9 @@ public sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(resource);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!pods.HasSynced)
-        {
-            return WaitThenSelectAsync(resource, cancellationToken);
-        }
+    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
+        CachedPodSelection.SelectAsync(pods, resource, pods, static (pods, _, @namespace) => Select(pods, @namespace), cancellationToken);
 
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
-    }
-
-    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
-    {
-        // Before the pod cache's first sync an empty answer would silently skip every pod.
-        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
-        return Select(resource);
-    }
-
-    private List<V1Pod> Select(T resource)
-    {
-        var @namespace = resource.Metadata?.NamespaceProperty;
-        if (string.IsNullOrEmpty(@namespace))
-        {
-            return [];
-        }
-
-        var selected = pods.List(@namespace).Where(p => p.Metadata?.DeletionTimestamp is null).ToList();
-        return selected;
-    }
+    private static List<V1Pod> Select(IResourceCache<V1Pod> pods, string @namespace) =>
+        pods.List(@namespace).Where(CachedPodSelection.IsNotBeingDeleted).ToList();
 }

@@ -34,30 +34,13 @@ public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
     }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(resource);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!pods.HasSynced)
-        {
-            return WaitThenSelectAsync(resource, cancellationToken);
-        }
+    public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
+        CachedPodSelection.SelectAsync(pods, resource, this, static (self, r, @namespace) => self.Select(r, @namespace), cancellationToken);
 
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource));
-    }
-
-    private async ValueTask<IReadOnlyList<V1Pod>> WaitThenSelectAsync(T resource, CancellationToken cancellationToken)
-    {
-        // Before the pod cache's first sync an empty answer would silently skip every pod.
-        await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
-        return Select(resource);
-    }
-
-    private List<V1Pod> Select(T resource)
+    private List<V1Pod> Select(T resource, string @namespace)
     {
         var secret = secretName(resource);
-        var @namespace = resource.Metadata?.NamespaceProperty;
-        if (string.IsNullOrEmpty(secret) || string.IsNullOrEmpty(@namespace))
+        if (string.IsNullOrEmpty(secret))
         {
             return [];
         }
@@ -66,7 +49,7 @@ public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
         var selected = new List<V1Pod>();
         foreach (var pod in candidates)
         {
-            if (pod.Metadata?.DeletionTimestamp is null && pod.Metadata?.NamespaceProperty == @namespace && PodSecretUsage.Consumes(pod, secret))
+            if (CachedPodSelection.IsNotBeingDeleted(pod) && pod.Metadata?.NamespaceProperty == @namespace && PodSecretUsage.Consumes(pod, secret))
             {
                 selected.Add(pod);
             }
