@@ -8,6 +8,8 @@ switch (mode)
     case "reporter":
         await ReporterBenchmark.RunAsync(args.Skip(1).ToArray());
         return 0;
+    case "loop":
+        return await Box.K8sEventReporting.Benchmarks.Loop.LoopBenchmark.RunAsync(args.Skip(1).ToArray());
     default:
         Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: reporter");
         return 2;
