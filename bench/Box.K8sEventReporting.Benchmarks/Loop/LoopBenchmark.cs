@@ -73,8 +73,8 @@ internal static class LoopBenchmark
             }
 
             Console.WriteLine();
-            Console.WriteLine("| controller | N | seconds | requests after sync | requests/Pki | writes after sync | by verb (after sync) | 4xx/5xx | controller CPU s | peak RSS MB | managed heap MB after GC | Event objects |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| controller | N | seconds | requests after sync | requests/Pki | writes after sync | by verb (after sync) | 4xx/5xx | controller CPU s | peak RSS MB | heap MB at sync | heap MB at end | Event objects | requests to sync |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var row in rows)
             {
                 Console.WriteLine(row);
@@ -118,11 +118,15 @@ internal static class LoopBenchmark
         var watches = new[] { WatchSecretsAsync(client, tracker, stopWatches.Token), WatchEventsAsync(client, tracker, stopWatches.Token) };
         await WaitUntilAsync(() => server.CountRequests("watch") >= 2, TimeSpan.FromSeconds(10));
 
+        var beforeChild = server.CountRequests();
         using var child = StartChild(kind, server.BaseAddress.ToString(), allowedNames);
         var lines = new ChildLines(child);
         var ready = await lines.ReadAsync("@READY", TimeSpan.FromSeconds(150));
         var cpuAtReady = long.Parse(ready[1], CultureInfo.InvariantCulture);
+        var syncHeapMb = long.Parse(ready[2], CultureInfo.InvariantCulture) / 1048576.0;
         await WaitUntilAsync(() => server.CountRequests("watch", "/pkis") >= 1, TimeSpan.FromSeconds(10));
+        var sync = server.Requests.Skip(beforeChild).ToList();
+        var syncByVerb = string.Join(", ", Verbs.Select(v => (v, c: sync.Count(r => r.Verb == v))).Where(x => x.c > 0).Select(x => $"{x.v} {x.c:N0}"));
         server.ClearRequests();
 
         // Timed: N Pkis created concurrently (bounded), then wait for every Secret and every Warning.
@@ -198,7 +202,7 @@ internal static class LoopBenchmark
         var restarts = stats[5] != "0" ? $" (watch restarts {stats[5]})" : string.Empty;
         var name = (kind == "seed" ? "seed's logic (raw watch, LIST pods per error, delete+create Secret)" : "ours (ControlPlane sample)") + restarts;
         var seconds = completed ? elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture) : $"> {limit.TotalSeconds:N0} (not done: {tracker.Progress})";
-        return $"| {name} | {n:N0} | {seconds} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {managedMb:N1} | {eventObjects:N0} |";
+        return $"| {name} | {n:N0} | {seconds} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {syncHeapMb:N1} | {managedMb:N1} | {eventObjects:N0} | {syncByVerb} |";
     }
 
     private static string Ns(int i) => $"loop-{i:D5}";

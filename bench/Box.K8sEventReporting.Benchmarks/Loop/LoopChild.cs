@@ -12,7 +12,7 @@ namespace Box.K8sEventReporting.Benchmarks.Loop;
 
 /// <summary>
 /// The controller under measurement, in its own process so that its CPU time and memory are its own (the API server and
-/// the load generator stay in the parent). Talks to the parent over stdin/stdout: prints <c>@READY cpu-ms</c> once synced,
+/// the load generator stay in the parent). Talks to the parent over stdin/stdout: prints <c>@READY cpu-ms managed-bytes-after-full-gc</c> once synced,
 /// answers <c>STATS</c> with <c>@STATS cpu-ms peak-working-set-bytes managed-bytes-after-full-gc working-set-bytes watch-restarts failures</c>,
 /// and stops on <c>STOP</c> (or end of stdin).
 /// </summary>
@@ -64,7 +64,7 @@ internal static class LoopChild
         }
 
         await ready.Task.WaitAsync(TimeSpan.FromSeconds(120));
-        Console.WriteLine($"@READY {Cpu()}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"@READY {Cpu()} {GC.GetTotalMemory(forceFullCollection: true)}"));
 
         while (await Console.In.ReadLineAsync() is { } line)
         {
@@ -113,6 +113,9 @@ internal static class LoopChild
             ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
             ["K8sEventReporting:Events:ReportingInstance"] = "loop-bench",
         });
+
+        // As a default host would: any setting can be overridden, e.g. K8sEventReporting__Watcher__ConsumerBufferSize=16384.
+        builder.Configuration.AddEnvironmentVariables();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(config));
