@@ -171,6 +171,12 @@ internal static class LoopBenchmark
             .ToList();
         await child.StandardInput.WriteLineAsync("STATS");
         var stats = await lines.ReadAsync("@STATS", TimeSpan.FromSeconds(60));
+        var counters = await lines.ReadAsync("@METRICS", TimeSpan.FromSeconds(10));
+        if (!quiet && counters.Length > 1)
+        {
+            Console.WriteLine($"{label} library counters since start: {string.Join(' ', counters.Skip(1))}");
+        }
+
         await child.StandardInput.WriteLineAsync("STOP");
         await stopWatches.CancelAsync();
         if (!child.WaitForExit(TimeSpan.FromSeconds(30)))

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Reflection;
 using Box.K8sEventReporting.Hosting;
@@ -23,6 +25,7 @@ internal static class LoopChild
     public static async Task<int> RunAsync(string[] args)
     {
         // args: ours|seed <server url> <allowedNames file>
+        using var metrics = new CounterTotals();
         var kind = args[0];
         var config = new KubernetesClientConfiguration { Host = args[1] };
         var allowedNamesPath = args[2];
@@ -75,6 +78,7 @@ internal static class LoopChild
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"@STATS {Cpu()} {self.PeakWorkingSet64} {managed} {self.WorkingSet64} {restarts()} {failures()}"));
+                Console.WriteLine("@METRICS " + metrics);
             }
             else if (line == "STOP")
             {
@@ -124,5 +128,41 @@ internal static class LoopChild
             ?? throw new InvalidOperationException("ControlPlane's Program.AddControlPlane not found");
         addControlPlane.Invoke(null, [builder.Services, builder.Configuration]);
         return builder.Build();
+    }
+
+    /// <summary>Totals of the library's counters (by name and tag values), to see how many reconciles, writes, overflows happened.</summary>
+    private sealed class CounterTotals : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private readonly ConcurrentDictionary<string, long> totals = new(StringComparer.Ordinal);
+
+        public CounterTotals()
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Box.K8sEventReporting" && instrument is Counter<long>)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                var key = instrument.Name;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key != "kind")
+                    {
+                        key += $",{tag.Key}={tag.Value}";
+                    }
+                }
+
+                totals.AddOrUpdate(key, value, (_, old) => old + value);
+            });
+            listener.Start();
+        }
+
+        public override string ToString() => string.Join(' ', totals.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{kv.Value}"));
+
+        public void Dispose() => listener.Dispose();
     }
 }
