@@ -73,8 +73,8 @@ internal static class LoopBenchmark
             }
 
             Console.WriteLine();
-            Console.WriteLine("| controller | N | seconds | last Pki created at s | requests after sync | requests/Pki | writes after sync | by verb (after sync) | 4xx/5xx | controller CPU s | peak RSS MB | heap MB at sync | heap MB at end | Event objects | requests to sync |");
-            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            Console.WriteLine("| controller | N | seconds | last Pki created at s | requests after sync | requests/Pki | writes after sync | by verb (after sync) | 4xx/5xx | controller CPU s | peak RSS MB | heap MB at sync | heap MB at end | Event objects | requests to sync | after a restart: requests | Event objects after restart |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var row in rows)
             {
                 Console.WriteLine(row);
@@ -152,19 +152,7 @@ internal static class LoopBenchmark
         }
 
         // Let trailing writes (status conditions, Normal Events) land: until 1.5 s pass with no new request (at most 30 s).
-        var count = server.CountRequests();
-        var quietFor = Stopwatch.StartNew();
-        var settling = Stopwatch.StartNew();
-        while (quietFor.Elapsed < TimeSpan.FromSeconds(1.5) && settling.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(250);
-            var now = server.CountRequests();
-            if (now != count)
-            {
-                count = now;
-                quietFor.Restart();
-            }
-        }
+        await SettleAsync(server, TimeSpan.FromSeconds(30));
 
         var requests = server.Requests
             .Where(r => !(r.Verb == "create" && r.Path.EndsWith("/" + "pkis", StringComparison.Ordinal)))
@@ -177,14 +165,33 @@ internal static class LoopBenchmark
             Console.WriteLine($"{label} library counters since start: {string.Join(' ', counters.Skip(1))}");
         }
 
-        await child.StandardInput.WriteLineAsync("STOP");
-        await stopWatches.CancelAsync();
-        if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
+        await StopAsync(child);
+        var eventObjects = (await client.CoreV1.ListEventForAllNamespacesAsync()).Items.Count;
+
+        // A controller restart (an upgrade, a crash, a rescheduled pod): a fresh process over the same cluster, counted
+        // from its start until 1.5 s pass without a request. Nothing changed, so the floor is its initial LISTs and WATCHes.
+        server.ClearRequests();
+        var rewatchesBefore = tracker.Rewatches;
+        var restartClock = Stopwatch.StartNew();
+        using (var again = StartChild(kind, server.BaseAddress.ToString(), allowedNames))
         {
-            child.Kill(entireProcessTree: true);
+            await new ChildLines(again).ReadAsync("@READY", TimeSpan.FromSeconds(150));
+            await SettleAsync(server, limit);
+            await StopAsync(again);
         }
 
-        var eventObjects = (await client.CoreV1.ListEventForAllNamespacesAsync()).Items.Count;
+        var afterRestart = server.Requests.ToList();
+        var restartRewatches = tracker.Rewatches - rewatchesBefore;
+        var restartByVerb = string.Join(
+            ", ",
+            Verbs.Select(v => (v, c: afterRestart.Count(r => r.Verb == v) - (v == "watch" ? restartRewatches : 0))).Where(x => x.c > 0).Select(x => $"{x.v} {x.c:N0}"));
+        var eventObjectsAfterRestart = (await client.CoreV1.ListEventForAllNamespacesAsync()).Items.Count;
+        if (!quiet)
+        {
+            Console.WriteLine($"{label} restart: {afterRestart.Count - restartRewatches:N0} requests ({restartByVerb}) in {restartClock.Elapsed.TotalSeconds:N1} s incl. 1.5 s quiet, Event objects {eventObjects:N0} -> {eventObjectsAfterRestart:N0}");
+        }
+
+        await stopWatches.CancelAsync();
         await Task.WhenAll(watches);
 
         var cpu = (long.Parse(stats[1], CultureInfo.InvariantCulture) - cpuAtReady) / 1000.0;
@@ -199,7 +206,33 @@ internal static class LoopBenchmark
         var restarts = stats[5] != "0" ? $" (watch restarts {stats[5]})" : string.Empty;
         var name = (kind == "seed" ? "seed's logic (raw watch, LIST pods per error, delete+create Secret)" : "ours (ControlPlane sample)") + restarts;
         var seconds = completed ? elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture) : $"> {limit.TotalSeconds:N0} (not done: {tracker.Progress})";
-        return $"| {name} | {n:N0} | {seconds} | {createdIn.TotalSeconds:N2} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {syncHeapMb:N1} | {managedMb:N1} | {eventObjects:N0} | {syncByVerb} |";
+        return $"| {name} | {n:N0} | {seconds} | {createdIn.TotalSeconds:N2} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {syncHeapMb:N1} | {managedMb:N1} | {eventObjects:N0} | {syncByVerb} | {afterRestart.Count - restartRewatches:N0} ({restartByVerb}) | {eventObjectsAfterRestart:N0} |";
+    }
+
+    private static async Task SettleAsync(InProcessApiServer server, TimeSpan limit)
+    {
+        var count = server.CountRequests();
+        var quietFor = Stopwatch.StartNew();
+        var settling = Stopwatch.StartNew();
+        while (quietFor.Elapsed < TimeSpan.FromSeconds(1.5) && settling.Elapsed < limit)
+        {
+            await Task.Delay(250);
+            var now = server.CountRequests();
+            if (now != count)
+            {
+                count = now;
+                quietFor.Restart();
+            }
+        }
+    }
+
+    private static async Task StopAsync(Process child)
+    {
+        await child.StandardInput.WriteLineAsync("STOP");
+        if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            child.Kill(entireProcessTree: true);
+        }
     }
 
     private static async Task<TimeSpan> CreatePkisAsync(IKubernetes client, int n, Stopwatch timer)
