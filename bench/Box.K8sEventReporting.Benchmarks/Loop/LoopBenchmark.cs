@@ -184,7 +184,11 @@ internal static class LoopBenchmark
         var restartRewatches = tracker.Rewatches - rewatchesBefore;
         var restartByVerb = string.Join(
             ", ",
-            Verbs.Select(v => (v, c: afterRestart.Count(r => r.Verb == v) - (v == "watch" ? restartRewatches : 0))).Where(x => x.c > 0).Select(x => $"{x.v} {x.c:N0}"));
+            afterRestart.GroupBy(r => $"{r.Verb} {ResourceOf(r.Path)}{(r.StatusCode >= 400 ? " " + r.StatusCode.ToString(CultureInfo.InvariantCulture) : string.Empty)}")
+                .Select(g => (g.Key, c: g.Count() - (g.Key.StartsWith("watch", StringComparison.Ordinal) ? restartRewatches : 0)))
+                .Where(x => x.c > 0)
+                .OrderByDescending(x => x.c)
+                .Select(x => $"{x.Key} {x.c:N0}"));
         var eventObjectsAfterRestart = (await client.CoreV1.ListEventForAllNamespacesAsync()).Items.Count;
         if (!quiet)
         {
@@ -207,6 +211,15 @@ internal static class LoopBenchmark
         var name = (kind == "seed" ? "seed's logic (raw watch, LIST pods per error, delete+create Secret)" : "ours (ControlPlane sample)") + restarts;
         var seconds = completed ? elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture) : $"> {limit.TotalSeconds:N0} (not done: {tracker.Progress})";
         return $"| {name} | {n:N0} | {seconds} | {createdIn.TotalSeconds:N2} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {syncHeapMb:N1} | {managedMb:N1} | {eventObjects:N0} | {syncByVerb} | {afterRestart.Count - restartRewatches:N0} ({restartByVerb}) | {eventObjectsAfterRestart:N0} |";
+    }
+
+    /// <summary>The resource a path names: <c>events</c>, <c>pods</c>, <c>pkis/status</c>...</summary>
+    private static string ResourceOf(string path)
+    {
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var i = Array.IndexOf(parts, "namespaces");
+        var rest = i >= 0 && parts.Length > i + 2 ? parts[(i + 2)..] : parts[^1..];
+        return rest.Length >= 3 ? rest[0] + "/" + rest[2] : rest[0];
     }
 
     private static async Task SettleAsync(InProcessApiServer server, TimeSpan limit)
