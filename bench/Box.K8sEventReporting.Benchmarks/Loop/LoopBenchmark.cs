@@ -175,8 +175,17 @@ internal static class LoopBenchmark
         var restartClock = Stopwatch.StartNew();
         using (var again = StartChild(kind, server.BaseAddress.ToString(), allowedNames))
         {
-            await new ChildLines(again).ReadAsync("@READY", TimeSpan.FromSeconds(150));
+            var againLines = new ChildLines(again);
+            await againLines.ReadAsync("@READY", TimeSpan.FromSeconds(150));
             await SettleAsync(server, limit);
+            await again.StandardInput.WriteLineAsync("STATS");
+            await againLines.ReadAsync("@STATS", TimeSpan.FromSeconds(60));
+            var againCounters = await againLines.ReadAsync("@METRICS", TimeSpan.FromSeconds(10));
+            if (!quiet && againCounters.Length > 1)
+            {
+                Console.WriteLine($"{label} library counters of the restarted controller: {string.Join(' ', againCounters.Skip(1))}");
+            }
+
             await StopAsync(again);
         }
 
