@@ -201,7 +201,8 @@ internal static class LoopBenchmark
         var eventObjectsAfterRestart = (await client.CoreV1.ListEventForAllNamespacesAsync()).Items.Count;
         if (!quiet)
         {
-            Console.WriteLine($"{label} restart: {afterRestart.Count - restartRewatches:N0} requests ({restartByVerb}) in {restartClock.Elapsed.TotalSeconds:N1} s incl. 1.5 s quiet, Event objects {eventObjects:N0} -> {eventObjectsAfterRestart:N0}");
+            var patchedEvents = afterRestart.Where(r => r.Verb == "patch" && ResourceOf(r.Path) == "events").Select(r => r.Path).Distinct(StringComparer.Ordinal).Count();
+            Console.WriteLine($"{label} restart: {afterRestart.Count - restartRewatches:N0} requests ({restartByVerb}) in {restartClock.Elapsed.TotalSeconds:N1} s incl. 1.5 s quiet, Event objects {eventObjects:N0} -> {eventObjectsAfterRestart:N0}, distinct Events patched {patchedEvents:N0}");
         }
 
         await stopWatches.CancelAsync();
