@@ -34,11 +34,16 @@ internal static class LoopBenchmark
 
         var sizes = new List<int>();
         string[] kinds = ["seed", "ours"];
+        var cold = false;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--only" && i + 1 < args.Length)
             {
                 kinds = [args[++i]];
+            }
+            else if (args[i] == "--cold")
+            {
+                cold = true;
             }
             else
             {
@@ -59,7 +64,7 @@ internal static class LoopBenchmark
             Console.WriteLine("warm-up (server JIT, not reported) ...");
             foreach (var kind in kinds)
             {
-                await RunOneAsync(kind, 20, allowedNames, quiet: true);
+                await RunOneAsync(kind, 20, allowedNames, quiet: true, cold);
             }
 
             var rows = new List<string>();
@@ -67,7 +72,7 @@ internal static class LoopBenchmark
             {
                 foreach (var kind in kinds)
                 {
-                    rows.Add(await RunOneAsync(kind, n, allowedNames, quiet: false));
+                    rows.Add(await RunOneAsync(kind, n, allowedNames, quiet: false, cold));
                     Console.WriteLine(rows[^1]);
                 }
             }
@@ -88,7 +93,9 @@ internal static class LoopBenchmark
         return 0;
     }
 
-    private static async Task<string> RunOneAsync(string kind, int n, string allowedNames, bool quiet)
+    // cold: create the Pkis before the controller starts and time from its start (a controller deployed into a cluster
+    // that already has them); requests then include its initial LISTs.
+    private static async Task<string> RunOneAsync(string kind, int n, string allowedNames, bool quiet, bool cold)
     {
         var label = $"[{kind} N={n:N0}]";
         var limit = TimeSpan.FromSeconds(Math.Max(60, n * 0.03));
@@ -118,6 +125,15 @@ internal static class LoopBenchmark
         var watches = new[] { WatchSecretsAsync(client, tracker, stopWatches.Token), WatchEventsAsync(client, tracker, stopWatches.Token) };
         await WaitUntilAsync(() => server.CountRequests("watch") >= 2, TimeSpan.FromSeconds(10));
 
+        var timer = new Stopwatch();
+        var createdIn = TimeSpan.Zero;
+        if (cold)
+        {
+            createdIn = await CreatePkisAsync(client, n, Stopwatch.StartNew());
+            server.ClearRequests();
+            timer.Start();
+        }
+
         var beforeChild = server.CountRequests();
         using var child = StartChild(kind, server.BaseAddress.ToString(), allowedNames);
         var lines = new ChildLines(child);
@@ -127,11 +143,15 @@ internal static class LoopBenchmark
         await WaitUntilAsync(() => server.CountRequests("watch", "/pkis") >= 1, TimeSpan.FromSeconds(10));
         var sync = server.Requests.Skip(beforeChild).ToList();
         var syncByVerb = string.Join(", ", Verbs.Select(v => (v, c: sync.Count(r => r.Verb == v))).Where(x => x.c > 0).Select(x => $"{x.v} {x.c:N0}"));
-        server.ClearRequests();
+        var creating = Task.FromResult(createdIn);
+        if (!cold)
+        {
+            // Timed: N Pkis created concurrently (bounded), then wait for every Secret and every Warning.
+            server.ClearRequests();
+            timer.Start();
+            creating = CreatePkisAsync(client, n, timer);
+        }
 
-        // Timed: N Pkis created concurrently (bounded), then wait for every Secret and every Warning.
-        var timer = Stopwatch.StartNew();
-        var creating = CreatePkisAsync(client, n, timer);
         var lastProgress = TimeSpan.Zero;
         while (!tracker.Done.IsCompleted && timer.Elapsed < limit)
         {
@@ -144,7 +164,7 @@ internal static class LoopBenchmark
         }
 
         var elapsed = timer.Elapsed;
-        var createdIn = await creating;
+        createdIn = await creating;
         var completed = tracker.Done.IsCompleted;
         if (!completed)
         {
@@ -173,6 +193,8 @@ internal static class LoopBenchmark
         server.ClearRequests();
         var rewatchesBefore = tracker.Rewatches;
         var restartClock = Stopwatch.StartNew();
+        List<RecordedRequest> afterRestart;
+        int shutdownRequests;
         using (var again = StartChild(kind, server.BaseAddress.ToString(), allowedNames))
         {
             var againLines = new ChildLines(again);
@@ -186,10 +208,11 @@ internal static class LoopBenchmark
                 Console.WriteLine($"{label} library counters of the restarted controller: {string.Join(' ', againCounters.Skip(1))}");
             }
 
+            afterRestart = server.Requests.ToList();
             await StopAsync(again);
+            shutdownRequests = server.CountRequests() - afterRestart.Count;
         }
 
-        var afterRestart = server.Requests.ToList();
         var restartRewatches = tracker.Rewatches - rewatchesBefore;
         var restartByVerb = string.Join(
             ", ",
@@ -202,7 +225,7 @@ internal static class LoopBenchmark
         if (!quiet)
         {
             var patchedEvents = afterRestart.Where(r => r.Verb == "patch" && ResourceOf(r.Path) == "events").Select(r => r.Path).Distinct(StringComparer.Ordinal).Count();
-            Console.WriteLine($"{label} restart: {afterRestart.Count - restartRewatches:N0} requests ({restartByVerb}) in {restartClock.Elapsed.TotalSeconds:N1} s incl. 1.5 s quiet, Event objects {eventObjects:N0} -> {eventObjectsAfterRestart:N0}, distinct Events patched {patchedEvents:N0}");
+            Console.WriteLine($"{label} restart: {afterRestart.Count - restartRewatches:N0} requests ({restartByVerb}) in {restartClock.Elapsed.TotalSeconds:N1} s incl. 1.5 s quiet, Event objects {eventObjects:N0} -> {eventObjectsAfterRestart:N0}, distinct Events patched {patchedEvents:N0}; then {shutdownRequests:N0} requests while it stopped (flush)");
         }
 
         await stopWatches.CancelAsync();
@@ -218,7 +241,7 @@ internal static class LoopBenchmark
             ", ",
             Verbs.Select(v => (v, c: requests.Count(r => r.Verb == v) - (v == "watch" ? tracker.Rewatches : 0))).Where(x => x.c > 0).Select(x => $"{x.v} {x.c:N0}"));
         var restarts = stats[5] != "0" ? $" (watch restarts {stats[5]})" : string.Empty;
-        var name = (kind == "seed" ? "seed's logic (raw watch, LIST pods per error, delete+create Secret)" : "ours (ControlPlane sample)") + restarts;
+        var name = (kind == "seed" ? "seed's logic (raw watch, LIST pods per error, delete+create Secret)" : "ours (ControlPlane sample)") + restarts + (cold ? ", cold start" : string.Empty);
         var seconds = completed ? elapsed.TotalSeconds.ToString("N2", CultureInfo.InvariantCulture) : $"> {limit.TotalSeconds:N0} (not done: {tracker.Progress})";
         return $"| {name} | {n:N0} | {seconds} | {createdIn.TotalSeconds:N2} | {total:N0} | {(double)total / n:N2} | {writes:N0} | {byVerb} | {errors:N0} | {cpu:N2} | {peakMb:N0} | {syncHeapMb:N1} | {managedMb:N1} | {eventObjects:N0} | {syncByVerb} | {afterRestart.Count - restartRewatches:N0} ({restartByVerb}) | {eventObjectsAfterRestart:N0} |";
     }
