@@ -1,16 +1,20 @@
+using Box.K8sEventReporting.Benchmarks;
 using Box.K8sEventReporting.Benchmarks.Reporting;
 
-// Usage: dotnet run -c Release --project bench/Box.K8sEventReporting.Benchmarks -- <mode>
-// Modes: reporter (the Kubernetes Event recorder: throughput, allocations, API writes under a storm vs a plain client).
-var mode = args.Length > 0 ? args[0] : "reporter";
-switch (mode)
+// Usage: dotnet run -c Release --project bench/Box.K8sEventReporting.Benchmarks -- <mode> [arguments]
+// Modes: watcher  (initial sync, watch throughput, memory per cached object, vs the plain client + System.Text.Json)
+//        reporter (the Event recorder: throughput, allocations, API writes under a storm vs one Event per report)
+switch (args.FirstOrDefault())
 {
+    case "watcher":
+        await WatcherBenchmark.RunAsync();
+        return 0;
     case "reporter":
         await ReporterBenchmark.RunAsync(args.Skip(1).ToArray());
         return 0;
     case "loop":
         return await Box.K8sEventReporting.Benchmarks.Loop.LoopBenchmark.RunAsync(args.Skip(1).ToArray());
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: reporter");
+        Console.Error.WriteLine("Usage: dotnet run -c Release --project bench/Box.K8sEventReporting.Benchmarks -- watcher|reporter [arguments]");
         return 2;
 }

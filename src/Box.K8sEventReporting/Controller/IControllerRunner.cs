@@ -12,7 +12,7 @@ internal interface IControllerRunner
     /// <summary>Gets a value indicating whether keys have waited longer than the stall timeout without any progress.</summary>
     bool IsStalled { get; }
 
-    /// <summary>Waits until the primary cache has loaded its initial list.</summary>
+    /// <summary>Waits until the primary and secondary caches have loaded their initial lists.</summary>
     Task WaitForInitialSyncAsync(CancellationToken cancellationToken);
 
     /// <summary>Follows the watchers and queues keys, leader or not, until cancelled.</summary>

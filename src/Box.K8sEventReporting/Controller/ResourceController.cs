@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -54,7 +55,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _options = options;
         _logger = logger;
         _timeProvider = timeProvider;
-        Kind = typeof(T).Name;
+        Kind = KindOf(typeof(T));
         _kindTags = ControllerMetrics.KindTags(Kind);
         _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind);
         _lastProgress = timeProvider.GetTimestamp();
@@ -93,8 +94,13 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         Log.RequeuedAll(_logger, Kind, all.Count);
     }
 
-    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken) =>
-        _watcher.Cache.WaitForInitialSyncAsync(cancellationToken);
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken)
+    {
+        // Like controller-runtime, workers start only once every cache they read is loaded: a secondary cache that is
+        // still empty would make a reconcile see "no pods" or "no Secret" and act on it.
+        var caches = _secondaryWatches.Select(w => w.WaitForInitialSyncAsync(cancellationToken));
+        return Task.WhenAll(caches.Prepend(_watcher.Cache.WaitForInitialSyncAsync(cancellationToken)));
+    }
 
     public async Task RunEventPumpAsync(CancellationToken cancellationToken)
     {
@@ -122,6 +128,9 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     }
 
     public void Dispose() => _queue.Dispose();
+
+    internal static string KindOf(Type type) =>
+        type.GetCustomAttribute<KubernetesEntityAttribute>()?.Kind is { Length: > 0 } kind ? kind : type.Name;
 
     internal static bool IsStatusOnlyChange(T? oldResource, T resource)
     {

@@ -18,7 +18,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
     private readonly Func<ResourceChange<TOther>, bool> _filter;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly string _kind = typeof(TOther).Name;
+    private readonly string _kind = ResourceController<TOther>.KindOf(typeof(TOther));
 
     public SecondaryWatch(
         ICustomResourceWatcher<TOther> watcher,
@@ -35,6 +35,8 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
     }
 
     public bool HasSynced => _watcher.Cache.HasSynced;
+
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken) => _watcher.Cache.WaitForInitialSyncAsync(cancellationToken);
 
     public async Task RunAsync(Action<ResourceKey> enqueue, CancellationToken cancellationToken)
     {

@@ -23,6 +23,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _abandon = new();
     private readonly List<IDisposable> _attachedHooks = [];
+    private readonly TaskCompletionSource _drainDeadlineSet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IControllerRunner[] _runners = [];
     private ILeaderElection? _election;
     private CancellationToken _stopping;
@@ -49,19 +50,27 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
 
     internal string? Identity => _election?.Identity;
 
+    /// <summary>Gets a task that completes once stopping has started its drain deadline, for tests on fake time.</summary>
+    internal Task DrainDeadlineSet => _drainDeadlineSet.Task;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!TryGetClient(out var client, out var problem))
         {
-            // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
-            _startFailure = problem;
-            Log.NoClusterConfiguration(_logger, problem);
-            Environment.ExitCode = 1;
-            _services.GetService<IHostApplicationLifetime>()?.StopApplication();
+            FailStart(problem);
             return;
         }
 
-        _runners = [.. _services.GetServices<IControllerRunner>()];
+        try
+        {
+            _runners = [.. _services.GetServices<IControllerRunner>()];
+        }
+        catch (ArgumentException ex)
+        {
+            // A watcher refused its options (the message lists every problem): configuration, not a crash.
+            FailStart(ex.Message);
+            return;
+        }
         _election = _leaderElectionOptions.Enabled
             ? new LeaseLeaderElection(client, _leaderElectionOptions, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
             : new SingleReplicaLeaderElection();
@@ -83,6 +92,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             deadline = _leaderElectionOptions.RenewDeadline;
         }
 
+        _abandonTimer?.Dispose();
         _abandonTimer = _timeProvider.CreateTimer(
             static state =>
             {
@@ -96,6 +106,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             this,
             deadline,
             Timeout.InfiniteTimeSpan);
+        _drainDeadlineSet.TrySetResult();
         try
         {
             await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -179,6 +190,15 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         await Task.WhenAll(_runners.Select(r => r.RunWorkersAsync(stopTaking.Token, abandon.Token))).ConfigureAwait(false);
+    }
+
+    private void FailStart(string problem)
+    {
+        // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
+        _startFailure = problem;
+        Log.StartFailed(_logger, problem);
+        Environment.ExitCode = 1;
+        _services.GetService<IHostApplicationLifetime>()?.StopApplication();
     }
 
     private bool TryGetClient(out IKubernetes client, out string problem)

@@ -17,7 +17,10 @@ public sealed class K8sEventReportingBuilder
     /// <summary>Gets the service collection.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Uses a Kubernetes client built from <paramref name="configuration"/>, unless an <see cref="IKubernetes"/> is already registered.</summary>
+    /// <summary>
+    /// Uses a Kubernetes client built from <paramref name="configuration"/> instead of the default one, unless the application
+    /// registered its own <see cref="IKubernetes"/> first.
+    /// </summary>
     /// <param name="configuration">The cluster to talk to, for example from <c>KubernetesClientConfiguration.BuildConfigFromConfigFile</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="configuration"/> is <see langword="null"/>.</exception>
@@ -28,6 +31,12 @@ public sealed class K8sEventReportingBuilder
     public K8sEventReportingBuilder UseKubernetesClient(KubernetesClientConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var defaults = Services.Where(static d => d.ServiceType == typeof(IKubernetes) && d.ImplementationFactory == KubernetesClientFactory.DefaultClient).ToArray();
+        foreach (var descriptor in defaults)
+        {
+            Services.Remove(descriptor);
+        }
+
         Services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(configuration));
         return this;
     }

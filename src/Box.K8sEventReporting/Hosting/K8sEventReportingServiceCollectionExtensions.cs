@@ -59,7 +59,7 @@ public static class K8sEventReportingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(KubernetesClientFactory.FindDefaultConfiguration()));
+        services.TryAdd(ServiceDescriptor.Singleton(typeof(IKubernetes), KubernetesClientFactory.DefaultClient));
         services.AddKubernetesEventReporting();
         services.AddOptions<ControllerOptions>().ValidateOnStart();
         services.AddOptions<LeaderElectionOptions>().ValidateOnStart();

@@ -5,6 +5,9 @@ namespace Box.K8sEventReporting.Hosting;
 /// <summary>Finds the cluster configuration the way <c>kubectl</c> and in-cluster clients do, or says clearly why not.</summary>
 internal static class KubernetesClientFactory
 {
+    /// <summary>The factory of the default registration, so that <c>UseKubernetesClient</c> can tell it from the application's own.</summary>
+    public static readonly Func<IServiceProvider, object> DefaultClient = static _ => new Kubernetes(FindDefaultConfiguration());
+
     public static KubernetesClientConfiguration FindDefaultConfiguration()
     {
         var kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");

@@ -35,6 +35,7 @@ public sealed class LeaderElectionOptions
     public string? Identity { get; set; }
 
     /// <summary>Gets or sets how long a lease lasts without renewal: how long standbys wait before taking over.</summary>
+    /// <remarks>The Lease stores whole seconds (<c>leaseDurationSeconds</c>): a fraction is rounded down.</remarks>
     /// <value>15 seconds; allowed 1 second–5 minutes, more than <see cref="RenewDeadline"/>.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 

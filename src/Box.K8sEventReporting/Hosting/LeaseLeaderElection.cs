@@ -80,7 +80,23 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
 
     private async Task LeadOnceAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        var config = new LeaderElectionConfig(new LeaseLock(_client, Namespace, _options.LeaseName, Identity))
+        var leaseLock = new LeaseLock(_client, Namespace, _options.LeaseName, Identity);
+
+        // Create and update failures (403 without RBAC on leases, 404 without the namespace, 409 when another replica won)
+        // are swallowed by the lock; say them, or a replica that can never lead looks like a quiet standby.
+        leaseLock.OnHttpError += error =>
+        {
+            var status = (int)error.Response.StatusCode;
+            if (status == 409)
+            {
+                Log.LeaseWriteConflict(_logger, Identity, Namespace, _options.LeaseName);
+            }
+            else
+            {
+                Log.LeaseWriteFailed(_logger, Identity, status, Namespace, _options.LeaseName);
+            }
+        };
+        var config = new LeaderElectionConfig(leaseLock)
         {
             LeaseDuration = _options.LeaseDuration,
             RenewDeadline = _options.RenewDeadline,

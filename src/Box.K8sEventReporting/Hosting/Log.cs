@@ -9,9 +9,9 @@ internal static partial class Log
         Message = "Starting {ControllerCount} controller(s); leader election {LeaderElection}.")]
     public static partial void Starting(ILogger logger, int controllerCount, string leaderElection);
 
-    [LoggerMessage(EventId = 5001, EventName = "NoClusterConfiguration", Level = LogLevel.Critical,
+    [LoggerMessage(EventId = 5001, EventName = "StartFailed", Level = LogLevel.Critical,
         Message = "Cannot start: {Problem}")]
-    public static partial void NoClusterConfiguration(ILogger logger, string problem);
+    public static partial void StartFailed(ILogger logger, string problem);
 
     [LoggerMessage(EventId = 5002, EventName = "StartedLeading", Level = LogLevel.Information,
         Message = "'{Identity}' now leads and reconciles.")]
@@ -52,4 +52,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 5011, EventName = "Stopped", Level = LogLevel.Information,
         Message = "Controllers stopped.")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 5012, EventName = "LeaseWriteFailed", Level = LogLevel.Warning,
+        Message = "'{Identity}' could not write Lease '{Namespace}/{LeaseName}' (HTTP {StatusCode}): it cannot lead until this is fixed (403: grant get/create/update on coordination.k8s.io leases; 404: create the namespace or set LeaderElection:LeaseNamespace).")]
+    public static partial void LeaseWriteFailed(ILogger logger, string identity, int statusCode, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 5013, EventName = "LeaseWriteConflict", Level = LogLevel.Debug,
+        Message = "'{Identity}' lost a race for Lease '{Namespace}/{LeaseName}' to another replica.")]
+    public static partial void LeaseWriteConflict(ILogger logger, string identity, string @namespace, string leaseName);
 }

@@ -26,7 +26,9 @@ internal static class ReporterRegistration
                 sp.GetService<IAffectedPodSelector<T>>() ?? NoPods<T>.Instance,
                 sp.GetRequiredService<IResourceConditionWriter>(),
                 sp.GetRequiredService<IOptions<EventReporterOptions>>(),
-                sp.GetService<ILogger<ValidationProblemReporter<T>>>());
+                sp.GetService<ILogger<ValidationProblemReporter<T>>>(),
+                replicaSets: null,
+                podReporter: sp.GetService<IPodEventReporter>());
             return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion);
         });
     }

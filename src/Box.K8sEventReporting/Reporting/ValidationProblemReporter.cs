@@ -42,6 +42,7 @@ public sealed class ValidationProblemReporter<T>
     private readonly IAffectedPodSelector<T> podSelector;
     private readonly IResourceConditionWriter conditionWriter;
     private readonly IResourceCache<V1ReplicaSet>? replicaSets;
+    private readonly IPodEventReporter podReporter;
     private readonly ILogger logger;
     private readonly int maxPodsPerOwner;
     private readonly string conditionType;
@@ -55,6 +56,10 @@ public sealed class ValidationProblemReporter<T>
     /// <param name="options">Gives <see cref="EventReporterOptions.MaxPodsPerOwner"/> and <see cref="EventReporterOptions.ConditionType"/>.</param>
     /// <param name="logger">The logger; optional.</param>
     /// <param name="replicaSets">A ReplicaSet cache to report on a capped Deployment instead of its ReplicaSet; optional.</param>
+    /// <param name="podReporter">
+    /// Reports on the affected pods; optional, by default a <see cref="PodEventReporter"/> on <paramref name="recorder"/>.
+    /// Replace it (for example with the Testing package's fake) to observe what pods are told.
+    /// </param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public ValidationProblemReporter(
@@ -63,7 +68,8 @@ public sealed class ValidationProblemReporter<T>
         IResourceConditionWriter conditionWriter,
         IOptions<EventReporterOptions> options,
         ILogger<ValidationProblemReporter<T>>? logger = null,
-        IResourceCache<V1ReplicaSet>? replicaSets = null)
+        IResourceCache<V1ReplicaSet>? replicaSets = null,
+        IPodEventReporter? podReporter = null)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         ArgumentNullException.ThrowIfNull(podSelector);
@@ -74,6 +80,7 @@ public sealed class ValidationProblemReporter<T>
         this.podSelector = podSelector;
         this.conditionWriter = conditionWriter;
         this.replicaSets = replicaSets;
+        this.podReporter = podReporter ?? new PodEventReporter(recorder);
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         maxPodsPerOwner = settings.MaxPodsPerOwner;
         conditionType = settings.ConditionType;
@@ -122,7 +129,14 @@ public sealed class ValidationProblemReporter<T>
             var report = EventReport.Warning(failure.Reason, failure.Message);
             foreach (var target in targets)
             {
-                recorder.Record(target, report);
+                if (target.Kind == "Pod" && pods.FirstOrDefault(p => p.Metadata?.Name == target.Name && p.Metadata?.NamespaceProperty == target.NamespaceProperty) is { } pod)
+                {
+                    await podReporter.ReportAsync(pod, report, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    recorder.Record(target, report);
+                }
             }
 
             recorder.Record(self, report);

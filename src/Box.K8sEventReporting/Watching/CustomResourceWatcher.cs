@@ -28,12 +28,13 @@ namespace Box.K8sEventReporting.Watching;
 /// <para>
 /// It talks to the API server through the given client's own HTTP pipeline (<see cref="Kubernetes.HttpClient"/>,
 /// <see cref="Kubernetes.BaseUri"/>, <see cref="Kubernetes.Credentials"/>), so it needs a <see cref="Kubernetes"/> instance.
-/// It does not apply a kubeconfig <c>tls-server-name</c> override (KubernetesClient keeps it private) and uses HTTP/1.1.
+/// It does not apply a kubeconfig <c>tls-server-name</c> override nor <c>DisableHttp2</c> (KubernetesClient keeps both private).
 /// </para>
 /// </remarks>
 public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
+    private static int runningInstances;
     private readonly KubernetesResourceInfo resource;
     private readonly WatcherSettings settings;
     private readonly ResourceCache<T> cache;
@@ -50,7 +51,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     private readonly object startGate = new();
     private Task? running;
     private ITimer? resyncTimer;
-    private int syncedScopes;
+    private readonly HashSet<string> listedScopes = new(StringComparer.Ordinal);
     private long lastActivityTimestamp;
     private volatile bool disposed;
 
@@ -92,7 +93,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         stripManagedFields = options.StripManagedFields;
         transform = options.Transform;
         kindTag = new("kind", resource.Kind);
-        decoder = new ResourceDecoder<T>(Prepare);
+        decoder = new ResourceDecoder<T>(Prepare, skipManagedFields: options.StripManagedFields);
         client = new ResourceHttpClient<T>(concrete, resource, decoder, options.LabelSelector, options.FieldSelector, options.RequestTimeout, this.timeProvider);
         cache = new ResourceCache<T>(options.Indexes, WaitForInitialSyncAsync, OnIndexError);
     }
@@ -254,6 +255,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         stopping.Dispose();
         if (loops is not null)
         {
+            Interlocked.Decrement(ref runningInstances);
             Log.WatcherStopped(logger, resource.Kind);
         }
     }
@@ -261,12 +263,20 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     void IListWatchTarget<T>.OnListed(string? scopeNamespace, IReadOnlyList<WatchEvent<T>> items, bool isRelist)
     {
         List<ResourceChange<T>> changes;
+        var becameSynced = false;
         lock (cache.SyncRoot)
         {
             changes = cache.ReplaceLocked(scopeNamespace, items);
             if (changes.Count > 0)
             {
                 Deliver(new ConsumerSubscription<T>.Delivery(null, changes, false));
+            }
+
+            listedScopes.Add(scopeNamespace ?? string.Empty);
+            if (!cache.HasSynced && listedScopes.Count == Math.Max(1, settings.Namespaces.Count))
+            {
+                cache.MarkSynced();
+                becameSynced = true;
             }
         }
 
@@ -280,9 +290,8 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             Log.Relisted(logger, resource.Kind, scopeNamespace ?? "all namespaces", changes.Count);
         }
 
-        if (!cache.HasSynced && Interlocked.Increment(ref syncedScopes) == Math.Max(1, settings.Namespaces.Count))
+        if (becameSynced)
         {
-            cache.MarkSynced();
             Log.InitialSyncCompleted(logger, resource.Kind, cache.Count);
             synced.TrySetResult();
         }
@@ -339,6 +348,12 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             var scopes = settings.Namespaces.Count == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
             Log.WatcherStarting(logger, resource.Kind, resource.ApiVersion, settings.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
             WatcherMetrics.Register(this, this);
+            var instances = Interlocked.Increment(ref runningInstances);
+            if (instances > 1)
+            {
+                Log.DuplicateWatcher(logger, instances, resource.Kind);
+            }
+
             var token = stopping.Token;
             var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
                 client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural))));

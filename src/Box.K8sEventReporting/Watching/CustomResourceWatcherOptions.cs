@@ -27,7 +27,7 @@ public sealed class CustomResourceWatcherOptions
     /// <remarks>
     /// With one namespace the watcher lists and watches that namespace only. With several, it runs one list+watch per
     /// namespace (for deployments that are granted only namespaced RBAC) and merges them into one cache.
-    /// Ignored for cluster-scoped types only in the sense that the API server rejects a namespaced path for them: leave it empty.
+    /// Leave it empty for cluster-scoped types.
     /// </remarks>
     public IList<string> Namespaces { get; } = new List<string>();
 

@@ -84,4 +84,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1019, EventName = "WatcherStopped", Level = LogLevel.Information,
         Message = "Stopped the list+watch of {Kind}")]
     public static partial void WatcherStopped(ILogger logger, string kind);
+
+    [LoggerMessage(EventId = 1020, EventName = "DuplicateWatcher", Level = LogLevel.Warning,
+        Message = "{Count} watchers of {Kind} are running in this process, each with its own list+watch connection and cache; unless their scopes or selectors differ, share one instance (register it as a singleton)")]
+    public static partial void DuplicateWatcher(ILogger logger, int count, string kind);
 }

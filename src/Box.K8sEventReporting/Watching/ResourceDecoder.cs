@@ -16,17 +16,23 @@ internal sealed class ResourceDecoder<T>
     internal const int MaxRawJsonChars = 64 * 1024;
 
     private static readonly JsonSerializerOptions Options = CaptureKubernetesJsonOptions();
+    private static readonly Lazy<JsonSerializerOptions> OptionsWithoutManagedFields = new(() => WithoutManagedFields(Options));
     private readonly JsonTypeInfo<T> objectInfo;
     private readonly JsonTypeInfo<WatchEnvelope> envelopeInfo;
     private readonly JsonTypeInfo<V1Status> statusInfo;
+    private readonly JsonTypeInfo<ListEnvelope> listInfo;
     private readonly Func<T, T> prepare;
 
-    public ResourceDecoder(Func<T, T> prepare)
+    /// <param name="prepare">Applied to every decoded object (fills kind, strips, transforms).</param>
+    /// <param name="skipManagedFields">Whether <c>metadata.managedFields</c> is skipped while reading instead of decoded and dropped.</param>
+    public ResourceDecoder(Func<T, T> prepare, bool skipManagedFields = false)
     {
         this.prepare = prepare;
-        objectInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
-        envelopeInfo = (JsonTypeInfo<WatchEnvelope>)Options.GetTypeInfo(typeof(WatchEnvelope));
+        var options = skipManagedFields ? OptionsWithoutManagedFields.Value : Options;
+        objectInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+        envelopeInfo = (JsonTypeInfo<WatchEnvelope>)options.GetTypeInfo(typeof(WatchEnvelope));
         statusInfo = (JsonTypeInfo<V1Status>)Options.GetTypeInfo(typeof(V1Status));
+        listInfo = (JsonTypeInfo<ListEnvelope>)options.GetTypeInfo(typeof(ListEnvelope));
     }
 
     /// <summary>Decodes one line of a watch stream (UTF-8 JSON, without the newline).</summary>
@@ -59,6 +65,53 @@ internal sealed class ResourceDecoder<T>
         }
 
         return DecodeWatchLineSlow(line);
+    }
+
+    /// <summary>Decodes a whole list page: one typed pass when every item is good, item by item otherwise.</summary>
+    /// <param name="body">The UTF-8 JSON of the list.</param>
+    /// <returns>The items (or their decode failures), the list's resourceVersion and continue token.</returns>
+    /// <exception cref="JsonException">The list itself is not valid JSON.</exception>
+    public (List<WatchEvent<T>> Items, string? ResourceVersion, string? Continue) DecodeList(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize(body, listInfo) is { } page && page.Items is { } typed && typed.TrueForAll(i => i?.Metadata?.Name is { Length: > 0 }))
+            {
+                var items = new List<WatchEvent<T>>(typed.Count);
+                foreach (var item in typed)
+                {
+                    items.Add(new WatchEvent<T>(WatchEventKind.Added, prepare(item!), item!.Metadata.ResourceVersion));
+                }
+
+                return (items, page.Metadata?.ResourceVersion, page.Metadata?.ContinueProperty);
+            }
+        }
+        catch (Exception ex) when (IsDecodeException(ex))
+        {
+            // One bad item spoils the typed pass: decode item by item below, so that only that item fails.
+        }
+
+        using var document = JsonDocument.Parse(body.ToArray());
+        var root = document.RootElement;
+        string? resourceVersion = null;
+        string? next = null;
+        if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
+        {
+            resourceVersion = metadata.TryGetProperty("resourceVersion", out var rv) && rv.ValueKind == JsonValueKind.String ? rv.GetString() : null;
+            next = metadata.TryGetProperty("continue", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+        }
+
+        var decoded = new List<WatchEvent<T>>();
+        if (root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array)
+        {
+            decoded.Capacity = array.GetArrayLength();
+            foreach (var item in array.EnumerateArray())
+            {
+                decoded.Add(DecodeListItem(item));
+            }
+        }
+
+        return (decoded, resourceVersion, next);
     }
 
     /// <summary>Decodes one item of a list.</summary>
@@ -180,6 +233,33 @@ internal sealed class ResourceDecoder<T>
         JsonSerializerOptions? captured = null;
         KubernetesJson.AddJsonOptions(o => captured = o);
         return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its serializer options.");
+    }
+
+    /// <summary>A copy of KubernetesClient's settings whose contract for <see cref="V1ObjectMeta"/> has no managedFields property: the reader skips it.</summary>
+    private static JsonSerializerOptions WithoutManagedFields(JsonSerializerOptions source)
+    {
+        var copy = new JsonSerializerOptions(source);
+        copy.TypeInfoResolver = (source.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(static info =>
+        {
+            if (info.Type == typeof(V1ObjectMeta))
+            {
+                for (var i = info.Properties.Count - 1; i >= 0; i--)
+                {
+                    if (info.Properties[i].Name == "managedFields")
+                    {
+                        info.Properties.RemoveAt(i);
+                    }
+                }
+            }
+        });
+        return copy;
+    }
+
+    internal sealed class ListEnvelope
+    {
+        public V1ListMeta? Metadata { get; set; }
+
+        public List<T?>? Items { get; set; }
     }
 
     internal sealed class WatchEnvelope

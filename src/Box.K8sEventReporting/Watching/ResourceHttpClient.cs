@@ -1,7 +1,7 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 
@@ -56,36 +56,14 @@ internal sealed class ResourceHttpClient<T>
         using var timeout = new CancellationTokenSource(requestTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var response = await SendAsync(@namespace, query, linked.Token).ConfigureAwait(false);
-        var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var body = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+        var (items, resourceVersion, next) = decoder.DecodeList(body);
+        if (string.IsNullOrEmpty(resourceVersion))
         {
-            using var document = await JsonDocument.ParseAsync(stream, default, linked.Token).ConfigureAwait(false);
-            var root = document.RootElement;
-            string? resourceVersion = null;
-            string? next = null;
-            if (root.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
-            {
-                resourceVersion = metadata.TryGetProperty("resourceVersion", out var rv) && rv.ValueKind == JsonValueKind.String ? rv.GetString() : null;
-                next = metadata.TryGetProperty("continue", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-            }
-
-            var items = new List<WatchEvent<T>>();
-            if (root.TryGetProperty("items", out var array) && array.ValueKind == JsonValueKind.Array)
-            {
-                items.Capacity = array.GetArrayLength();
-                foreach (var item in array.EnumerateArray())
-                {
-                    items.Add(decoder.DecodeListItem(item));
-                }
-            }
-
-            if (string.IsNullOrEmpty(resourceVersion))
-            {
-                throw new KubernetesApiException(response.StatusCode, null, null, $"The list of {resource.Plural} has no metadata.resourceVersion.");
-            }
-
-            return new ResourceListPage<T>(items, resourceVersion, string.IsNullOrEmpty(next) ? null : next);
+            throw new KubernetesApiException(response.StatusCode, null, null, $"The list of {resource.Plural} has no metadata.resourceVersion.");
         }
+
+        return new ResourceListPage<T>(items, resourceVersion, string.IsNullOrEmpty(next) ? null : next);
     }
 
     /// <summary>Opens a watch from <paramref name="resourceVersion"/>; the caller reads and disposes the response.</summary>
@@ -105,7 +83,12 @@ internal sealed class ResourceHttpClient<T>
     private async Task<HttpResponseMessage> SendAsync(string? @namespace, StringBuilder query, CancellationToken cancellationToken)
     {
         var uri = new Uri(kubernetes.BaseUri, resource.GetCollectionPath(@namespace) + query);
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        // Like KubernetesClient's own requests: HTTP/2 where the server offers it (TLS), so that watches share a connection.
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Headers.Accept.Add(JsonMediaType);
         if (kubernetes.Credentials is { } credentials)
         {
@@ -146,7 +129,7 @@ internal sealed class ResourceHttpClient<T>
         {
             status = body.StartsWith('{') ? KubernetesJson.Deserialize<V1Status>(body) : null;
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or InvalidOperationException)
         {
             // Not a Status (for example "404 page not found" in text/plain): keep the body as the message.
         }

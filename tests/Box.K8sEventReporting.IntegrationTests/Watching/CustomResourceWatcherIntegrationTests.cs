@@ -29,16 +29,18 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         var watcher = context.CreateWatcher(options);
         var view = new ConsumerView(watcher);
         await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the initial sync");
+        await Wait.UntilAsync(() => context.Server.CountRequests("watch") >= 1, "the watch is open");
         return (watcher, view);
     }
 
-    private async Task RunFaultUnderChurnAsync(int seed, Func<Task> fault)
+    /// <summary>Keeps objects changing before, during and after <paramref name="fault"/>, until the consumer has received changes made after it.</summary>
+    private async Task RunFaultUnderChurnAsync(int seed, ConsumerView view, Func<Task> fault)
     {
         await using var churn = new Churn(context, seed, TeamNamespaces);
         await Wait.UntilAsync(() => churn.Operations >= 10, "some changes before the fault");
         await fault();
-        var before = churn.Operations;
-        await Wait.UntilAsync(() => churn.Operations >= before + 20, "more changes after the fault");
+        var seen = view.Changes.Count;
+        await Wait.UntilAsync(() => view.Changes.Count >= seen + 20, "changes made after the fault reached the consumer");
     }
 
     [Fact]
@@ -48,7 +50,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(1, async () =>
+        await RunFaultUnderChurnAsync(1, view, async () =>
         {
             for (var i = 0; i < 3; i++)
             {
@@ -69,7 +71,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(2, async () =>
+        await RunFaultUnderChurnAsync(2, view, async () =>
         {
             context.Server.Faults.FreezeWatches();
             var lists = WatcherLists();
@@ -92,13 +94,11 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(3, async () =>
+        await RunFaultUnderChurnAsync(3, view, async () =>
         {
             var lists = WatcherLists();
 
-            // The exact line a real server sends (transcript 04a), then the end of the stream.
-            context.Server.Faults.InjectRawIntoWatches("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: 1 (2)\",\"reason\":\"Expired\",\"code\":410}}\n");
-            context.Server.Faults.CloseAllWatches();
+            context.Server.Faults.SendErrorToWatches(new V1Status { Status = "Failure", Code = 410, Reason = "Expired", Message = "too old resource version: 1 (2)" });
             await Wait.UntilAsync(() => WatcherLists() > lists, "the watcher relisted after the ERROR event");
         });
 
@@ -112,7 +112,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(4, async () =>
+        await RunFaultUnderChurnAsync(4, view, async () =>
         {
             var watches = context.Server.CountRequests("watch");
             context.Server.Faults.FreezeWatches();
@@ -130,7 +130,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await using var _ = watcher;
         await using var __ = view;
 
-        await RunFaultUnderChurnAsync(5, async () =>
+        await RunFaultUnderChurnAsync(5, view, async () =>
         {
             context.Server.Faults.FailNext(1, "pkis", 429, TimeSpan.FromSeconds(1), verb: "watch");
             context.Server.Faults.FailNext(1, "pkis", 503, verb: "watch");
@@ -281,5 +281,27 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         Assert.Null(secret.Metadata.ManagedFields);
         Assert.Equal("app1", pods.Cache.ListByIndex("secret", "app1-pki")[0].Metadata.Name);
         Assert.Contains(context.Server.Requests, r => r.Path == "/api/v1/pods" && r.Verb == "watch");
+    }
+
+    [Fact]
+    public async Task Watch_ServerSideTimeoutEndsStream_ResumedAtOnceWithoutBackoff()
+    {
+        var options = WatcherTestContext.FastOptions(o =>
+        {
+            o.MinWatchTimeout = TimeSpan.FromSeconds(1);
+            o.MaxWatchTimeout = TimeSpan.FromSeconds(1);
+            o.InitialBackoff = TimeSpan.FromSeconds(30);
+            o.MaxBackoff = TimeSpan.FromSeconds(30);
+        });
+        var (watcher, view) = await StartSyncedAsync(options);
+        await using var _ = watcher;
+        await using var __ = view;
+
+        await Wait.UntilAsync(() => context.Server.CountRequests("watch") >= 3, "two rotations of the watch", TimeSpan.FromSeconds(10));
+        await context.CreateAsync("team-a", "after-rotation", "svc");
+
+        await Wait.UntilAsync(() => watcher.Cache.Get("team-a", "after-rotation") is not null, "the change after the rotations");
+        Assert.All(context.Server.Requests.Where(r => r.Verb == "watch"), r => Assert.Contains("timeoutSeconds=1", r.Query, StringComparison.Ordinal));
+        Assert.Equal(1, WatcherLists());
     }
 }

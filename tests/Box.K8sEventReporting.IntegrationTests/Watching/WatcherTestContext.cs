@@ -12,8 +12,9 @@ namespace Box.K8sEventReporting.IntegrationTests.Watching;
 /// <summary>An in-process API server serving Pkis (no schema, so malformed objects can be stored), a client, and write helpers.</summary>
 internal sealed class WatcherTestContext : IAsyncDisposable
 {
-    private WatcherTestContext(InProcessApiServer server)
+    private WatcherTestContext(InProcessApiServer server, CapturingLoggerFactory logs)
     {
+        Logs = logs;
         Server = server;
         Client = (Kubernetes)server.CreateClient();
         Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
@@ -27,8 +28,10 @@ internal sealed class WatcherTestContext : IAsyncDisposable
 
     public static async Task<WatcherTestContext> StartAsync(int historyLimit = 1000)
     {
+        var logs = new CapturingLoggerFactory();
         var server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions
         {
+            LoggerFactory = logs,
             BookmarkInterval = TimeSpan.FromMilliseconds(200),
             TooLargeResourceVersionWait = TimeSpan.Zero,
             HistoryLimit = historyLimit,
@@ -39,7 +42,7 @@ internal sealed class WatcherTestContext : IAsyncDisposable
             server.EnsureNamespace(ns);
         }
 
-        return new WatcherTestContext(server);
+        return new WatcherTestContext(server, logs);
     }
 
     /// <summary>Options with tiny backoffs so that tests recover in milliseconds.</summary>
@@ -55,7 +58,9 @@ internal sealed class WatcherTestContext : IAsyncDisposable
         return options;
     }
 
-    public CustomResourceWatcher<TestPki> CreateWatcher(CustomResourceWatcherOptions? options = null) => new(Client, options ?? FastOptions());
+    public CapturingLoggerFactory Logs { get; }
+
+    public CustomResourceWatcher<TestPki> CreateWatcher(CustomResourceWatcherOptions? options = null) => new(Client, options ?? FastOptions(), Logs);
 
     public Task<int> CreateAsync(string ns, string name, string serviceName, string? labels = null, string? extraSpec = null) =>
         SendAsync(HttpMethod.Post, $"/apis/box.com/v1/namespaces/{ns}/pkis",
@@ -142,22 +147,14 @@ internal sealed class ConsumerView : IAsyncDisposable
     private readonly List<ResourceChange<TestPki>> changes = [];
     private readonly CancellationTokenSource stop = new();
     private readonly Task pump;
+    private TaskCompletionSource? paused;
 
     public ConsumerView(ICustomResourceWatcher<TestPki> watcher)
     {
-        pump = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var change in watcher.WatchAsync(stop.Token))
-                {
-                    Apply(change);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-        });
+        // The first MoveNextAsync runs synchronously up to the subscription, so the consumer is registered when this returns.
+        var enumerator = watcher.WatchAsync(stop.Token).GetAsyncEnumerator();
+        var first = enumerator.MoveNextAsync();
+        pump = PumpAsync(enumerator, first);
     }
 
     public Dictionary<string, string> State
@@ -193,8 +190,38 @@ internal sealed class ConsumerView : IAsyncDisposable
         }
     }
 
+    private async Task PumpAsync(IAsyncEnumerator<ResourceChange<TestPki>> enumerator, ValueTask<bool> first)
+    {
+        try
+        {
+            await using (enumerator)
+            {
+                var more = await first;
+                while (more)
+                {
+                    if (Volatile.Read(ref paused) is { } gate)
+                    {
+                        await gate.Task.WaitAsync(stop.Token);
+                    }
+
+                    Apply(enumerator.Current);
+                    more = await enumerator.MoveNextAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Stops reading (as a slow consumer would) until <see cref="Resume"/>.</summary>
+    public void Pause() => Interlocked.CompareExchange(ref paused, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+
+    public void Resume() => Interlocked.Exchange(ref paused, null)?.TrySetResult();
+
     public async ValueTask DisposeAsync()
     {
+        Resume();
         await stop.CancelAsync();
         await pump;
         stop.Dispose();

@@ -25,7 +25,10 @@ internal sealed class FakeWatcher<T> : ICustomResourceWatcher<T>, IResourceCache
     /// <summary>Completes once a consumer has subscribed.</summary>
     public Task Subscribed => _subscribed.Task;
 
-    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    /// <summary>Completes the initial sync; until a test replaces it, the cache counts as synced from the start.</summary>
+    public TaskCompletionSource Synced { get; set; } = CompletedSource();
+
+    public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Synced.Task.WaitAsync(cancellationToken);
 
     public T? Get(string? @namespace, string name) => _objects.GetValueOrDefault(new ResourceKey(@namespace, name));
 
@@ -33,6 +36,13 @@ internal sealed class FakeWatcher<T> : ICustomResourceWatcher<T>, IResourceCache
         [.. _objects.Values.Where(o => @namespace is null || o.Metadata.NamespaceProperty == @namespace)];
 
     public IReadOnlyList<T> ListByIndex(string indexName, string indexedValue) => throw new ArgumentException("no index", nameof(indexName));
+
+    private static TaskCompletionSource CompletedSource()
+    {
+        var source = new TaskCompletionSource();
+        source.SetResult();
+        return source;
+    }
 
     public void Add(T resource)
     {

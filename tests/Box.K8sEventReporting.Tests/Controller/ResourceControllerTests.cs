@@ -258,4 +258,17 @@ public sealed class ResourceControllerTests
         await Eventually.TrueAsync(() => h.Reporter.CountOf("valid after") == 1, "the pump goes on");
         Assert.Equal(0, h.Reporter.CountOf("decode"));
     }
+
+    [Fact]
+    public async Task WaitForInitialSyncAsync_SecondaryCacheNotLoaded_WaitsForIt()
+    {
+        await using var h = new ControllerHarness(withPods: true);
+        h.Pods.Synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var waiting = h.Controller.WaitForInitialSyncAsync(CancellationToken.None);
+
+        Assert.False(waiting.IsCompleted);
+        h.Pods.Synced.SetResult();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

@@ -15,22 +15,10 @@ internal sealed class ChangeCollector<T> : IAsyncDisposable
 
     public ChangeCollector(ICustomResourceWatcher<T> watcher)
     {
-        pump = Task.Run(async () =>
-        {
-            try
-            {
-                await foreach (var change in watcher.WatchAsync(stop.Token))
-                {
-                    changes.Writer.TryWrite(change);
-                }
-
-                changes.Writer.TryComplete();
-            }
-            catch (Exception ex)
-            {
-                changes.Writer.TryComplete(ex);
-            }
-        });
+        // The first MoveNextAsync runs synchronously up to the subscription, so the consumer is registered when this returns.
+        var enumerator = watcher.WatchAsync(stop.Token).GetAsyncEnumerator();
+        var first = enumerator.MoveNextAsync();
+        pump = PumpAsync(enumerator, first);
     }
 
     public Task Completion => pump;
@@ -60,6 +48,28 @@ internal sealed class ChangeCollector<T> : IAsyncDisposable
     }
 
     public bool TryNext(out ResourceChange<T>? change) => changes.Reader.TryRead(out change);
+
+    private async Task PumpAsync(IAsyncEnumerator<ResourceChange<T>> enumerator, ValueTask<bool> first)
+    {
+        try
+        {
+            await using (enumerator)
+            {
+                var more = await first;
+                while (more)
+                {
+                    changes.Writer.TryWrite(enumerator.Current);
+                    more = await enumerator.MoveNextAsync();
+                }
+            }
+
+            changes.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            changes.Writer.TryComplete(ex);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -390,11 +390,13 @@ public sealed class CustomResourceWatcherTests : IDisposable
         var watcher = CreateWatcher();
         var consumer = new ChangeCollector<TestPki>(watcher);
         var stream = await SyncAndWatchAsync(watcher, "10");
+        stream.Event("ADDED", Pki("a", "x", "11"));
+        await consumer.NextAsync();
 
         await watcher.DisposeAsync();
         await consumer.Completion.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.True(stream.WasCancelled);
+        Assert.True(stream.WasDisposed);
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await watcher.WatchAsync().GetAsyncEnumerator().MoveNextAsync());
         await consumer.DisposeAsync();
     }
@@ -406,5 +408,29 @@ public sealed class CustomResourceWatcherTests : IDisposable
 
         Assert.Contains("PageSize", ex.Message, StringComparison.Ordinal);
         Assert.Contains("ConsumerBufferSize", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_SeveralNamespaces_RelistOfOneDoesNotCountAsTheOthersSync()
+    {
+        await using var watcher = CreateWatcher(Options(o =>
+        {
+            o.Namespaces.Add("team-a");
+            o.Namespaces.Add("team-b");
+        }));
+        var sync = watcher.Cache.WaitForInitialSyncAsync();
+        var first = await server.NextRequestAsync();
+        var second = await server.NextRequestAsync();
+        var a = first.Path.Contains("team-a", StringComparison.Ordinal) ? first : second;
+        var b = a == first ? second : first;
+
+        b.RespondStatus(503, "ServiceUnavailable", TimeSpan.FromMinutes(5));
+        a.RespondList("10", null);
+        (await server.NextRequestAsync()).RespondStatus(410, "Expired");
+        (await server.NextRequestAsync()).RespondList("12", null);
+        await server.NextRequestAsync();
+
+        Assert.False(watcher.Cache.HasSynced);
+        Assert.False(sync.IsCompleted);
     }
 }

@@ -148,4 +148,41 @@ public class ResourceDecoderTests
         Assert.Equal("real", identity.Name);
         Assert.Equal("3", identity.ResourceVersion);
     }
+
+    [Fact]
+    public void DecodeList_AllItemsGood_DecodesEveryItemWithListMetadata()
+    {
+        var (items, rv, next) = Decoder.DecodeList("{\"items\":[{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}},{\"metadata\":{\"name\":\"b\",\"resourceVersion\":\"2\"}}],\"metadata\":{\"resourceVersion\":\"9\",\"continue\":\"tok\"}}"u8);
+
+        Assert.Equal(["a", "b"], items.Select(i => i.Object!.Metadata.Name));
+        Assert.Equal("9", rv);
+        Assert.Equal("tok", next);
+    }
+
+    [Fact]
+    public void DecodeList_OneBadItem_OnlyThatItemFails()
+    {
+        var (items, rv, _) = Decoder.DecodeList("{\"items\":[{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}},{\"metadata\":{\"name\":\"bad\",\"namespace\":\"n\"},\"spec\":{\"replicas\":\"x\"}},{\"spec\":{}}],\"metadata\":{\"resourceVersion\":\"9\"}}"u8);
+
+        Assert.Equal([WatchEventKind.Added, WatchEventKind.DecodeFailed, WatchEventKind.DecodeFailed], items.Select(i => i.Kind));
+        Assert.Equal("bad", items[1].Failure!.Name);
+        Assert.Contains("metadata.name", items[2].Failure!.Error, StringComparison.Ordinal);
+        Assert.Equal("9", rv);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DecodeWatchLine_SkipManagedFields_ManagedFieldsNotReadButEverythingElseIs(bool skip)
+    {
+        var decoder = new ResourceDecoder<TestPki>(p => p, skipManagedFields: skip);
+        var line = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"creationTimestamp\":\"2026-11-25T16:29:43Z\"," + ManagedFields + ",\"name\":\"a\",\"namespace\":\"n\",\"resourceVersion\":\"3\"},\"spec\":{\"serviceName\":\"s\"}}}";
+
+        var result = decoder.DecodeWatchLine(Encoding.UTF8.GetBytes(line));
+
+        Assert.Equal(WatchEventKind.Added, result.Kind);
+        Assert.Equal(skip, result.Object!.Metadata.ManagedFields is null);
+        Assert.Equal("s", result.Object.Spec!.ServiceName);
+        Assert.NotNull(result.Object.Metadata.CreationTimestamp);
+    }
 }

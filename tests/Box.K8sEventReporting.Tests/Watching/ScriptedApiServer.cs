@@ -118,6 +118,8 @@ internal sealed class ScriptedApiServer : DelegatingHandler
 
         public bool WasCancelled { get; private set; }
 
+        public bool WasDisposed { get; private set; }
+
         public override bool CanRead => true;
 
         public override bool CanSeek => false;
@@ -182,6 +184,12 @@ internal sealed class ScriptedApiServer : DelegatingHandler
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            WasDisposed = true;
+            base.Dispose(disposing);
+        }
     }
 }
 
@@ -198,12 +206,14 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        // Recorded only once the timer exists, so that a test advancing time after seeing it cannot miss it.
+        var timer = base.CreateTimer(callback, state, dueTime, period);
         if (period == Timeout.InfiniteTimeSpan && dueTime != Timeout.InfiniteTimeSpan)
         {
             oneShotTimers.Writer.TryWrite(dueTime);
         }
 
-        return base.CreateTimer(callback, state, dueTime, period);
+        return timer;
     }
 
     /// <summary>Waits (in real time, bounded) until a one-shot timer matching <paramref name="predicate"/> is created.</summary>

@@ -1,0 +1,77 @@
+using System.Net;
+using Box.K8sEventReporting.Testing.ApiServer;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.IntegrationTests.Controller;
+
+/// <summary>Creates test objects and reads back what the controllers wrote, through a real client.</summary>
+internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    public IKubernetes Client { get; } = server.CreateClient();
+
+    public async Task CreatePkiAsync(string ns, string name, string serviceName)
+    {
+        var body = new ControllerPki
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Spec = new ControllerPkiSpec { ServiceName = serviceName },
+        };
+        await Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "box.com", "v1", ns, "pkis");
+    }
+
+    public async Task CreatePodAsync(string ns, string name, string secretName)
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
+            Spec = new V1PodSpec
+            {
+                Containers = [new V1Container { Name = "app", Image = "app:1" }],
+                Volumes = [new V1Volume { Name = "pki", Secret = new V1SecretVolumeSource { SecretName = secretName } }],
+            },
+        };
+        await Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+    }
+
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string ns) =>
+        [.. (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items];
+
+    public async Task<bool> SecretExistsAsync(string ns, string name)
+    {
+        try
+        {
+            await Client.CoreV1.ReadNamespacedSecretAsync(name, ns);
+            return true;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    public async Task<V1Condition?> ReadyConditionAsync(string ns, string name)
+    {
+        var json = await Client.CustomObjects.GetNamespacedCustomObjectAsync<ControllerPki>("box.com", "v1", ns, "pkis", name);
+        return json.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
+    }
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Timed out waiting until " + what);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public void Dispose() => Client.Dispose();
+}

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Testing.ApiServer;
+using Box.K8sEventReporting.Validation;
+using Box.K8sEventReporting.Watching;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Box.K8sEventReporting.IntegrationTests.Controller;
+
+/// <summary>
+/// One control-plane replica, composed like the sample: Pkis validated against allowed service names, Warnings on the pods
+/// consuming the Pki's Secret, the Secret provisioned for valid Pkis (and again if deleted), all over real HTTP.
+/// </summary>
+internal sealed class ControlPlaneReplica : IAsyncDisposable
+{
+    public const string LeaseNamespace = "controlplane";
+    private readonly IHost _host;
+    private bool _stopped;
+
+    private ControlPlaneReplica(IHost host, string identity)
+    {
+        _host = host;
+        Identity = identity;
+    }
+
+    public string Identity { get; }
+
+    public IControllerHealth Health => _host.Services.GetRequiredService<IControllerHealth>();
+
+    public IResourceController<ControllerPki> Controller => _host.Services.GetRequiredService<IResourceController<ControllerPki>>();
+
+    public ConcurrentQueue<string> Provisioned { get; } = new();
+
+    public ConcurrentQueue<string> Validated { get; } = new();
+
+    public static async Task<ControlPlaneReplica> StartAsync(
+        InProcessApiServer server,
+        AllowedServiceNames allowed,
+        string identity = "replica-1",
+        bool leaderElection = false,
+        Action<ControllerOptions>? configure = null,
+        string leaseNamespace = LeaseNamespace,
+        ILoggerProvider? logs = null)
+    {
+        if (leaseNamespace == LeaseNamespace)
+        {
+            server.EnsureNamespace(LeaseNamespace);
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        ControlPlaneReplica? replica = null;
+        builder.Services.AddSingleton(allowed);
+        builder.Services.AddK8sEventReporting()
+            .UseKubernetesClient(server.CreateClientConfiguration())
+            .ConfigureControllers(o =>
+            {
+                o.ShutdownTimeout = TimeSpan.FromSeconds(2);
+                configure?.Invoke(o);
+            })
+            .ConfigureLeaderElection(o =>
+            {
+                o.Enabled = leaderElection;
+                o.Identity = identity;
+                o.LeaseNamespace = leaseNamespace;
+                o.LeaseDuration = TimeSpan.FromSeconds(2);
+                o.RenewDeadline = TimeSpan.FromSeconds(1.5);
+                o.RetryPeriod = TimeSpan.FromMilliseconds(200);
+            })
+            .AddController<ControllerPki>(c => c
+                .AddValidator((pki, _) =>
+                {
+                    replica!.Validated.Enqueue(pki.Metadata.Name);
+                    return ValueTask.FromResult(allowed.Validate(pki));
+                })
+                .ReportOnPodsConsumingSecret(pki => pki.Metadata.Name)
+                .AddReconciler((pki, ct) => replica!.ProvisionSecretAsync(pki, ct))
+                .Owns<V1Secret>());
+        builder.Services.Configure<Box.K8sEventReporting.Reporting.EventReporterOptions>(o =>
+        {
+            o.ReportingInstance = identity;
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
+            o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);
+        });
+        var host = builder.Build();
+        replica = new ControlPlaneReplica(host, identity);
+        await host.StartAsync();
+        return replica;
+    }
+
+    /// <summary>Stops the host as a crash would look to the others: the lease is not released.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            await _host.StopAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _host.Dispose();
+    }
+
+    private async ValueTask<ReconcileResult> ProvisionSecretAsync(ControllerPki pki, CancellationToken cancellationToken)
+    {
+        var secrets = _host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache;
+        if (secrets.Get(pki.Metadata.NamespaceProperty, pki.Metadata.Name) is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var client = _host.Services.GetRequiredService<IKubernetes>();
+        var secret = new V1Secret
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = pki.Metadata.Name,
+                NamespaceProperty = pki.Metadata.NamespaceProperty,
+                OwnerReferences =
+                [
+                    new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = pki.Metadata.Name, Uid = pki.Metadata.Uid, Controller = true },
+                ],
+            },
+            StringData = new Dictionary<string, string> { ["service"] = pki.Spec?.ServiceName ?? string.Empty },
+        };
+        try
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(secret, pki.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            Provisioned.Enqueue($"{pki.Metadata.NamespaceProperty}/{pki.Metadata.Name}");
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Already there (our cache is behind): the goal is reached.
+        }
+
+        return ReconcileResult.Done;
+    }
+}
+
+/// <summary>The allowed service names; tests change them to simulate the AllowedNames ConfigMap changing.</summary>
+internal sealed class AllowedServiceNames(params string[] names)
+{
+    private volatile HashSet<string> _names = new(names, StringComparer.Ordinal);
+
+    public void Set(params string[] names) => _names = new HashSet<string>(names, StringComparer.Ordinal);
+
+    public ValidationResult Validate(ControllerPki pki)
+    {
+        var serviceName = pki.Spec?.ServiceName;
+        return serviceName is not null && _names.Contains(serviceName)
+            ? ValidationResult.Success
+            : ValidationResult.Fail(new ValidationFailure(
+                "spec.serviceName",
+                "ServiceNameNotAllowed",
+                $"Pki {pki.Metadata.NamespaceProperty}/{pki.Metadata.Name}: spec.serviceName '{serviceName}' is not an allowed service name."));
+    }
+}
