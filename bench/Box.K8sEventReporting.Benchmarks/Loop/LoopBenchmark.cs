@@ -316,6 +316,9 @@ internal static class LoopBenchmark
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+
+        // The bench's own runtimeconfig turns concurrent GC off; the controller gets the ControlPlane sample's default (on).
+        start.Environment["DOTNET_gcConcurrent"] = "1";
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
             start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
