@@ -111,7 +111,8 @@ public sealed class HealthProbeIntegrationTests
         }
     }
 
-    private static int FreePort()
+    /// <summary>A port free now; the small race with other processes is acceptable for tests (the probe options take 1–65535, not 0).</summary>
+    internal static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
