@@ -143,7 +143,19 @@ internal sealed class HealthProbeHostedService : IHostedService, IDisposable
         var response = context.Response;
         try
         {
-            var (statusCode, body) = Answer(context.Request.Url?.AbsolutePath, _health);
+            (int StatusCode, string Body) answer;
+            try
+            {
+                answer = Answer(context.Request.Url?.AbsolutePath, _health);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A check that throws is unhealthy, never the listener's default 200.
+                Log.HealthProbeFailed(_logger, ex);
+                answer = (503, "failing: the health check threw " + ex.GetType().Name + "\n");
+            }
+
+            var (statusCode, body) = answer;
             var bytes = Encoding.UTF8.GetBytes(body);
             response.StatusCode = statusCode;
             response.ContentType = "text/plain; charset=utf-8";
@@ -162,7 +174,18 @@ internal sealed class HealthProbeHostedService : IHostedService, IDisposable
         }
         finally
         {
-            response.Close();
+            try
+            {
+                response.Close();
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                Log.HealthProbeFailed(_logger, ex);
+            }
+            catch (Exception)
+            {
+                // Stopping: the listener is closed and takes the connection with it.
+            }
         }
     }
 }

@@ -40,6 +40,30 @@ public sealed class HealthProbeIntegrationTests
     }
 
     [Fact]
+    public async Task Readyz_CheckThrows_Answers503AndKeepsServing()
+    {
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(
+            _ => throw new InvalidOperationException("broken"),
+            _ => new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: false, "standby as 'b'"));
+        var port = FreePort();
+        using var host = BuildHost(health, port);
+        await host.StartAsync();
+
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Patience })
+        {
+            using var failed = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+            using var next = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            Assert.Equal("failing: the health check threw InvalidOperationException\n", await failed.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        }
+
+        await StopAsync(host);
+    }
+
+    [Fact]
     public async Task StopAsync_AfterServing_FreesThePort()
     {
         var health = Substitute.For<IControllerHealth>();
