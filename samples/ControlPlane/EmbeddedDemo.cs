@@ -29,6 +29,7 @@ internal static class EmbeddedDemo
         }
 
         builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
+        builder.Configuration["K8sEventReporting:Health:Enabled"] = "false";   // probes are for the kubelet, not a demo
         using var host = builder.Build();
         if (!ControlPlaneHost.TryValidateOptions(host))
         {

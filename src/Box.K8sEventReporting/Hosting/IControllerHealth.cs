@@ -2,8 +2,10 @@ namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>The health of the controllers, for a Deployment's readiness and liveness probes.</summary>
 /// <remarks>
-/// Expose it however the application serves probes, for example an ASP.NET Core health check or a small HTTP endpoint:
-/// readiness from <see cref="ControllerHealthReport.IsReady"/>, liveness from <see cref="ControllerHealthReport.IsLive"/>.
+/// The library can serve it for the kubelet itself (<see cref="HealthProbeOptions"/>, <c>K8sEventReporting:Health</c>).
+/// An application that already uses ASP.NET Core can instead resolve this service and call <see cref="Check"/> from its
+/// own endpoints or health checks: readiness from <see cref="ControllerHealthReport.IsReady"/>, liveness from
+/// <see cref="ControllerHealthReport.IsLive"/>.
 /// </remarks>
 public interface IControllerHealth
 {

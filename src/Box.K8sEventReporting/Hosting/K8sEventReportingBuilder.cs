@@ -64,6 +64,26 @@ public sealed class K8sEventReportingBuilder
     }
 
     /// <summary>
+    /// Serves the controllers' health on HTTP for a Deployment's probes: <c>/readyz</c> and <c>/livez</c> on port 8081 by
+    /// default (see <see cref="HealthProbeOptions"/>). The same as setting <c>K8sEventReporting:Health:Enabled</c> to true.
+    /// </summary>
+    /// <param name="configure">Changes the options (port, address) after they are bound from configuration.</param>
+    /// <returns>This builder.</returns>
+    /// <remarks>
+    /// An application that already runs ASP.NET Core can skip this and answer its own probes from
+    /// <see cref="IControllerHealth.Check"/>, which it resolves from the services.
+    /// </remarks>
+    public K8sEventReportingBuilder AddHealthProbes(Action<HealthProbeOptions>? configure = null)
+    {
+        Services.Configure<HealthProbeOptions>(options =>
+        {
+            options.Enabled = true;
+            configure?.Invoke(options);
+        });
+        return this;
+    }
+
+    /// <summary>
     /// Adds the controller of <typeparamref name="T"/>: a shared watcher, a rate-limited queue and workers that validate each
     /// resource, report its problems and reconcile it once valid. Calling it again for the same type adds to it.
     /// </summary>

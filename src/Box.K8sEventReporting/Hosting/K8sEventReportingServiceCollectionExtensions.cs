@@ -21,7 +21,7 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <param name="configuration">
     /// The library's section (for example <c>configuration.GetSection("K8sEventReporting")</c>), with subsections
     /// <c>Controller</c> (<see cref="ControllerOptions"/>), <c>LeaderElection</c> (<see cref="LeaderElectionOptions"/>),
-    /// <c>Events</c> (<see cref="EventReporterOptions"/>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
+    /// <c>Events</c> (<see cref="EventReporterOptions"/>), <c>Health</c> (<see cref="HealthProbeOptions"/>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
     /// </param>
     /// <returns>A builder to add controllers with.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -40,6 +40,7 @@ public static class K8sEventReportingServiceCollectionExtensions
             services.AddOptions<ControllerOptions>().Bind(configuration.GetSection(ControllerOptions.SectionName));
             services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
             services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection("Events"));
+            services.AddOptions<HealthProbeOptions>().Bind(configuration.GetSection(HealthProbeOptions.SectionName));
 
             // One section for every type's watcher (named options, see WatcherRegistration).
             services.Configure<CustomResourceWatcherOptions>(name: null, configuration.GetSection("Watcher"));
@@ -68,6 +69,9 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.TryAddSingleton<ControllerHostedService>();
         services.TryAddSingleton<IControllerHealth>(sp => sp.GetRequiredService<ControllerHostedService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControllerHostedService>(sp => sp.GetRequiredService<ControllerHostedService>()));
+        services.AddOptions<HealthProbeOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
         return new K8sEventReportingBuilder(services);
     }
 

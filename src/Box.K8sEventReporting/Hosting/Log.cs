@@ -60,4 +60,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 5013, EventName = "LeaseWriteConflict", Level = LogLevel.Debug,
         Message = "'{Identity}' lost a race for Lease '{Namespace}/{LeaseName}' to another replica.")]
     public static partial void LeaseWriteConflict(ILogger logger, string identity, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 5014, EventName = "HealthProbesListening", Level = LogLevel.Information,
+        Message = "Health probes listening on {Prefix} ({ReadinessPath}, {LivenessPath}).")]
+    public static partial void HealthProbesListening(ILogger logger, string prefix, string readinessPath, string livenessPath);
+
+    [LoggerMessage(EventId = 5015, EventName = "HealthProbesStopped", Level = LogLevel.Information,
+        Message = "Health probes on {Prefix} stopped.")]
+    public static partial void HealthProbesStopped(ILogger logger, string prefix);
+
+    [LoggerMessage(EventId = 5016, EventName = "HealthProbesStartFailed", Level = LogLevel.Critical,
+        Message = "Cannot serve health probes on {Prefix}: free the port, or set K8sEventReporting:Health:Port (or Address), or turn K8sEventReporting:Health:Enabled off.")]
+    public static partial void HealthProbesStartFailed(ILogger logger, Exception exception, string prefix);
+
+    [LoggerMessage(EventId = 5017, EventName = "HealthProbeFailed", Level = LogLevel.Warning,
+        Message = "A health probe request failed; the endpoint keeps serving.")]
+    public static partial void HealthProbeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5018, EventName = "HealthProbesFailed", Level = LogLevel.Error,
+        Message = "Health probes on {Prefix} stopped on an unexpected error; the kubelet's probes now fail.")]
+    public static partial void HealthProbesFailed(ILogger logger, Exception exception, string prefix);
 }

@@ -19,6 +19,10 @@ internal static class PodSelectorRegistration
             {
                 options.AddIndex<V1Pod>(PodSecretUsage.IndexName, PodSecretUsage.IndexValues);
             }
+
+            // The pod cache serves reporting only: keep identity, owners and Secret references, not whole pods.
+            // An application that needs full pods sets its own Transform (or registers its own pod watcher) first.
+            options.Transform ??= static pod => PodSecretUsage.TrimForReporting((V1Pod)pod);
         });
         services.AddSingleton<IAffectedPodSelector<T>>(sp => new SecretConsumerPodSelector<T>(
             sp.GetRequiredService<ICustomResourceWatcher<V1Pod>>().Cache,

@@ -55,12 +55,15 @@ public sealed class EventReporterOptions
     public int CacheSize { get; set; } = 32768;
 
     /// <summary>Gets or sets how many distinct Events may wait for the API server; past it the oldest waiting write is dropped and counted.</summary>
-    /// <value>The default is 1000 (client-go's <c>maxQueuedEvents</c>). Allowed: 1 to 1,000,000.</value>
+    /// <value>The default is 10,000. Allowed: 1 to 1,000,000.</value>
     /// <remarks>
+    /// client-go's <c>maxQueuedEvents</c> is 1,000; a restarted controller that re-reports thousands of invalid resources
+    /// at once overflowed it in our loop benchmark, and a waiting write costs only a reference, so the default is larger.
+    /// 
     /// Repeats of an Event already waiting do not take a slot: they raise the count of the waiting write.
     /// A dropped write loses no count: its observations ride along with the Event's next write.
     /// </remarks>
-    public int QueueCapacity { get; set; } = 1000;
+    public int QueueCapacity { get; set; } = 10_000;
 
     /// <summary>Gets or sets how many Event writes may be in flight at once.</summary>
     /// <value>The default is 4. Allowed: 1 to 64.</value>

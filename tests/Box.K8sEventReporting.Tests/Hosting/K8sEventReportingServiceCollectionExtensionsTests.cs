@@ -23,7 +23,9 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         services.AddK8sEventReporting(configuration).AddController<Widget>();
         services.AddK8sEventReporting(configuration).AddController<Widget>();
 
-        Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
+        // The controllers' service and the health probe service (a no-op unless K8sEventReporting:Health:Enabled).
+        Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IHostedService)));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(HealthProbeHostedService));
         Assert.Single(services, d => d.ServiceType == typeof(IControllerRunner));
         Assert.Single(services, d => d.ServiceType == typeof(IControllerHealth));
     }

@@ -18,7 +18,7 @@ public class EventReporterOptionsValidatorTests
         Assert.Equal(25, options.SpamFilterBurst);
         Assert.Equal(TimeSpan.FromMinutes(5), options.SpamFilterRefillInterval);
         Assert.Equal(32768, options.CacheSize);
-        Assert.Equal(1000, options.QueueCapacity);
+        Assert.Equal(10_000, options.QueueCapacity);
         Assert.Equal(12, options.MaxWriteAttempts);
         Assert.Equal(TimeSpan.FromSeconds(10), options.RetryMaxDelay);
         Assert.Equal(10, options.MaxPodsPerOwner);

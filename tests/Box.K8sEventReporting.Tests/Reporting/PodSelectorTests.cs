@@ -152,3 +152,38 @@ public sealed class PkiStatus
     [System.Text.Json.Serialization.JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
 }
+
+public class PodTrimTests
+{
+    [Theory]
+    [MemberData(nameof(PodSelectorTests.Consumers), MemberType = typeof(PodSelectorTests))]
+    public void TrimForReporting_KeepsEverySecretReference(string description, V1Pod pod, bool consumes)
+    {
+        var trimmed = PodSecretUsage.TrimForReporting(pod);
+
+        Assert.True(consumes == PodSecretUsage.Consumes(trimmed, "app1-pki"), description);
+        Assert.Equal(PodSecretUsage.IndexValues(pod).Order(), PodSecretUsage.IndexValues(trimmed).Order());
+    }
+
+    [Fact]
+    public void TrimForReporting_KeepsIdentityAndOwnersAndDropsTheRest()
+    {
+        var pod = Pods.Bare("app1-abc", "team-a", Pods.SecretVolume("app1-pki"), new V1Volume { Name = "cache", EmptyDir = new V1EmptyDirVolumeSource() });
+        pod.Metadata.ResourceVersion = "42";
+        pod.Metadata.Annotations = new Dictionary<string, string> { ["big"] = new string('x', 10_000) };
+        pod.Metadata.OwnerReferences = [new V1OwnerReference { Kind = "ReplicaSet", Name = "app1-7d9f", Uid = "rs-uid", ApiVersion = "apps/v1", Controller = true }];
+        pod.Spec.Containers = [new V1Container { Name = "app", Image = "app1:latest", Command = ["run"] }];
+        pod.Status = new V1PodStatus { Phase = "Pending" };
+
+        var trimmed = PodSecretUsage.TrimForReporting(pod);
+
+        Assert.Equal(("app1-abc", "team-a", "42"), (trimmed.Metadata.Name, trimmed.Metadata.NamespaceProperty, trimmed.Metadata.ResourceVersion));
+        Assert.Equal(pod.Metadata.Uid, trimmed.Metadata.Uid);
+        Assert.Equal("rs-uid", Assert.Single(trimmed.Metadata.OwnerReferences).Uid);
+        Assert.Null(trimmed.Metadata.Annotations);
+        Assert.Null(trimmed.Status);
+        Assert.Equal("cache", Assert.Single(pod.Spec.Volumes, v => v.EmptyDir is not null).Name);
+        Assert.Equal("v-app1-pki", Assert.Single(trimmed.Spec.Volumes).Name);
+        Assert.Null(Assert.Single(trimmed.Spec.Containers).Image);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using Box.K8sEventReporting.Hosting;
+using k8s;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NSubstitute;
+
+namespace Box.K8sEventReporting.IntegrationTests.Hosting;
+
+/// <summary>The opt-in probe endpoint over real HTTP, as the kubelet's <c>httpGet</c> probes reach it.</summary>
+public sealed class HealthProbeIntegrationTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Probes_ReadyButNotLive_Answer200ForReadyz503ForLivezAnd404Elsewhere()
+    {
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: false, IsLeader: true, "stalled: no progress on Pki"));
+        var port = FreePort();
+        using var host = BuildHost(health, port);
+        await host.StartAsync();
+
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Patience })
+        {
+            using var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+            using var live = await client.GetAsync(new Uri("/livez", UriKind.Relative));
+            using var other = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("ok: stalled: no progress on Pki\n", await ready.Content.ReadAsStringAsync());
+            Assert.Equal("text/plain; charset=utf-8", ready.Content.Headers.ContentType?.ToString());
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, live.StatusCode);
+            Assert.Equal("failing: stalled: no progress on Pki\n", await live.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        }
+
+        await StopAsync(host);
+    }
+
+    [Fact]
+    public async Task Readyz_CheckThrows_Answers503AndKeepsServing()
+    {
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(
+            _ => throw new InvalidOperationException("broken"),
+            _ => new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: false, "standby as 'b'"));
+        var port = FreePort();
+        using var host = BuildHost(health, port);
+        await host.StartAsync();
+
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Patience })
+        {
+            using var failed = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+            using var next = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+            Assert.Equal("failing: the health check threw InvalidOperationException\n", await failed.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        }
+
+        await StopAsync(host);
+    }
+
+    [Fact]
+    public async Task StopAsync_AfterServing_FreesThePort()
+    {
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(new ControllerHealthReport(IsReady: false, IsLive: true, IsLeader: false, "syncing caches"));
+        var port = FreePort();
+        using var host = BuildHost(health, port);
+        await host.StartAsync();
+        using (var client = new HttpClient { Timeout = Patience })
+        {
+            using var ready = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+
+        var heldWhileRunning = Assert.Throws<SocketException>(() => Bind(port));
+
+        await StopAsync(host);
+
+        Assert.Equal(SocketError.AddressAlreadyInUse, heldWhileRunning.SocketErrorCode);
+        using var reused = Bind(port);
+        Assert.True(reused.IsBound);
+    }
+
+    [Fact]
+    public async Task StartAsync_PortTaken_FailsTheHostNamingThePortAndTheSetting()
+    {
+        var port = FreePort();
+        using var taken = new TcpListener(IPAddress.Any, port);
+        taken.Start();
+        using var host = BuildHost(Substitute.For<IControllerHealth>(), port);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.StartsWith($"Cannot serve health probes on http://*:{port}/: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("K8sEventReporting:Health:Port", ex.Message, StringComparison.Ordinal);
+        await StopAsync(host);
+    }
+
+    private static IHost BuildHost(IControllerHealth health, int port)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+
+        // Registered first, so the library's TryAdd keeps these: the probe reads the fake health, and the (controller-less)
+        // controller service finds a client it never calls.
+        builder.Services.AddSingleton(health);
+        builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
+        builder.Services.AddK8sEventReporting().AddHealthProbes(o => o.Port = port);
+        return builder.Build();
+    }
+
+    private static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        await host.StopAsync(timeout.Token);
+    }
+
+    private static Socket Bind(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Any, port));
+            socket.Listen();
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A port free now; the small race with other processes is acceptable for tests (the probe options take 1–65535, not 0).</summary>
+    internal static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}
