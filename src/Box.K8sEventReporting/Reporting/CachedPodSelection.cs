@@ -6,24 +6,24 @@ namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>
 /// What every cache-backed <see cref="IAffectedPodSelector{T}"/> shares: argument and cancellation checks, waiting for the
-/// pod cache's first sync, the resource's namespace (a cluster-scoped resource selects nothing) and skipping pods being deleted.
+/// pod cache's first sync, reading the resource's namespace and skipping pods being deleted.
 /// </summary>
 internal static class CachedPodSelection
 {
-    /// <summary>Runs <paramref name="select"/> on the resource's namespace once the pod cache has synced.</summary>
+    /// <summary>Runs <paramref name="select"/> once the pod cache has synced.</summary>
     /// <typeparam name="T">The resource type.</typeparam>
     /// <typeparam name="TState">The selector's state, passed to <paramref name="select"/> so that no closure is allocated.</typeparam>
     /// <param name="pods">The pod cache.</param>
     /// <param name="resource">The resource.</param>
     /// <param name="state">The selector's state.</param>
-    /// <param name="select">Selects from the cache given the resource and its non-empty namespace.</param>
+    /// <param name="select">Selects from the cache given the resource and its namespace (<see langword="null"/> or empty for a cluster-scoped resource, which selects nothing).</param>
     /// <param name="cancellationToken">Cancels the wait for the first sync.</param>
-    /// <returns>The selected pods; none for a resource without a namespace.</returns>
+    /// <returns>The selected pods.</returns>
     public static ValueTask<IReadOnlyList<V1Pod>> SelectAsync<T, TState>(
         IResourceCache<V1Pod> pods,
         T resource,
         TState state,
-        Func<TState, T, string, List<V1Pod>> select,
+        Func<TState, T, string?, List<V1Pod>> select,
         CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
@@ -34,7 +34,7 @@ internal static class CachedPodSelection
             return WaitThenSelectAsync(pods, resource, state, select, cancellationToken);
         }
 
-        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(Select(resource, state, select));
+        return ValueTask.FromResult<IReadOnlyList<V1Pod>>(select(state, resource, resource.Metadata?.NamespaceProperty));
     }
 
     /// <summary>Gets whether <paramref name="pod"/> is not being deleted.</summary>
@@ -46,19 +46,12 @@ internal static class CachedPodSelection
         IResourceCache<V1Pod> pods,
         T resource,
         TState state,
-        Func<TState, T, string, List<V1Pod>> select,
+        Func<TState, T, string?, List<V1Pod>> select,
         CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         // Before the pod cache's first sync an empty answer would silently skip every pod.
         await pods.WaitForInitialSyncAsync(cancellationToken).ConfigureAwait(false);
-        return Select(resource, state, select);
-    }
-
-    private static List<V1Pod> Select<T, TState>(T resource, TState state, Func<TState, T, string, List<V1Pod>> select)
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        var @namespace = resource.Metadata?.NamespaceProperty;
-        return string.IsNullOrEmpty(@namespace) ? [] : select(state, resource, @namespace);
+        return select(state, resource, resource.Metadata?.NamespaceProperty);
     }
 }

@@ -28,10 +28,10 @@ public sealed class LabelSelectorPodSelector<T> : IAffectedPodSelector<T>
     public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
         CachedPodSelection.SelectAsync(pods, resource, this, static (self, r, @namespace) => self.Select(r, @namespace), cancellationToken);
 
-    private List<V1Pod> Select(T resource, string @namespace)
+    private List<V1Pod> Select(T resource, string? @namespace)
     {
         var selector = matchLabels(resource);
-        if (selector is null || selector.Count == 0)
+        if (selector is null || selector.Count == 0 || string.IsNullOrEmpty(@namespace))
         {
             return [];
         }

@@ -25,6 +25,6 @@ public sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
     public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
         CachedPodSelection.SelectAsync(pods, resource, pods, static (pods, _, @namespace) => Select(pods, @namespace), cancellationToken);
 
-    private static List<V1Pod> Select(IResourceCache<V1Pod> pods, string @namespace) =>
-        pods.List(@namespace).Where(CachedPodSelection.IsNotBeingDeleted).ToList();
+    private static List<V1Pod> Select(IResourceCache<V1Pod> pods, string? @namespace) =>
+        string.IsNullOrEmpty(@namespace) ? [] : pods.List(@namespace).Where(CachedPodSelection.IsNotBeingDeleted).ToList();
 }

@@ -37,10 +37,10 @@ public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
     public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(T resource, CancellationToken cancellationToken = default) =>
         CachedPodSelection.SelectAsync(pods, resource, this, static (self, r, @namespace) => self.Select(r, @namespace), cancellationToken);
 
-    private List<V1Pod> Select(T resource, string @namespace)
+    private List<V1Pod> Select(T resource, string? @namespace)
     {
         var secret = secretName(resource);
-        if (string.IsNullOrEmpty(secret))
+        if (string.IsNullOrEmpty(secret) || string.IsNullOrEmpty(@namespace))
         {
             return [];
         }
