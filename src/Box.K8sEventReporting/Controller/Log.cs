@@ -33,6 +33,10 @@ internal static partial class Log
         Message = "{Kind} '{Namespace}/{Name}' changed without a new generation (status or metadata only); not reconciled again.")]
     public static partial void StatusOnlyChangeSkipped(ILogger logger, string kind, string? @namespace, string name);
 
+    [LoggerMessage(EventId = 4020, EventName = "AlreadyReconciledSkipped", Level = LogLevel.Trace,
+        Message = "{Kind} '{Namespace}/{Name}' at resourceVersion {ResourceVersion} was already reconciled; the late notification is not queued.")]
+    public static partial void AlreadyReconciledSkipped(ILogger logger, string kind, string? @namespace, string name, string resourceVersion);
+
     [LoggerMessage(EventId = 4008, EventName = "WatchFailed", Level = LogLevel.Warning,
         Message = "The watch of {Kind} ended with an error; subscribing again in {Delay}.")]
     public static partial void WatchFailed(ILogger logger, Exception exception, string kind, TimeSpan delay);

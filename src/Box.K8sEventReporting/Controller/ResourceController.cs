@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using Box.K8sEventReporting.Diagnostics;
@@ -27,6 +28,10 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     private readonly TimeProvider _timeProvider;
     private readonly WorkQueue _queue;
     private readonly TagList _kindTags;
+
+    // The resourceVersion each key was last reconciled at: a watch notification that arrives after a reconcile already
+    // read that exact version from the cache (the cache is updated before consumers are told) is not queued again.
+    private readonly ConcurrentDictionary<ResourceKey, string> _reconciledVersions = new();
     private long _lastProgress;
     private int _runningWorkers;
 
@@ -204,8 +209,14 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             case ResourceChangeType.Modified when IsStatusOnlyChange(change.OldResource, change.Resource!):
                 Log.StatusOnlyChangeSkipped(_logger, Kind, key.Namespace, key.Name);
                 break;
+            case ResourceChangeType.Added or ResourceChangeType.Modified
+                when change.Resource!.Metadata.ResourceVersion is { } version
+                    && _reconciledVersions.TryGetValue(key, out var reconciled) && reconciled == version:
+                Log.AlreadyReconciledSkipped(_logger, Kind, key.Namespace, key.Name, version);
+                break;
             case ResourceChangeType.Deleted:
                 // Stop revalidating; the reconcile that follows finds it gone (or finds its successor of the same name).
+                _reconciledVersions.TryRemove(key, out _);
                 _queue.CancelDelayed(key);
                 _queue.Forget(key);
                 _queue.Add(key);
@@ -298,11 +309,17 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             resource = _watcher.Cache.Get(key.Namespace, key.Name);
             if (resource is null)
             {
+                _reconciledVersions.TryRemove(key, out _);
                 _queue.CancelDelayed(key);
                 _queue.Forget(key);
                 outcome = "deleted";
                 Log.ResourceGone(_logger, Kind, key.Namespace, key.Name);
                 return;
+            }
+
+            if (resource.Metadata.ResourceVersion is { } version)
+            {
+                _reconciledVersions[key] = version;
             }
 
             stage = "validator";

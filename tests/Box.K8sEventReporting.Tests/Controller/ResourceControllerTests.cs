@@ -136,6 +136,40 @@ public sealed class ResourceControllerTests
     }
 
     [Fact]
+    public async Task OnChange_LateNotificationOfAnAlreadyReconciledVersion_IsNotReconciledAgain()
+    {
+        await using var h = new ControllerHarness().StartPump().StartWorkers();
+        var widget = Widget.Create("a");
+        widget.Metadata.ResourceVersion = "7";
+        h.Watcher.SetQuietly(widget);                      // in the cache before its consumer notification arrives
+        h.Controller.RequeueAll();
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("valid a") == 1, "the widget is reconciled from the cache");
+
+        h.Watcher.Publish(new ResourceChange<Widget>(ResourceChangeType.Added, widget));
+        h.Watcher.Add(Widget.Create("b"));
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("valid b") == 1, "a later change is processed");
+        await h.WaitIdleAsync("the loop is idle");
+
+        Assert.Equal(1, h.ReconcileCount("a"));
+    }
+
+    [Fact]
+    public async Task OnChange_NewVersionAfterReconcile_IsReconciledAgain()
+    {
+        await using var h = new ControllerHarness().StartPump().StartWorkers();
+        var widget = Widget.Create("a");
+        widget.Metadata.ResourceVersion = "7";
+        h.Watcher.Add(widget);
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("valid a") == 1, "the widget is reconciled");
+
+        var changed = Widget.Create("a", generation: 2);
+        changed.Metadata.ResourceVersion = "8";
+        h.Watcher.Modify(changed);
+
+        await Eventually.TrueAsync(() => h.ReconcileCount("a") == 2, "the new version is reconciled");
+    }
+
+    [Fact]
     public async Task OnChange_SpecChangeWithNewGeneration_IsReconciledAgain()
     {
         await using var h = new ControllerHarness().StartPump().StartWorkers();
