@@ -183,6 +183,18 @@ public sealed class ControllerBuilder<T>
         return this;
     }
 
+    /// <summary>
+    /// When the fan-out cap (<see cref="EventReporterOptions.MaxPodsPerOwner"/>) sends an Event to the workload instead of
+    /// to every pod, sends it to the Deployment that owns a pod's ReplicaSet rather than to the ReplicaSet.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    /// <remarks>
+    /// Adds a cached watch of ReplicaSets (the owner is read from the cache, never with a GET), so the service account
+    /// needs <c>get</c>, <c>list</c> and <c>watch</c> on <c>replicasets.apps</c>. Without it, capped Events go to the ReplicaSet.
+    /// </remarks>
+    public ControllerBuilder<T> ReportOnOwningDeployments() =>
+        Watches<V1ReplicaSet>(static _ => static _ => [], static _ => false);
+
     internal ControllerBuilder<T> Watches<TOther>(
         Func<IServiceProvider, Func<TOther, IEnumerable<ResourceKey>>> mapFactory,
         Func<ResourceChange<TOther>, bool>? filter)

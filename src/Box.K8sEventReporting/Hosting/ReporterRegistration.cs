@@ -27,7 +27,7 @@ internal static class ReporterRegistration
                 sp.GetRequiredService<IResourceConditionWriter>(),
                 sp.GetRequiredService<IOptions<EventReporterOptions>>(),
                 sp.GetService<ILogger<ValidationProblemReporter<T>>>(),
-                replicaSets: null,
+                replicaSets: sp.GetService<Watching.ICustomResourceWatcher<V1ReplicaSet>>()?.Cache,
                 podReporter: sp.GetService<IPodEventReporter>());
             return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion);
         });

@@ -1,5 +1,6 @@
 using System.Text;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Hosting;
 using ControlPlane;
 using k8s;
 using k8s.Models;
@@ -91,6 +92,40 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task ControlPlane_InvalidPkiMountedByManyReplicas_ReportsOnTheDeploymentAndCapsPodEvents()
+    {
+        var ns = await cluster.CreateNamespaceAsync("fanout");
+        await CreatePkiAsync(ns, "web-pki", "appp1");
+        var deployment = $$"""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: { name: web, namespace: {{ns}} }
+            spec:
+              replicas: 25
+              selector: { matchLabels: { app: web } }
+              template:
+                metadata: { labels: { app: web } }
+                spec:
+                  containers: [ { name: web, image: "busybox:1.36", command: [sleep, "3600"] } ]
+                  volumes: [ { name: pki, secret: { secretName: web-pki } } ]
+            """;
+        await Box.K8sEventReporting.Testing.KubernetesManifests.ApplyAsync(cluster.Client, deployment, createPodsForWorkloads: true);
+        var pods = (await cluster.Client.CoreV1.ListNamespacedPodAsync(ns)).Items;
+        using var host = await StartControlPlaneAsync(builder => builder.AddController<Pki>(pki => pki.ReportOnOwningDeployments()), ns);
+
+        var onDeployment = await Wait.ForValueAsync(
+            async () => (await EventsAboutAsync(ns, "Deployment", "web")).FirstOrDefault(),
+            "the Warning on the Deployment");
+        await StopAsync(host);
+
+        var podEvents = (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.kind=Pod")).Items;
+        Assert.Equal("InvalidServiceName", onDeployment.Reason);
+        Assert.True(pods.Count >= 25, $"{pods.Count} pods");
+        Assert.InRange(podEvents.Count, 1, 10 * Math.Max(1, pods.Count / 25));
+        Assert.Empty(await EventsAboutAsync(ns, "ReplicaSet", pods[0].Metadata.OwnerReferences[0].Name));
+    }
+
+    [Fact]
     public void ControlPlane_MissingAllowedNamesFile_FailsStartWithOneLineNamingTheFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}");
@@ -103,14 +138,18 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             Assert.Single(ex.Failures));
     }
 
-    private async Task<IHost> StartControlPlaneAsync(params string[] namespaces)
+    private Task<IHost> StartControlPlaneAsync(params string[] namespaces) => StartControlPlaneAsync(null, namespaces);
+
+    private async Task<IHost> StartControlPlaneAsync(Action<K8sEventReportingBuilder>? extend, params string[] namespaces)
     {
-        var host = BuildControlPlane(_allowedNames, namespaces);
+        var host = BuildControlPlane(_allowedNames, extend, namespaces);
         await host.StartAsync();
         return host;
     }
 
-    private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces)
+    private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces) => BuildControlPlane(allowedNamesPath, null, namespaces);
+
+    private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, params string[] namespaces)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -125,7 +164,8 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(cluster.Client);
-        Program.AddControlPlane(builder.Services, builder.Configuration);
+        var reporting = Program.AddControlPlane(builder.Services, builder.Configuration);
+        extend?.Invoke(reporting);
         return builder.Build();
     }
 
