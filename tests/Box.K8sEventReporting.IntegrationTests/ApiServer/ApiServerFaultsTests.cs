@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
@@ -118,19 +117,7 @@ public sealed class ApiServerFaultsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Delay_MatchingPath_HoldsRequestAtLeastThatLong()
-    {
-        server.Faults.Delay(TimeSpan.FromMilliseconds(300), "/secrets");
-        var stopwatch = Stopwatch.StartNew();
-
-        var (status, _) = await SendJsonAsync(http, "GET", "/api/v1/namespaces/team-a/secrets");
-
-        Assert.Equal(200, status);
-        Assert.True(stopwatch.Elapsed >= TimeSpan.FromMilliseconds(300), $"took {stopwatch.Elapsed}");
-    }
-
-    [Fact]
-    public async Task Delay_UnmatchedPath_IsAnsweredWhileTheMatchingRequestIsHeld()
+    public async Task Delay_MatchingPathHeldWhileAnUnmatchedRequestIsAnswered()
     {
         server.Faults.Delay(TimeSpan.FromMinutes(5), "/secrets");
         var held = SendJsonAsync(http, "GET", "/api/v1/namespaces/team-a/secrets");
