@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using System.Net;
 using Box.K8sEventReporting.Testing.ApiServer;
 using ControlPlane;
@@ -60,19 +61,8 @@ internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
         return json.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
     }
 
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Timed out waiting until " + what);
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
+        Wait.UntilAsync(condition, what, timeout ?? Timeout);
 
     public void Dispose() => Client.Dispose();
 }
