@@ -20,6 +20,9 @@ internal static class ControllerMetrics
     public static readonly Counter<long> DecodeFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.controller.decode_failures", "{object}", "Watched objects that could not be read, by kind.");
 
+    public static readonly Counter<long> MapFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.controller.map_failures", "{change}", "Secondary object changes whose map function threw (the trigger was lost, the watch went on), by kind.");
+
     public static readonly Counter<long> QueueAdds = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.workqueue.adds", "{key}", "Keys added to a work queue (not counting duplicates).");
 

@@ -84,6 +84,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
         {
             // A faulty map function costs one trigger, never the watch.
             Log.SecondaryMapFailed(_logger, ex, _kind, resource.Metadata?.NamespaceProperty, resource.Metadata?.Name);
+            ControllerMetrics.MapFailures.Add(1, new KeyValuePair<string, object?>("kind", _kind));
         }
     }
 

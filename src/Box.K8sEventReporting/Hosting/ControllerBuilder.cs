@@ -53,7 +53,11 @@ public sealed class ControllerBuilder<T>
     /// <summary>Sets the reconciler run for valid resources, resolved from DI as a singleton.</summary>
     /// <typeparam name="TReconciler">The reconciler type.</typeparam>
     /// <returns>This builder.</returns>
-    /// <remarks>Without a reconciler, valid resources only get their Ready condition.</remarks>
+    /// <remarks>
+    /// Without a reconciler, valid resources only get their Ready condition. There is one reconciler per type: like every
+    /// registration of this library it is added with <c>TryAdd</c>, so the first one registered (for example a test double
+    /// registered before this call) wins and later calls are ignored.
+    /// </remarks>
     public ControllerBuilder<T> AddReconciler<TReconciler>()
         where TReconciler : class, IReconciler<T>
     {
@@ -190,7 +194,7 @@ public sealed class ControllerBuilder<T>
     /// <returns>This builder.</returns>
     /// <remarks>
     /// Adds a cached watch of ReplicaSets (the owner is read from the cache, never with a GET), so the service account
-    /// needs <c>get</c>, <c>list</c> and <c>watch</c> on <c>replicasets.apps</c>. Without it, capped Events go to the ReplicaSet.
+    /// needs <c>list</c> and <c>watch</c> on <c>replicasets.apps</c>. Without it, capped Events go to the ReplicaSet.
     /// </remarks>
     public ControllerBuilder<T> ReportOnOwningDeployments() =>
         Watches<V1ReplicaSet>(static _ => static _ => [], static _ => false);

@@ -28,6 +28,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private ILeaderElection? _election;
     private CancellationToken _stopping;
     private ITimer? _abandonTimer;
+    private TimeSpan _abandonDeadline;
     private volatile string? _startFailure;
     private volatile bool _synced;
     private volatile bool _campaigning;
@@ -93,14 +94,22 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         _abandonTimer?.Dispose();
+        _abandonDeadline = deadline;
         _abandonTimer = _timeProvider.CreateTimer(
             static state =>
             {
                 var self = (ControllerHostedService)state!;
-                if (!self._abandon.IsCancellationRequested)
+                try
                 {
-                    Log.ShutdownAbandoned(self._logger, self._controllerOptions.ShutdownTimeout);
-                    self._abandon.Cancel();
+                    if (!self._abandon.IsCancellationRequested)
+                    {
+                        Log.ShutdownAbandoned(self._logger, self._abandonDeadline);
+                        self._abandon.Cancel();
+                    }
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The service was disposed while the timer fired: nothing is left to abandon.
                 }
             },
             this,

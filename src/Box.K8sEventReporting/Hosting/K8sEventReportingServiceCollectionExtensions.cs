@@ -39,7 +39,7 @@ public static class K8sEventReportingServiceCollectionExtensions
             services.AddSingleton<ConfigurationBound>();
             services.AddOptions<ControllerOptions>().Bind(configuration.GetSection(ControllerOptions.SectionName));
             services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
-            services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection("Events"));
+            services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection(EventReporterOptions.SectionName));
             services.AddOptions<HealthProbeOptions>().Bind(configuration.GetSection(HealthProbeOptions.SectionName));
 
             // One section for every type's watcher (named options, see WatcherRegistration).

@@ -10,8 +10,8 @@ namespace Box.K8sEventReporting.Reporting;
 /// </remarks>
 public sealed class EventReporterOptions
 {
-    /// <summary>The configuration section these options bind to: <c>K8sEventReporting:Events</c>.</summary>
-    public const string SectionName = "K8sEventReporting:Events";
+    /// <summary>The configuration section, under the library's section, that these options are bound from (<c>K8sEventReporting:Events</c> in the sample).</summary>
+    public const string SectionName = "Events";
 
     /// <summary>Gets or sets the reporting component: <c>source.component</c> and <c>reportingComponent</c> (core/v1), or <c>reportingController</c> (events.k8s.io/v1).</summary>
     /// <value>The default is <c>controlplane</c>. A qualified name: an optional DNS subdomain prefix and <c>/</c>, then a name of at most 63 characters (for example <c>box.com/controlplane</c>).</value>

@@ -6,7 +6,7 @@ namespace Box.K8sEventReporting.Reporting;
 internal sealed class EventReporterOptionsValidator : IValidateOptions<EventReporterOptions>
 {
     private const string Prefix = nameof(EventReporterOptions) + ".";
-    private const string Section = EventReporterOptions.SectionName + ":";
+    private const string Section = "K8sEventReporting:" + EventReporterOptions.SectionName + ":";
 
     /// <summary>Gets the shared instance.</summary>
     public static EventReporterOptionsValidator Instance { get; } = new();

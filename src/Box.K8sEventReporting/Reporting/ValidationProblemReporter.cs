@@ -124,12 +124,18 @@ public sealed class ValidationProblemReporter<T>
         var pods = await podSelector.SelectPodsAsync(resource, cancellationToken).ConfigureAwait(false);
         var targets = WorkloadFanOut.Plan(pods, maxPodsPerOwner, replicaSets, (count, owner) =>
             Log.FanOutCapped(logger, count, owner.Kind, owner.NamespaceProperty, owner.Name, maxPodsPerOwner));
+        var podsByName = new Dictionary<(string?, string?), V1Pod>();
+        foreach (var pod in pods)
+        {
+            podsByName.TryAdd((pod.Metadata?.NamespaceProperty, pod.Metadata?.Name), pod);
+        }
+
         foreach (var failure in result.Failures)
         {
             var report = EventReport.Warning(failure.Reason, failure.Message);
             foreach (var target in targets)
             {
-                if (target.Kind == "Pod" && pods.FirstOrDefault(p => p.Metadata?.Name == target.Name && p.Metadata?.NamespaceProperty == target.NamespaceProperty) is { } pod)
+                if (target.Kind == "Pod" && podsByName.TryGetValue((target.NamespaceProperty, target.Name), out var pod))
                 {
                     await podReporter.ReportAsync(pod, report, cancellationToken).ConfigureAwait(false);
                 }

@@ -435,6 +435,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 #pragma warning restore CA1031
         {
             Log.TransformFailed(logger, ex, resource.Kind, obj.Metadata.NamespaceProperty, obj.Metadata.Name);
+            WatcherMetrics.TransformFailures.Add(1, kindTag);
             return obj;
         }
     }

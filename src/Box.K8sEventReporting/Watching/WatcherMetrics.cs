@@ -24,6 +24,9 @@ internal static class WatcherMetrics
     public static readonly Counter<long> DecodeFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.watcher.decode_failures", "{object}", "Objects in a list or watch that did not deserialize into the watched type.");
 
+    public static readonly Counter<long> TransformFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.watcher.transform_failures", "{object}", "Objects the user's transform threw on; they were cached untransformed.");
+
     public static readonly Counter<long> ConsumerOverflows = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.watcher.consumer_overflows", "{overflow}", "Times a slow consumer's buffer filled up and it was re-synchronised from the cache.");
 
