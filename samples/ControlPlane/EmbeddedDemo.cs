@@ -1,6 +1,7 @@
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
+using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -38,21 +39,29 @@ internal static class EmbeddedDemo
 
         await host.StartAsync();
 
-        var settled = await WaitUntilSettledAsync(client);
-        await host.StopAsync();
+        // App1's pod is warned and App2 gets its Secret; then the typo is fixed and App1 gets its Secret too.
+        var settled = await WaitUntilAsync(client, async () =>
+            (await client.CoreV1.ListNamespacedEventAsync("app1")).Items.Any(e => e.InvolvedObject.Kind == "Pod" && e.Type == "Warning")
+            && (await client.CoreV1.ListNamespacedSecretAsync("app2")).Items.Any(s => s.Metadata.Name == "app2-pki"));
         await PrintAsync(client);
-        return settled ? 0 : 1;
+
+        Console.WriteLine();
+        Console.WriteLine("$ kubectl patch pki app1-pki -n app1 --type merge -p '{\"spec\":{\"serviceName\":\"app1\"}}'");
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("{\"spec\":{\"serviceName\":\"app1\"}}", V1Patch.PatchType.MergePatch), "box.com", "v1", "app1", "pkis", "app1-pki");
+        var fixedUp = settled && await WaitUntilAsync(client, async () =>
+            (await client.CoreV1.ListNamespacedSecretAsync("app1")).Items.Any(s => s.Metadata.Name == "app1-pki"));
+        await host.StopAsync();
+        await PrintPkisAndSecretsAsync(client);
+        return settled && fixedUp ? 0 : 1;
     }
 
-    /// <summary>Every pod of an invalid Pki carries a Warning, and every valid Pki has its Secret.</summary>
-    private static async Task<bool> WaitUntilSettledAsync(IKubernetes client)
+    private static async Task<bool> WaitUntilAsync(IKubernetes client, Func<Task<bool>> condition)
     {
         var deadline = TimeProvider.System.GetTimestamp();
         while (TimeProvider.System.GetElapsedTime(deadline) < Patience)
         {
-            var events = await client.CoreV1.ListNamespacedEventAsync("app1");
-            var secrets = await client.CoreV1.ListNamespacedSecretAsync("app2");
-            if (events.Items.Any(e => e.InvolvedObject.Kind == "Pod" && e.Type == "Warning") && secrets.Items.Any(s => s.Metadata.Name == "app2-pki"))
+            if (await condition())
             {
                 return true;
             }
@@ -82,7 +91,11 @@ internal static class EmbeddedDemo
         Console.WriteLine();
         Console.WriteLine("$ kubectl describe pki -n app1 app1-pki   (events)");
         Console.WriteLine(KubectlDescribe.FormatEvents(pkiEvents.Items, now));
+        await PrintPkisAndSecretsAsync(client);
+    }
 
+    private static async Task PrintPkisAndSecretsAsync(IKubernetes client)
+    {
         Console.WriteLine();
         Console.WriteLine("$ kubectl get pkis,secrets -A");
         foreach (var ns in new[] { "app1", "app2" })
