@@ -58,6 +58,9 @@ public sealed class ControllerIntegrationTests
         await cluster.Client.CoreV1.DeleteNamespacedSecretAsync("good", Ns);
 
         await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "good"), "the deleted Secret is provisioned again");
+
+        // The reconciler records a provisioning after its create call returns, so the Secret can be seen a moment earlier.
+        await EventuallyAsync(() => Task.FromResult(replica.Provisioned.Count(p => p == $"{Ns}/good") >= 2), "the reconciler recorded both provisionings");
         Assert.Equal(2, replica.Provisioned.Count(p => p == $"{Ns}/good"));
     }
 
