@@ -32,6 +32,10 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     // The resourceVersion each key was last reconciled at: a watch notification that arrives after a reconcile already
     // read that exact version from the cache (the cache is updated before consumers are told) is not queued again.
     private readonly ConcurrentDictionary<ResourceKey, string> _reconciledVersions = new();
+
+    // Objects that could not be read while this replica was on standby: reported when it starts leading, unless they
+    // were fixed (decoded) or deleted meanwhile.
+    private readonly ConcurrentDictionary<ResourceKey, ResourceDecodeFailure> _unreportedDecodeFailures = new();
     private long _lastProgress;
     private int _runningWorkers;
 
@@ -128,6 +132,27 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         }
 
         Log.WorkersStarted(_logger, Kind, workers.Length);
+        foreach (var key in _unreportedDecodeFailures.Keys)
+        {
+            if (stopTaking.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (_unreportedDecodeFailures.TryRemove(key, out var failure))
+            {
+                try
+                {
+                    await ReportDecodeFailureAsync(failure, stopTaking).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _unreportedDecodeFailures.TryAdd(key, failure);   // the next leader term reports it
+                    break;
+                }
+            }
+        }
+
         await Task.WhenAll(workers).ConfigureAwait(false);
         Log.WorkersStopped(_logger, Kind);
     }
@@ -204,6 +229,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             return;
         }
 
+        _unreportedDecodeFailures.TryRemove(key, out _);
         switch (change.Type)
         {
             case ResourceChangeType.Modified when IsStatusOnlyChange(change.OldResource, change.Resource!):
@@ -237,12 +263,24 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
 
         Log.DecodeFailed(_logger, Kind, failure.Namespace, failure.Name, failure.Uid, failure.Error);
 
-        // Only the leader writes Events; an object without identity has nothing to attach one to.
-        if (!IsLeading || string.IsNullOrEmpty(failure.Name) || string.IsNullOrEmpty(failure.Uid))
+        // Only the leader writes Events (a standby keeps the failure for when it leads); an object without identity has
+        // nothing to attach one to.
+        if (string.IsNullOrEmpty(failure.Name) || string.IsNullOrEmpty(failure.Uid))
         {
             return;
         }
 
+        if (!IsLeading)
+        {
+            _unreportedDecodeFailures[ResourceKey.Of(failure.Namespace, failure.Name)] = failure;
+            return;
+        }
+
+        await ReportDecodeFailureAsync(failure, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken)
+    {
         try
         {
             await _reporter.ReportDecodeFailureAsync(failure, cancellationToken).ConfigureAwait(false);

@@ -277,6 +277,41 @@ public sealed class ResourceControllerTests
     }
 
     [Fact]
+    public async Task OnChange_DecodeFailedWhileStandby_ReportedWhenLeadingStarts()
+    {
+        await using var h = new ControllerHarness().StartPump();
+        h.Watcher.Publish(new ResourceChange<Widget>(
+            ResourceChangeType.DecodeFailed,
+            null,
+            DecodeFailure: new ResourceDecodeFailure("ns", "broken", "uid-1", "7", "{}", "spec.serviceName: expected string")));
+        h.Watcher.Add(Widget.Create("marker"));
+        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 1, "the standby has seen both changes");
+        var whileStandby = h.Reporter.CountOf("decode broken");
+
+        h.StartWorkers();
+
+        Assert.Equal(0, whileStandby);
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("decode broken") == 1, "the new leader reports the bad object");
+    }
+
+    [Fact]
+    public async Task OnChange_DecodeFailedWhileStandbyThenFixed_NotReportedWhenLeading()
+    {
+        await using var h = new ControllerHarness().StartPump();
+        h.Watcher.Publish(new ResourceChange<Widget>(
+            ResourceChangeType.DecodeFailed,
+            null,
+            DecodeFailure: new ResourceDecodeFailure("ns", "broken", "uid-1", "7", "{}", "spec.serviceName: expected string")));
+        h.Watcher.Add(Widget.Create("broken"));
+        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 1, "the standby has seen the fix");
+
+        h.StartWorkers();
+
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("valid broken") == 1, "the fixed object is reconciled");
+        Assert.Equal(0, h.Reporter.CountOf("decode broken"));
+    }
+
+    [Fact]
     public async Task OnChange_DecodeFailedWithoutIdentity_IsOnlyLogged()
     {
         await using var h = new ControllerHarness().StartPump().StartWorkers();
