@@ -90,6 +90,11 @@ public sealed class K8sEventReportingBuilder
     /// <typeparam name="T">The resource type, with a <see cref="KubernetesEntityAttribute"/>.</typeparam>
     /// <param name="configure">Adds validators, a reconciler, pod reporting and secondary watches.</param>
     /// <returns>This builder.</returns>
+    /// <remarks>
+    /// A change that keeps <c>metadata.generation</c> (a status write, ours included; a label or annotation edit) is not
+    /// reconciled again, so status writes cause no revalidation storm. Invalid resources are revalidated every
+    /// <see cref="ControllerOptions.RevalidationInterval"/>; deleted ones no more.
+    /// </remarks>
     public K8sEventReportingBuilder AddController<T>(Action<ControllerBuilder<T>>? configure = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
