@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Tests.TestSupport;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Watching;
 using k8s;

@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Tests.TestSupport;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
