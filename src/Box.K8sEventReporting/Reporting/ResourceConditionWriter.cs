@@ -55,28 +55,49 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
             throw new ArgumentException("The resource needs metadata.name and metadata.namespace.", nameof(resource));
         }
 
-        var conditions = StatusConditions.Read(resource);
-        if (!StatusConditions.TryApply(conditions, condition, metadata.Generation, timeProvider.GetUtcNow()))
-        {
-            return false;
-        }
-
         var (group, version, plural, kind) = Describe(resource);
-        var body = new JsonObject { ["status"] = new JsonObject { ["conditions"] = conditions } };
-        try
+        var current = resource;
+        for (var attempt = 1; ; attempt++)
         {
-            await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-                new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), group, version, metadata.NamespaceProperty, plural, metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
-        {
-            Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, 404);
-            return false;
-        }
-        catch (HttpOperationException ex)
-        {
-            Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, (int)(ex.Response?.StatusCode ?? 0));
-            throw;
+            var conditions = StatusConditions.Read(current);
+            if (!StatusConditions.TryApply(conditions, condition, current.Metadata.Generation, timeProvider.GetUtcNow()))
+            {
+                return false;
+            }
+
+            // The whole list is sent: the resourceVersion precondition makes sure no condition written by someone else
+            // since our copy was read is overwritten. On a conflict the status is read once more and the write retried.
+            var body = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = current.Metadata.ResourceVersion },
+                ["status"] = new JsonObject { ["conditions"] = conditions },
+            };
+            if (string.IsNullOrEmpty(current.Metadata.ResourceVersion))
+            {
+                body.Remove("metadata");
+            }
+
+            try
+            {
+                await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                    new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), group, version, metadata.NamespaceProperty, plural, metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
+            {
+                Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, 404);
+                return false;
+            }
+            catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Conflict && attempt == 1)
+            {
+                current = await client.CustomObjects.GetNamespacedCustomObjectStatusAsync<T>(
+                    group, version, metadata.NamespaceProperty, plural, metadata.Name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex)
+            {
+                Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, (int)(ex.Response?.StatusCode ?? 0));
+                throw;
+            }
         }
 
         Log.ConditionWritten(logger, condition.Type, condition.Status, condition.Reason, kind, metadata.NamespaceProperty, metadata.Name);

@@ -1,0 +1,47 @@
+using Box.K8sEventReporting.IntegrationTests.ApiServer;
+using Box.K8sEventReporting.Reporting;
+using ControlPlane;
+using k8s;
+using k8s.Models;
+
+namespace Box.K8sEventReporting.IntegrationTests.Reporting;
+
+public sealed class ResourceConditionWriterIntegrationTests
+{
+    [Fact]
+    public async Task SetConditionAsync_StaleCopyAfterAnotherWriterAddedACondition_KeepsBoth()
+    {
+        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        using var client = server.CreateClient();
+        var stale = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
+            new Pki { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "appp1" } },
+            "box.com", "v1", "team-a", "pkis");
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"conditions":[{"type":"Audited","status":"True","reason":"Checked","message":"by another controller","lastTransitionTime":"2026-11-25T00:00:00Z"}]}}""", V1Patch.PatchType.MergePatch),
+            "box.com", "v1", "team-a", "pkis", "p");
+        var writer = new ResourceConditionWriter(client);
+
+        var written = await writer.SetConditionAsync(stale, new ResourceCondition("Ready", ConditionStatus.False, "InvalidServiceName", "bad"));
+
+        var after = await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", "team-a", "pkis", "p");
+        Assert.True(written);
+        Assert.Equal(["Audited", "Ready"], after.Status!.Conditions!.Select(c => c.Type).Order());
+        Assert.Equal(1, server.CountRequests("get", "/pkis/p/status"));
+    }
+
+    [Fact]
+    public async Task SetConditionAsync_FreshCopy_WritesOnceWithoutReading()
+    {
+        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        using var client = server.CreateClient();
+        var fresh = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
+            new Pki { Metadata = new V1ObjectMeta { Name = "q", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "app1" } },
+            "box.com", "v1", "team-a", "pkis");
+        server.ClearRequests();
+
+        await new ResourceConditionWriter(client).SetConditionAsync(fresh, new ResourceCondition("Ready", ConditionStatus.True, "Valid", "ok"));
+
+        Assert.Equal(1, server.CountRequests("patch", "/pkis/q/status"));
+        Assert.Equal(0, server.CountRequests("get", "/pkis/q"));
+    }
+}
