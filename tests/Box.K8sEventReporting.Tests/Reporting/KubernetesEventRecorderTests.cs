@@ -126,8 +126,10 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         await Eventually.WaitUntilAsync(() => writer.Calls.Count == 2, () => time.Advance(TimeSpan.FromSeconds(1)));
         await recorder.FlushAsync();
 
+        // Only the lower bound is a contract the fake clock can check: the test advances time in steps while the sink's
+        // retry timer may not be registered yet on a loaded machine, so an upper bound would measure the test, not the sink.
         var times = writer.CallTimes.ToArray();
-        Assert.InRange(times[1] - times[0], TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32));
+        Assert.True(times[1] - times[0] >= TimeSpan.FromSeconds(30), $"retried after {times[1] - times[0]}");
         Assert.Single(writer.Counts);
     }
 
