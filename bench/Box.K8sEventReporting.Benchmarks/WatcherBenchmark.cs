@@ -1,3 +1,4 @@
+using ControlPlane;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -68,11 +69,11 @@ internal static class WatcherBenchmark
         var options = new CustomResourceWatcherOptions { StripManagedFields = stripManagedFields };
         if (withIndex)
         {
-            options.AddIndex<BenchPki>("service", p => [p.Spec?.ServiceName ?? string.Empty]);
+            options.AddIndex<Pki>("service", p => [p.Spec?.ServiceName ?? string.Empty]);
         }
 
         var stopwatch = Stopwatch.StartNew();
-        var watcher = new CustomResourceWatcher<BenchPki>(client, options);
+        var watcher = new CustomResourceWatcher<Pki>(client, options);
         await watcher.Cache.WaitForInitialSyncAsync();
         var seconds = stopwatch.Elapsed.TotalSeconds;
         if (watcher.Cache.Count != Objects)
@@ -92,11 +93,11 @@ internal static class WatcherBenchmark
         await Task.Delay(50);
         var before = measureMemory ? Heap() : 0;
         var stopwatch = Stopwatch.StartNew();
-        var all = new List<BenchPki>();
+        var all = new List<Pki>();
         string? next = null;
         do
         {
-            var page = await client.CustomObjects.ListClusterCustomObjectAsync<BenchPkiList>("box.com", "v1", "pkis", limit: 500, continueParameter: next);
+            var page = await client.CustomObjects.ListClusterCustomObjectAsync<PkiList>("box.com", "v1", "pkis", limit: 500, continueParameter: next);
             all.AddRange(page.Items!);
             next = page.Metadata?.ContinueProperty;
         }
@@ -115,7 +116,7 @@ internal static class WatcherBenchmark
 
     private static async Task<double> BurstThroughWatcherAsync(InProcessApiServer server, Kubernetes client, HttpClient http)
     {
-        await using var watcher = new CustomResourceWatcher<BenchPki>(client);
+        await using var watcher = new CustomResourceWatcher<Pki>(client);
         await watcher.Cache.WaitForInitialSyncAsync();
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -139,7 +140,7 @@ internal static class WatcherBenchmark
 
     private static async Task<double> BurstThroughClientWatchAsync(InProcessApiServer server, Kubernetes client, HttpClient http)
     {
-        var list = await client.CustomObjects.ListClusterCustomObjectAsync<BenchPkiList>("box.com", "v1", "pkis", limit: 1);
+        var list = await client.CustomObjects.ListClusterCustomObjectAsync<PkiList>("box.com", "v1", "pkis", limit: 1);
         var received = 0;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stop = new CancellationTokenSource();
@@ -148,7 +149,7 @@ internal static class WatcherBenchmark
             await foreach (var (type, obj) in client.CustomObjects.WatchListClusterCustomObjectAsync(
                 "box.com", "v1", "pkis", allowWatchBookmarks: true, resourceVersion: list.Metadata!.ResourceVersion, cancellationToken: stop.Token))
             {
-                var pki = KubernetesJson.Deserialize<BenchPki>((JsonElement)obj);
+                var pki = KubernetesJson.Deserialize<Pki>((JsonElement)obj);
                 if (type == WatchEventType.Modified && pki.Metadata.Name is not null && ++received == BurstChanges)
                 {
                     done.TrySetResult();

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 
-// App1 only declares its Pki (config.yml) and idles until stopped, showing what the control plane provisioned.
+// An app (App1, App2) only declares its Pki (config.yml) and idles until stopped, showing what the control plane provisioned.
+// App2 compiles this same file; the name comes from the assembly.
+var app = typeof(Program).Assembly.GetName().Name!.ToLowerInvariant();
 var mountPath = Environment.GetEnvironmentVariable("PKI_PATH") ?? "/etc/pki";
 using var stopped = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stopped.Cancel(); });
@@ -9,7 +11,7 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopped.Cancel(); };
 var files = Directory.Exists(mountPath)
     ? Directory.GetFiles(mountPath).Select(Path.GetFileName).Where(f => !f!.StartsWith("..", StringComparison.Ordinal))
     : [];
-Console.WriteLine($"app1: PKI at {mountPath}: [{string.Join(", ", files)}]; idling until stopped");
+Console.WriteLine($"{app}: PKI at {mountPath}: [{string.Join(", ", files)}]; idling until stopped");
 
 try
 {
@@ -17,5 +19,5 @@ try
 }
 catch (OperationCanceledException)
 {
-    Console.WriteLine("app1: stopping");
+    Console.WriteLine($"{app}: stopping");
 }

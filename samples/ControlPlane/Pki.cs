@@ -41,6 +41,9 @@ public sealed class PkiStatus
 
 public sealed class PkiList
 {
+    [JsonPropertyName("metadata")]
+    public V1ListMeta? Metadata { get; set; }
+
     [JsonPropertyName("items")]
     public IList<Pki> Items { get; set; } = [];
 }
