@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
@@ -18,10 +19,10 @@ public class ReadmeExamplesTests
         await using var server = await InProcessApiServer.StartAsync();
         server.EnsureNamespace("app2");
         using var client = server.CreateClient();
-        var secrets = new FakeCustomResourceWatcher<V1Secret>();       // the Secret cache the handler reads
+        var secrets = new OwnedChildWriter<V1Secret>(client, "controlplane");   // no cache given: it reads the Secret first
         var pki = new Pki { Metadata = new() { Name = "app2-pki", NamespaceProperty = "app2", Uid = "u-1" }, Spec = new() { ServiceName = "app2" } };
 
-        await new SecretProvisioner(client, secrets).ReconcileAsync(pki, CancellationToken.None);
+        await new SecretProvisioner(secrets).ReconcileAsync(pki, CancellationToken.None);
 
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);
