@@ -8,6 +8,8 @@
 #:project ../../src/Box.K8sEventReporting.Testing/Box.K8sEventReporting.Testing.csproj
 #:property TargetFramework=net10.0
 #:property PublishAot=false
+#:property IsTestProject=false
+#:property GenerateProgramFile=false
 
 using Box.K8sEventReporting.Testing.ApiServer;
 

@@ -22,6 +22,9 @@ internal sealed partial class ClusterState
     private readonly HashSet<(ApiResource Resource, string Key)> finalizing = [];
     private readonly HashSet<string> terminatingNamespaces = new(StringComparer.Ordinal);
 
+    /// <summary>Gets how many collector passes failed (a bug in this server; tests can assert it stayed 0).</summary>
+    public int CollectorFailures { get; private set; }
+
     /// <summary>Runs the collector until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunCollectorAsync(CancellationToken cancellationToken)
     {
@@ -35,9 +38,18 @@ internal sealed partial class ClusterState
                 }
 
                 collectorWakeUps.Reader.TryRead(out _);
-                lock (Gate)
+                try
                 {
-                    CollectOnce();
+                    lock (Gate)
+                    {
+                        CollectOnce();
+                    }
+                }
+#pragma warning disable CA1031 // The collector must outlive a bad object; the next wake-up tries again.
+                catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    CollectorFailures++;
                 }
             }
         }
