@@ -117,6 +117,19 @@ internal static class Statuses
     public static ApiResponse NamespaceNotFound(string ns) =>
         Build(404, "NotFound", $"namespaces \"{ns}\" not found", Details(null, ns, "namespaces"));
 
+    /// <summary>What the NamespaceLifecycle admission plugin answers a create in a Terminating namespace.</summary>
+    public static ApiResponse NamespaceTerminating(ApiResource resource, string name, string ns)
+    {
+        var details = Details(resource, name);
+        details["causes"] = new JsonArray(new JsonObject
+        {
+            ["reason"] = "NamespaceTerminating",
+            ["message"] = $"namespace {ns} is being terminated",
+            ["field"] = "metadata.namespace",
+        });
+        return Build(403, "Forbidden", $"{resource.QualifiedResource} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", details);
+    }
+
     public static ApiResponse AlreadyExists(ApiResource resource, string name) =>
         Build(409, "AlreadyExists", $"{resource.QualifiedResource} \"{name}\" already exists", Details(resource, name));
 

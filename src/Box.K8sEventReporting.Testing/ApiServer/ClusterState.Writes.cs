@@ -64,6 +64,11 @@ internal sealed partial class ClusterState
             EnsureNamespace(ns!);
         }
 
+        if (resource.Namespaced && IsNamespaceTerminating(ns!))
+        {
+            return Statuses.NamespaceTerminating(resource, name, ns!);
+        }
+
         var errors = ValidateName(resource, name);
         if (errors.Count == 0)
         {
@@ -314,9 +319,8 @@ internal sealed partial class ClusterState
         StoredObject stored;
         if (existing.IsBeingDeleted && next["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
         {
-            // The last finalizer is gone: the object goes away now.
+            // The last finalizer is gone: the object goes away now (its dependents are the collector's).
             stored = Commit(resource, next, "DELETED", existing);
-            CollectDependents(existing.Uid, orphan: false);
         }
         else
         {
@@ -371,7 +375,7 @@ internal sealed partial class ClusterState
 
             if (resource.Flavor == ResourceFlavor.Namespace)
             {
-                return DeleteNamespaceLocked(resource, existing);
+                return TerminateNamespaceLocked(resource, existing);
             }
 
             if (existing.IsBeingDeleted)
@@ -379,49 +383,13 @@ internal sealed partial class ClusterState
                 return ApiResponse.Json(200, View(resource, existing));
             }
 
-            if (policy == "Foreground" || existing.HasFinalizers)
+            if (policy is "Foreground" or "Orphan" || existing.HasFinalizers)
             {
-                var marked = Json.ToNode(existing.Json);
-                var meta = ObjectMutations.Meta(marked);
-                meta["deletionTimestamp"] = Now();
-                meta["deletionGracePeriodSeconds"] = 0;
-                if (policy == "Foreground")
-                {
-                    var finalizers = meta["finalizers"] as JsonArray ?? [];
-                    finalizers.Add("foregroundDeletion");
-                    meta["finalizers"] = finalizers.DeepClone();
-                    if (resource.TracksGeneration)
-                    {
-                        meta["generation"] = (meta["generation"]?.GetValue<long>() ?? 0) + 1;
-                    }
-                }
-
-                var markedStored = Commit(resource, marked, "MODIFIED", existing);
-                var response = ApiResponse.Json(200, View(resource, markedStored));
-                if (policy == "Foreground")
-                {
-                    // Dependents go first, then the owner; done at once rather than by a controller.
-                    CollectDependents(existing.Uid, orphan: false);
-                    var remaining = ((JsonArray)meta["finalizers"]!).Where(f => f?.GetValue<string>() != "foregroundDeletion").Select(f => f!.DeepClone()).ToArray();
-                    var after = Json.ToNode(markedStored.Json);
-                    var afterMeta = ObjectMutations.Meta(after);
-                    if (remaining.Length == 0)
-                    {
-                        afterMeta.Remove("finalizers");
-                        Commit(resource, after, "DELETED", markedStored);
-                    }
-                    else
-                    {
-                        afterMeta["finalizers"] = new JsonArray(remaining);
-                        Commit(resource, after, "MODIFIED", markedStored);
-                    }
-                }
-
-                return response;
+                // Marked, not removed: the collector (or whoever owns the finalizers) finishes the deletion.
+                return MarkForDeletionLocked(resource, existing, policy);
             }
 
             var deleted = Commit(resource, Json.ToNode(existing.Json), "DELETED", existing);
-            CollectDependents(existing.Uid, orphan: policy == "Orphan");
             if (resource.Flavor == ResourceFlavor.CustomResourceDefinition)
             {
                 RemoveCrd(Json.ToNode(existing.Json));
@@ -461,25 +429,7 @@ internal sealed partial class ClusterState
         }
     }
 
-    private ApiResponse DeleteNamespaceLocked(ApiResource resource, StoredObject existing)
-    {
-        var ns = existing.Name;
-        foreach (var r in resources.Values.Where(r => r.Namespaced).GroupBy(r => r.Store).Select(g => g.First()))
-        {
-            foreach (var o in r.Store.Objects.Values.Where(o => o.Namespace == ns).ToList())
-            {
-                Commit(r, Json.ToNode(o.Json), "DELETED", o);
-            }
-        }
-
-        var terminating = Json.ToNode(existing.Json);
-        ObjectMutations.Meta(terminating)["deletionTimestamp"] = Now();
-        terminating["status"] = new JsonObject { ["phase"] = "Terminating" };
-        var deleted = Commit(resource, terminating, "DELETED", existing);
-        return ApiResponse.Json(200, deleted.Json);
-    }
-
-    /// <summary>Garbage-collects the dependents of a deleted owner synchronously (the real GC takes about 0.1 s, transcript 15e).</summary>
+    /// <summary>The collector's step for a gone (or orphaning) owner: its dependents are deleted, or lose the reference when orphaned or owned by another live owner.</summary>
     private void CollectDependents(string ownerUid, bool orphan)
     {
         if (ownerUid.Length == 0 || !dependents.TryGetValue(ownerUid, out var set))
@@ -494,7 +444,7 @@ internal sealed partial class ClusterState
                 continue;
             }
 
-            var resource = resources.Values.First(r => r.Store == store && r.Flavor != ResourceFlavor.EventsV1Event);
+            var resource = ResourceOf(store);
             var otherOwnerAlive = dependent.OwnerUids.Any(u => u != ownerUid && byUid.ContainsKey(u));
             if (orphan || otherOwnerAlive)
             {
@@ -517,7 +467,7 @@ internal sealed partial class ClusterState
             }
             else
             {
-                Delete(resource, dependent.Namespace.Length == 0 ? null : dependent.Namespace, dependent.Name, null, new Dictionary<string, string>());
+                Delete(resource, NamespaceOrNull(dependent), dependent.Name, null, new Dictionary<string, string>());
             }
         }
 
@@ -568,6 +518,7 @@ internal sealed partial class ClusterState
             }
         }
 
+        NotifyCollector(type, stored);
         var change = new StoredEvent(type, stored, previous);
         store.Append(change);
         for (var i = store.Watchers.Count - 1; i >= 0; i--)

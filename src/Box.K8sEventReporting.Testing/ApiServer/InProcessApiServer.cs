@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -18,8 +19,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Box.K8sEventReporting.Testing.ApiServer;
 
 /// <summary>
-/// An in-process Kubernetes API server on Kestrel (127.0.0.1, a free port, HTTP/1.1) that the real KubernetesClient
-/// talks to over HTTP: get, list, watch, create, update, patch and delete of pods, secrets, configmaps, events (core and
+/// An in-process Kubernetes API server on Kestrel (127.0.0.1, a free port; plain HTTP/1.1, or HTTPS with HTTP/2 when
+/// <see cref="InProcessApiServerOptions.Https"/> is set) that the real KubernetesClient talks to over HTTP: get, list, watch, create, update, patch and delete of pods, secrets, configmaps, events (core and
 /// events.k8s.io), namespaces, leases, deployments, replicasets, CRDs and registered custom resources.
 /// </summary>
 /// <remarks>
@@ -28,8 +29,9 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// implement something (server-side apply, sendInitialEvents, subresources other than status).
 /// See <c>ApiServer/README.md</c>.
 /// </remarks>
-public sealed class InProcessApiServer : IAsyncDisposable
+public sealed partial class InProcessApiServer : IAsyncDisposable
 {
+    private static readonly TimeSpan PreTimeoutBookmark = TimeSpan.FromSeconds(2);
     private static readonly byte[] AddedPrefix = "{\"type\":\"ADDED\",\"object\":"u8.ToArray();
     private static readonly byte[] ModifiedPrefix = "{\"type\":\"MODIFIED\",\"object\":"u8.ToArray();
     private static readonly byte[] DeletedPrefix = "{\"type\":\"DELETED\",\"object\":"u8.ToArray();
@@ -40,19 +42,22 @@ public sealed class InProcessApiServer : IAsyncDisposable
     private readonly ILogger logger;
     private readonly ConcurrentQueue<RequestEntry> requests = new();
     private readonly CancellationTokenSource stopping = new();
+    private readonly X509Certificate2? certificate;
+    private Task collector = Task.CompletedTask;
     private int disposed;
 
-    private InProcessApiServer(WebApplication app, InProcessApiServerOptions options)
+    private InProcessApiServer(WebApplication app, InProcessApiServerOptions options, X509Certificate2? certificate)
     {
         this.app = app;
         this.options = options;
+        this.certificate = certificate;
         timeProvider = options.TimeProvider ?? TimeProvider.System;
         logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InProcessApiServer>();
         cluster = new ClusterState(options);
         Faults = new ApiServerFaults(cluster);
     }
 
-    /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c>.</summary>
+    /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c> (<c>https://</c> with <see cref="InProcessApiServerOptions.Https"/>).</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Gets the fault injection controls.</summary>
@@ -76,6 +81,8 @@ public sealed class InProcessApiServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.HistoryLimit);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.WatchQueueLimit);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.BookmarkInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.GarbageCollectionDelay, TimeSpan.Zero);
+        var certificate = options.Https ? ServerCertificate.Create() : null;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k =>
@@ -86,23 +93,39 @@ public sealed class InProcessApiServer : IAsyncDisposable
             // Watches idle for minutes and tests read them slowly on purpose: no data-rate based disconnects.
             k.Limits.MinResponseDataRate = null;
             k.Limits.MinRequestBodyDataRate = null;
-            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
+            if (certificate is null)
+            {
+                k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1);
+            }
+            else
+            {
+                // As a real API server: TLS, HTTP/2 chosen by ALPN, HTTP/1.1 for clients that do not offer it.
+                k.Limits.Http2.MaxStreamsPerConnection = 250;
+                k.Listen(IPAddress.Loopback, 0, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(certificate);
+                });
+            }
         });
         // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9006),
         // not Kestrel's per-request noise.
         var app = builder.Build();
-        var server = new InProcessApiServer(app, options);
+        var server = new InProcessApiServer(app, options, certificate);
         app.Run(server.HandleAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        server.collector = Task.Run(() => server.cluster.RunCollectorAsync(server.stopping.Token), CancellationToken.None);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         Log.ApiServerStarted(server.logger, server.BaseAddress);
         return server;
     }
 
-    /// <summary>Creates a client configuration pointing at this server (plain HTTP, no credentials).</summary>
+    /// <summary>Creates a client configuration pointing at this server (no credentials; over HTTPS it trusts the server's certificate through its CA data, as a kubeconfig does).</summary>
     /// <returns>A new configuration.</returns>
-    public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
+    public KubernetesClientConfiguration CreateClientConfiguration() => certificate is null
+        ? new() { Host = BaseAddress.ToString() }
+        : new() { Host = BaseAddress.ToString(), SslCaCerts = [ServerCertificate.PublicPart(certificate)] };
 
     /// <summary>Creates a KubernetesClient talking to this server.</summary>
     /// <returns>A new client; the caller disposes it.</returns>
@@ -155,6 +178,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
         }
 
         await stopping.CancelAsync().ConfigureAwait(false);
+        await collector.ConfigureAwait(false);
         cluster.ForEachWatch(w => cluster.CloseWatch(w));
         Faults.UnfreezeWatches();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
@@ -164,6 +188,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
 
         await app.DisposeAsync().ConfigureAwait(false);
         stopping.Dispose();
+        certificate?.Dispose();
     }
 
     private static Dictionary<string, string> ParseQuery(IQueryCollection query)
@@ -265,7 +290,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var query = ParseQuery(request.Query);
         var route = ParseRoute(path);
         var verb = VerbOf(method, route, query);
-        var entry = new RequestEntry(method, verb, path, queryString);
+        var entry = new RequestEntry(method, verb, path, queryString, request.Protocol);
         requests.Enqueue(entry);
         while (requests.Count > options.MaxRecordedRequests && requests.TryDequeue(out _))
         {
@@ -469,7 +494,11 @@ public sealed class InProcessApiServer : IAsyncDisposable
         // Timers exist before the headers go out, so a test that advances a fake clock after seeing them is not racing.
         using var timeoutCts = new CancellationTokenSource(timeout, timeProvider);
         using var readCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token, subscription!.Closed);
+        // As the real watch cache: a BOOKMARK every interval (a minute) and one 2 s before the watch's deadline
+        // (transcripts 03 and 18); with a shorter timeout, one as the deadline ends the stream.
         using var timer = bookmarks ? timeProvider.CreateTimer(_ => cluster.EnqueueBookmark(subscription), null, options.BookmarkInterval, options.BookmarkInterval) : null;
+        var beforeDeadline = timeout - PreTimeoutBookmark;
+        using var lastTimer = bookmarks && beforeDeadline > TimeSpan.Zero ? timeProvider.CreateTimer(_ => cluster.EnqueueBookmark(subscription), null, beforeDeadline, Timeout.InfiniteTimeSpan) : null;
         using var writeCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, subscription.Closed);
         var response = context.Response;
         var reason = "closed by the server";
@@ -491,11 +520,12 @@ public sealed class InProcessApiServer : IAsyncDisposable
                 {
                     reason = "timeout";
                     await Faults.WaitWhileFrozenAsync(writeCts.Token).ConfigureAwait(false);
-                    if (bookmarks)
+                    if (bookmarks && beforeDeadline <= TimeSpan.Zero)
                     {
                         cluster.EnqueueBookmark(subscription);
-                        await DrainAsync(response.Body, subscription, resource, cancellationToken).ConfigureAwait(false);
                     }
+
+                    await DrainAsync(response.Body, subscription, resource, cancellationToken).ConfigureAwait(false);
 
                     break;
                 }
@@ -667,7 +697,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
     }
 
     /// <summary>A request as recorded on arrival; the status code is filled in when the response starts.</summary>
-    private sealed class RequestEntry(string method, string verb, string path, string query)
+    private sealed class RequestEntry(string method, string verb, string path, string query, string protocol)
     {
         private int statusCode;
 
@@ -679,7 +709,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
 
         public void Answered(int code) => Volatile.Write(ref statusCode, code);
 
-        public RecordedRequest ToRecord() => new(method, verb, path, query, Volatile.Read(ref statusCode));
+        public RecordedRequest ToRecord() => new(method, verb, path, query, Volatile.Read(ref statusCode)) { Protocol = protocol };
     }
 
     private sealed record Route(string Group, string Version, ApiResource? Resource, string? Namespace, string? Name, string? Subresource);

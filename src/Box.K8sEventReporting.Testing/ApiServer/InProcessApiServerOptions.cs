@@ -19,9 +19,18 @@ public sealed class InProcessApiServerOptions
     public int HistoryLimit { get; set; } = 1000;
 
     /// <summary>Gets or sets how often a watch with <c>allowWatchBookmarks=true</c> receives a BOOKMARK.</summary>
-    /// <remarks>The real server sends one about a minute after the watch starts and again just before its timeout; this server sends them at this interval and once when the timeout ends the watch. As on the real server, a bookmark is sent only when the type has changed since the watch's starting resourceVersion.</remarks>
-    /// <value>1 second.</value>
-    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <remarks>As the real server (transcripts 03 and 18): one every interval and one 2 s before the watch's <c>timeoutSeconds</c>
+    /// (or as it ends, when shorter), and only when the type has changed since the watch's starting resourceVersion.
+    /// Set a short interval (for example 200 ms) in tests that want bookmarks without waiting a minute.</remarks>
+    /// <value>1 minute, like the real server.</value>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Gets or sets how long after a deletion the garbage collector and namespace controller act on it.</summary>
+    /// <remarks>As on a real cluster, a DELETE only removes (or marks) its own object; dependents of a deleted owner, the
+    /// <c>foregroundDeletion</c> and <c>orphan</c> finalizers and a Terminating namespace's contents are handled by a
+    /// background loop this long after each wake-up (measured by <see cref="TimeProvider"/>). Tests wait for the outcome.</remarks>
+    /// <value>100 milliseconds (a real cluster's garbage collector took about 0.1 s, transcript 15e).</value>
+    public TimeSpan GarbageCollectionDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Gets or sets how long a watch without <c>timeoutSeconds</c> stays open.</summary>
     /// <value>30 minutes (the real server picks 30 to 60 minutes).</value>
@@ -52,6 +61,13 @@ public sealed class InProcessApiServerOptions
     /// <remarks>Approximate: one Update entry per manager and subresource listing the fields the object has, so objects are as large as on a real server; no ownership transfer.</remarks>
     /// <value>True, like the real server.</value>
     public bool WriteManagedFields { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether the server serves HTTPS with HTTP/2 (ALPN, HTTP/1.1 as fallback), as every real cluster does.</summary>
+    /// <remarks>The certificate is self-signed, generated at start for 127.0.0.1 and localhost; <see cref="InProcessApiServer.CreateClientConfiguration"/>
+    /// and <see cref="InProcessApiServer.CreateKubeconfig"/> carry it as the cluster's CA, so the client's own TLS and HTTP/2 path is exercised.
+    /// The handshake costs a few milliseconds per connection.</remarks>
+    /// <value>False: plain HTTP/1.1, the fastest.</value>
+    public bool Https { get; set; }
 
     /// <summary>Gets or sets how many requests <see cref="InProcessApiServer.Requests"/> keeps (oldest dropped first).</summary>
     /// <value>100,000.</value>

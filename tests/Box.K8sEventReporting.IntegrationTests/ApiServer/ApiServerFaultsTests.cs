@@ -7,6 +7,7 @@ using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpe
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
 /// <summary>Each fault of <see cref="ApiServerFaults"/>.</summary>
+[Trait("Cluster", "InProcessOnly")] // Tests the in-process server's fault API and request recording.
 public sealed class ApiServerFaultsTests : IAsyncLifetime
 {
     private InProcessApiServer server = null!;
@@ -152,7 +153,7 @@ public sealed class ApiServerFaultsTests : IAsyncLifetime
         await SendJsonAsync(http, "GET", "/api/v1/namespaces/team-a/pods/nope");
 
         Assert.Equal(
-            [new RecordedRequest("GET", "list", "/api/v1/namespaces/team-a/pods", "?limit=1", 200), new RecordedRequest("GET", "get", "/api/v1/namespaces/team-a/pods/nope", string.Empty, 404)],
+            [new RecordedRequest("GET", "list", "/api/v1/namespaces/team-a/pods", "?limit=1", 200) { Protocol = "HTTP/1.1" }, new RecordedRequest("GET", "get", "/api/v1/namespaces/team-a/pods/nope", string.Empty, 404) { Protocol = "HTTP/1.1" }],
             server.Requests);
         Assert.Equal(1, server.CountRequests("list", "/pods"));
     }

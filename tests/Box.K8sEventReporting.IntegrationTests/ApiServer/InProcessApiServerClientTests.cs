@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
@@ -6,27 +7,21 @@ using k8s.Models;
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
-/// <summary>The real KubernetesClient against the in-process server.</summary>
-public sealed class InProcessApiServerClientTests : IAsyncLifetime
+/// <summary>The real KubernetesClient against the cluster fixture (the in-process server, or a real cluster).</summary>
+public sealed class InProcessApiServerClientTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>, IAsyncLifetime
 {
-    private InProcessApiServer server = null!;
-    private IKubernetes client = null!;
+    private readonly IKubernetes client = cluster.Client;
+    private string teamA = null!;
 
-    public async Task InitializeAsync()
-    {
-        server = await ApiServerTestHelpers.StartWithPkiAsync();
-        client = server.CreateClient();
-    }
+    public async Task InitializeAsync() => teamA = await cluster.CreateNamespaceAsync("team-a");
 
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public void StartAsync_Default_ListensOnLoopbackFreePort()
+    [Trait("Cluster", "InProcessOnly")] // About the in-process server's own address.
+    public async Task StartAsync_Default_ListensOnLoopbackFreePort()
     {
+        await using var server = await InProcessApiServer.StartAsync();
         Assert.Equal("127.0.0.1", server.BaseAddress.Host);
         Assert.NotEqual(0, server.BaseAddress.Port);
     }
@@ -40,10 +35,10 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "busybox" }] },
         };
 
-        var created = await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
-        var got = await client.CoreV1.ReadNamespacedPodAsync("app1", "team-a");
-        var list = await client.CoreV1.ListNamespacedPodAsync("team-a", labelSelector: "app=app1");
-        var deleted = await client.CoreV1.DeleteNamespacedPodAsync("app1", "team-a");
+        var created = await client.CoreV1.CreateNamespacedPodAsync(pod, teamA);
+        var got = await client.CoreV1.ReadNamespacedPodAsync("app1", teamA);
+        var list = await client.CoreV1.ListNamespacedPodAsync(teamA, labelSelector: "app=app1");
+        var deleted = await client.CoreV1.DeleteNamespacedPodAsync("app1", teamA);
 
         Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
         Assert.NotNull(created.Metadata.CreationTimestamp);
@@ -51,7 +46,7 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
         Assert.Equal(created.Metadata.ResourceVersion, got.Metadata.ResourceVersion);
         Assert.Single(list.Items);
         Assert.Equal("app1", deleted.Metadata.Name);
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedPodAsync("app1", "team-a"));
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedPodAsync("app1", teamA));
         Assert.Equal(System.Net.HttpStatusCode.NotFound, ex.Response.StatusCode);
     }
 
@@ -59,28 +54,28 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
     public async Task ReplaceNamespacedSecret_StaleResourceVersion_Throws409Conflict()
     {
         var secret = await client.CoreV1.CreateNamespacedSecretAsync(
-            new V1Secret { Metadata = new V1ObjectMeta { Name = "s1" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s1" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, teamA);
         var stale = secret.Metadata.ResourceVersion;
         secret.Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() };
-        await client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", "team-a");
+        await client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", teamA);
         secret.Metadata.ResourceVersion = stale;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", "team-a"));
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReplaceNamespacedSecretAsync(secret, "s1", teamA));
 
         Assert.Equal(System.Net.HttpStatusCode.Conflict, ex.Response.StatusCode);
         var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
         Assert.Equal("Conflict", status.Reason);
-        var current = await client.CoreV1.ReadNamespacedSecretAsync("s1", "team-a");
+        var current = await client.CoreV1.ReadNamespacedSecretAsync("s1", teamA);
         Assert.Equal("w", System.Text.Encoding.UTF8.GetString(current.Data["k"]));
     }
 
     [Fact]
     public async Task ReplaceNamespacedSecret_WithoutResourceVersion_IsAnUnconditionalUpdate()
     {
-        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, teamA);
 
         var replaced = await client.CoreV1.ReplaceNamespacedSecretAsync(
-            new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() } }, "s2", "team-a");
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s2" }, Data = new Dictionary<string, byte[]> { ["k"] = "w"u8.ToArray() } }, "s2", teamA);
 
         Assert.Equal("w", System.Text.Encoding.UTF8.GetString(replaced.Data["k"]));
     }
@@ -88,29 +83,29 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
     [Fact]
     public async Task CustomObjects_CreatePatchStatusAndGet_FollowsStatusSubresourceRules()
     {
-        var pki = JsonSerializer.Deserialize<JsonElement>(ApiServerTestHelpers.PkiJson("team-a", "app1-pki", "app1"));
+        var pki = JsonSerializer.Deserialize<JsonElement>(ApiServerTestHelpers.PkiJson(teamA, "app1-pki", "app1"));
 
-        await client.CustomObjects.CreateNamespacedCustomObjectAsync(pki, "box.com", "v1", "team-a", "pkis");
-        var patch = new V1Patch("""{"status":{"ready":true}}""", V1Patch.PatchType.MergePatch);
-        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "box.com", "v1", "team-a", "pkis", "app1-pki");
-        var specPatch = new V1Patch("""{"spec":{"serviceName":"app1b"},"status":{"ready":false}}""", V1Patch.PatchType.MergePatch);
-        await client.CustomObjects.PatchNamespacedCustomObjectAsync(specPatch, "box.com", "v1", "team-a", "pkis", "app1-pki");
-        var got = (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync("box.com", "v1", "team-a", "pkis", "app1-pki");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(pki, "box.com", "v1", teamA, "pkis");
+        var patch = new V1Patch("""{"status":{"observedGeneration":1}}""", V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(patch, "box.com", "v1", teamA, "pkis", "app1-pki");
+        var specPatch = new V1Patch("""{"spec":{"serviceName":"app1b"},"status":{"observedGeneration":5}}""", V1Patch.PatchType.MergePatch);
+        await client.CustomObjects.PatchNamespacedCustomObjectAsync(specPatch, "box.com", "v1", teamA, "pkis", "app1-pki");
+        var got = (JsonElement)await client.CustomObjects.GetNamespacedCustomObjectAsync("box.com", "v1", teamA, "pkis", "app1-pki");
 
         Assert.Equal(2, got.GetProperty("metadata").GetProperty("generation").GetInt64());
         Assert.Equal("app1b", got.GetProperty("spec").GetProperty("serviceName").GetString());
-        Assert.True(got.GetProperty("status").GetProperty("ready").GetBoolean());
+        Assert.Equal(1, got.GetProperty("status").GetProperty("observedGeneration").GetInt64());
     }
 
     [Fact]
     public async Task WatchPods_FromListResourceVersion_DeliversAddedModifiedDeletedInOrder()
     {
-        var list = await client.CoreV1.ListNamespacedPodAsync("team-a");
+        var list = await client.CoreV1.ListNamespacedPodAsync(teamA);
         var seen = new List<(WatchEventType Type, string Name, string Rv)>();
         using var cts = new CancellationTokenSource(ApiServerTestHelpers.Timeout);
         var watchTask = Task.Run(async () =>
         {
-            var events = client.CoreV1.WatchListNamespacedPodAsync("team-a", resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
+            var events = client.CoreV1.WatchListNamespacedPodAsync(teamA, resourceVersion: list.Metadata.ResourceVersion, cancellationToken: cts.Token);
             await foreach (var (type, pod) in events)
             {
                 seen.Add((type, pod.Metadata.Name, pod.Metadata.ResourceVersion));
@@ -122,9 +117,9 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
         });
 
         var pod = new V1Pod { Metadata = new V1ObjectMeta { Name = "w1" }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } };
-        await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
-        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch), "w1", "team-a");
-        await client.CoreV1.DeleteNamespacedPodAsync("w1", "team-a");
+        await client.CoreV1.CreateNamespacedPodAsync(pod, teamA);
+        await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"x":"y"}}}""", V1Patch.PatchType.MergePatch), "w1", teamA);
+        await client.CoreV1.DeleteNamespacedPodAsync("w1", teamA);
         await watchTask.WaitAsync(ApiServerTestHelpers.Timeout);
 
         Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted], seen.Select(s => s.Type));
@@ -134,6 +129,7 @@ public sealed class InProcessApiServerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Needs bookmarks every 50 ms; a real server sends them about once a minute.
     public async Task WatchPods_AllowWatchBookmarks_ClientReceivesBookmarkWithLatestVersion()
     {
         await using var fast = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(50) });

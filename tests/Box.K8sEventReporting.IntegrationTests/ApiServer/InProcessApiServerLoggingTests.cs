@@ -5,6 +5,7 @@ using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpe
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
+[Trait("Cluster", "InProcessOnly")] // Tests the in-process server's own logging.
 public sealed class InProcessApiServerLoggingTests
 {
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
@@ -8,23 +9,24 @@ using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpe
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
-/// <summary>Resource types, paging, selectors and lifecycle rules through the real KubernetesClient.</summary>
-public sealed class InProcessApiServerResourceTests : IAsyncLifetime
+/// <summary>
+/// Resource types, paging, selectors and lifecycle rules through the real KubernetesClient, against the cluster fixture
+/// (so a real cluster checks that the in-process server answers alike); each test in fresh namespaces.
+/// </summary>
+public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>, IAsyncLifetime
 {
-    private InProcessApiServer server = null!;
-    private IKubernetes client = null!;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly IKubernetes client = cluster.Client;
+    private string teamA = null!;
+    private string teamB = null!;
 
     public async Task InitializeAsync()
     {
-        server = await StartWithPkiAsync();
-        client = server.CreateClient();
+        teamA = await cluster.CreateNamespaceAsync("team-a");
+        teamB = await cluster.CreateNamespaceAsync("team-b");
     }
 
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private static V1Pod Pod(string name, string app) => new()
     {
@@ -37,13 +39,13 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++)
         {
-            await client.CoreV1.CreateNamespacedPodAsync(Pod("p" + i, "a"), "team-a");
+            await client.CoreV1.CreateNamespacedPodAsync(Pod("p" + i, "a"), teamA);
         }
 
-        var first = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2);
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("p9", "a"), "team-a");
-        var second = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2, continueParameter: first.Metadata.ContinueProperty);
-        var third = await client.CoreV1.ListNamespacedPodAsync("team-a", limit: 2, continueParameter: second.Metadata.ContinueProperty);
+        var first = await client.CoreV1.ListNamespacedPodAsync(teamA, limit: 2);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("p9", "a"), teamA);
+        var second = await client.CoreV1.ListNamespacedPodAsync(teamA, limit: 2, continueParameter: first.Metadata.ContinueProperty);
+        var third = await client.CoreV1.ListNamespacedPodAsync(teamA, limit: 2, continueParameter: second.Metadata.ContinueProperty);
 
         Assert.Equal(3, first.Metadata.RemainingItemCount);
         Assert.Equal(["p0", "p1", "p2", "p3", "p4"], first.Items.Concat(second.Items).Concat(third.Items).Select(p => p.Metadata.Name));
@@ -54,15 +56,17 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     [Fact]
     public async Task ListPods_SetBasedLabelSelectorAcrossNamespaces_FiltersPods()
     {
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("a1", "app1"), "team-a");
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("b2", "app2"), "team-b");
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("a3", "app3"), "team-a");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("a1", "app1"), teamA);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("b2", "app2"), teamB);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("a3", "app3"), teamA);
 
         var list = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app in (app1,app2)");
         var notIn = await client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "app notin (app1),!missing");
 
-        Assert.Equal(["a1", "b2"], list.Items.Select(p => p.Metadata.Name));
-        Assert.Equal(["a3", "b2"], notIn.Items.Select(p => p.Metadata.Name));
+        // A real cluster has other pods: only ours count.
+        string[] ours = [teamA, teamB];
+        Assert.Equal(["a1", "b2"], list.Items.Where(p => ours.Contains(p.Metadata.NamespaceProperty)).Select(p => p.Metadata.Name).Order());
+        Assert.Equal(["a3", "b2"], notIn.Items.Where(p => ours.Contains(p.Metadata.NamespaceProperty)).Select(p => p.Metadata.Name).Order());
     }
 
     [Fact]
@@ -74,18 +78,18 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
                 new Corev1Event
                 {
                     Metadata = new V1ObjectMeta { Name = name },
-                    InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = pod, NamespaceProperty = "team-a", Uid = pod + "-uid" },
+                    InvolvedObject = new V1ObjectReference { Kind = "Pod", Name = pod, NamespaceProperty = teamA, Uid = pod + "-uid" },
                     Reason = "InvalidServiceName",
                     Message = "m",
                     Type = "Warning",
                     Count = 1,
                 },
-                "team-a");
+                teamA);
         }
 
-        var events = await client.CoreV1.ListNamespacedEventAsync("team-a", fieldSelector: "involvedObject.name=app2,involvedObject.kind=Pod");
-        var viaEventsV1 = await client.EventsV1.ListNamespacedEventAsync("team-a", fieldSelector: "regarding.uid=app1-uid");
-        var bad = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedEventAsync("team-a", fieldSelector: "involvedObject.labels=x"));
+        var events = await client.CoreV1.ListNamespacedEventAsync(teamA, fieldSelector: "involvedObject.name=app2,involvedObject.kind=Pod");
+        var viaEventsV1 = await client.EventsV1.ListNamespacedEventAsync(teamA, fieldSelector: "regarding.uid=app1-uid");
+        var bad = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedEventAsync(teamA, fieldSelector: "involvedObject.labels=x"));
 
         Assert.Equal(["e2"], events.Items.Select(e => e.Metadata.Name));
         Assert.Equal(["e1"], viaEventsV1.Items.Select(e => e.Metadata.Name));
@@ -105,15 +109,15 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
                 ReportingInstance = "cp-1",
                 Action = "Validate",
                 Reason = "InvalidServiceName",
-                Regarding = new V1ObjectReference { Kind = "Pod", Name = "app1", NamespaceProperty = "team-a" },
+                Regarding = new V1ObjectReference { Kind = "Pod", Name = "app1", NamespaceProperty = teamA },
                 Note = "note",
                 Type = "Warning",
             },
-            "team-a");
+            teamA);
         var patch = new V1Patch("""{"series":{"count":2,"lastObservedTime":"2026-11-25T16:33:27.437910Z"}}""", V1Patch.PatchType.MergePatch);
-        await client.EventsV1.PatchNamespacedEventAsync(patch, "s1", "team-a");
+        await client.EventsV1.PatchNamespacedEventAsync(patch, "s1", teamA);
 
-        var core = await client.CoreV1.ReadNamespacedEventAsync("s1", "team-a");
+        var core = await client.CoreV1.ReadNamespacedEventAsync("s1", teamA);
 
         Assert.Equal("note", created.Note);
         Assert.Equal("note", core.Message);
@@ -123,8 +127,11 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // installs a cluster-scoped CRD (widgets.example.com) that a shared cluster must not be given
     public async Task CustomResourceDefinition_ReadWhenMissingThenCreate_RegistersTypeForCustomObjects()
     {
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
         var missing = await Assert.ThrowsAsync<HttpOperationException>(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("widgets.example.com"));
         var crd = new V1CustomResourceDefinition
         {
@@ -148,8 +155,11 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // RegisterCustomResource is the in-process server's own API
     public async Task RegisterCustomResource_CalledTwice_ServesTypeOnce()
     {
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
         server.RegisterCustomResource("example.org", "v1alpha1", "gadgets", "Gadget");
         server.RegisterCustomResource("example.org", "v1alpha1", "gadgets", "Gadget");
 
@@ -163,29 +173,30 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     public async Task Leases_CreateRenewAndStaleUpdate_BehaveLikeLeaderElectionNeeds()
     {
         var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(
-            new V1Lease { Metadata = new V1ObjectMeta { Name = "leader" }, Spec = new V1LeaseSpec { HolderIdentity = "a", LeaseDurationSeconds = 15 } }, "team-a");
+            new V1Lease { Metadata = new V1ObjectMeta { Name = "leader" }, Spec = new V1LeaseSpec { HolderIdentity = "a", LeaseDurationSeconds = 15 } }, teamA);
         var stale = lease.Metadata.ResourceVersion;
         lease.Spec.RenewTime = new DateTime(2026, 11, 25, 16, 34, 2, DateTimeKind.Utc);
-        var renewed = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", "team-a");
+        var renewed = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", teamA);
         lease.Metadata.ResourceVersion = stale;
         lease.Spec.HolderIdentity = "b";
 
-        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", "team-a"));
+        var conflict = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", teamA));
 
         Assert.NotEqual(stale, renewed.Metadata.ResourceVersion);
         Assert.Equal(HttpStatusCode.Conflict, conflict.Response.StatusCode);
-        Assert.Equal("a", (await client.CoordinationV1.ReadNamespacedLeaseAsync("leader", "team-a")).Spec.HolderIdentity);
+        Assert.Equal("a", (await client.CoordinationV1.ReadNamespacedLeaseAsync("leader", teamA)).Spec.HolderIdentity);
     }
 
     [Fact]
     public async Task DeleteNamespace_WithObjects_RemovesItsObjects()
     {
-        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "temp" } });
-        await client.CoreV1.CreateNamespacedPodAsync(Pod("p1", "a"), "temp");
+        var temp = await cluster.CreateNamespaceAsync("temp");
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("p1", "a"), temp);
 
-        await client.CoreV1.DeleteNamespaceAsync("temp");
-        var pods = await client.CoreV1.ListNamespacedPodAsync("temp");
-        var create = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("p2", "a"), "temp"));
+        await client.CoreV1.DeleteNamespaceAsync(temp);
+        await Wait.UntilAsync(async () => (await client.CoreV1.ListNamespaceAsync(fieldSelector: "metadata.name=" + temp)).Items.Count == 0, "the namespace controller removed the namespace", Patience);
+        var pods = await client.CoreV1.ListNamespacedPodAsync(temp);
+        var create = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("p2", "a"), temp));
 
         Assert.Empty(pods.Items);
         Assert.Equal(HttpStatusCode.NotFound, create.Response.StatusCode);
@@ -194,12 +205,12 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     [Fact]
     public async Task DeleteObjectWithFinalizer_StaysUntilFinalizerRemoved()
     {
-        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "f1", Finalizers = ["example.com/hold"] } }, "team-a");
+        await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "f1", Finalizers = ["example.com/hold"] } }, teamA);
 
-        await client.CoreV1.DeleteNamespacedConfigMapAsync("f1", "team-a");
-        var held = await client.CoreV1.ReadNamespacedConfigMapAsync("f1", "team-a");
-        await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "f1", "team-a");
-        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedConfigMapAsync("f1", "team-a"));
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("f1", teamA);
+        var held = await client.CoreV1.ReadNamespacedConfigMapAsync("f1", teamA);
+        await client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"finalizers":null}}""", V1Patch.PatchType.MergePatch), "f1", teamA);
+        var gone = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedConfigMapAsync("f1", teamA));
 
         Assert.NotNull(held.Metadata.DeletionTimestamp);
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
@@ -208,17 +219,19 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     [Fact]
     public async Task DeleteOwner_OrphanOrBackground_KeepsOrCollectsDependents()
     {
-        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, "team-a");
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner" } }, teamA);
         var reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner", Uid = owner.Metadata.Uid };
-        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "kept", OwnerReferences = [reference] } }, "team-a");
-        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", "team-a", propagationPolicy: "Orphan");
-        var owner2 = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner2" } }, "team-a");
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "kept", OwnerReferences = [reference] } }, teamA);
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", teamA, propagationPolicy: "Orphan");
+        var owner2 = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "owner2" } }, teamA);
         reference = new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = "owner2", Uid = owner2.Metadata.Uid };
-        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "collected", OwnerReferences = [reference] } }, "team-a");
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "collected", OwnerReferences = [reference] } }, teamA);
 
-        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner2", "team-a");
-        var kept = await client.CoreV1.ReadNamespacedSecretAsync("kept", "team-a");
-        var collected = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedSecretAsync("collected", "team-a"));
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner2", teamA);
+        await Wait.UntilAsync(async () => (await client.CoreV1.ListNamespacedSecretAsync(teamA, fieldSelector: "metadata.name=collected")).Items.Count == 0, "the collector deleted the dependent", Patience);
+        await Wait.UntilAsync(async () => (await client.CoreV1.ReadNamespacedSecretAsync("kept", teamA)).Metadata.OwnerReferences is null, "the collector orphaned the dependent", Patience);
+        var kept = await client.CoreV1.ReadNamespacedSecretAsync("kept", teamA);
+        var collected = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ReadNamespacedSecretAsync("collected", teamA));
 
         Assert.Null(kept.Metadata.OwnerReferences);
         Assert.Equal(HttpStatusCode.NotFound, collected.Response.StatusCode);
@@ -229,10 +242,10 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     {
         var pod = Pod("p1", "a");
         pod.Spec.Containers.Add(new V1Container { Name = "side", Image = "old" });
-        await client.CoreV1.CreateNamespacedPodAsync(pod, "team-a");
+        await client.CoreV1.CreateNamespacedPodAsync(pod, teamA);
 
         var patched = await client.CoreV1.PatchNamespacedPodAsync(
-            new V1Patch("""{"spec":{"containers":[{"name":"side","image":"new"}]}}""", V1Patch.PatchType.StrategicMergePatch), "p1", "team-a");
+            new V1Patch("""{"spec":{"containers":[{"name":"side","image":"new"}]}}""", V1Patch.PatchType.StrategicMergePatch), "p1", teamA);
 
         Assert.Equal([("app", "busybox"), ("side", "new")], patched.Spec.Containers.Select(c => (c.Name, c.Image)));
     }
@@ -245,17 +258,20 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = "d1" },
             Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d1" } }, Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } } },
         };
-        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, "team-a");
+        await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, teamA);
 
-        var scaled = await client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"replicas":3}}""", V1Patch.PatchType.MergePatch), "d1", "team-a");
+        var scaled = await client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"replicas":3}}""", V1Patch.PatchType.MergePatch), "d1", teamA);
 
         Assert.Equal(2, scaled.Metadata.Generation);
         Assert.Equal(3, scaled.Spec.Replicas);
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // the in-process server's 501 for server-side apply; a real server applies it
     public async Task PatchSecret_ServerSideApply_Answers501WithClearMessage()
     {
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
         await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s1" } }, "team-a");
 
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() =>
@@ -268,10 +284,10 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     [Fact]
     public async Task CreatePki_WithoutNameOrWithGenerateName_422OrGeneratedName()
     {
-        using var http = CreateHttp(server);
+        var http = cluster.Http;
 
-        var (missingStatus, missing) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{},"spec":{"serviceName":"a"}}""");
-        var (generatedStatus, generated) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{"generateName":"gen-"},"spec":{"serviceName":"a"}}""");
+        var (missingStatus, missing) = await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{},"spec":{"serviceName":"a"}}""");
+        var (generatedStatus, generated) = await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis", """{"apiVersion":"box.com/v1","kind":"Pki","metadata":{"generateName":"gen-"},"spec":{"serviceName":"a"}}""");
 
         Assert.Equal(422, missingStatus);
         Assert.Equal("metadata.name", missing["details"]!["causes"]![0]!["field"]!.GetValue<string>());
@@ -283,12 +299,11 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     [Fact]
     public async Task Writes_RecordManagedFieldsPerManagerAndSubresource()
     {
-        using var http = CreateHttp(server);
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("transcripts/1.0");
-        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1", """{"app":"app1"}"""));
-        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki/status?fieldManager=controlplane", """{"status":{"ready":true}}""", "application/merge-patch+json");
+        var http = cluster.Http;
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis?fieldManager=transcripts", PkiJson(teamA, "app1-pki", "app1", """{"app":"app1"}"""));
+        await SendJsonAsync(http, "PATCH", $"/apis/box.com/v1/namespaces/{teamA}/pkis/app1-pki/status?fieldManager=controlplane", """{"status":{"observedGeneration":1}}""", "application/merge-patch+json");
 
-        var (_, pki) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki");
+        var (_, pki) = await SendJsonAsync(http, "GET", $"/apis/box.com/v1/namespaces/{teamA}/pkis/app1-pki");
 
         var entries = pki["metadata"]!["managedFields"]!.AsArray();
         Assert.Equal(2, entries.Count);
@@ -299,8 +314,11 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // the in-process server's 501 for dryRun; a real server supports it
     public async Task CreatePod_DryRun_Answers501AndStoresNothing()
     {
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));
         var pods = await client.CoreV1.ListNamespacedPodAsync("team-a");
 
@@ -309,8 +327,11 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // the in-process server's 501 for sendInitialEvents
     public async Task Watch_SendInitialEvents_Answers501()
     {
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
         using var http = CreateHttp(server);
 
         var (status, body) = await SendJsonAsync(http, "GET", "/api/v1/namespaces/team-a/pods?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan");
@@ -320,6 +341,7 @@ public sealed class InProcessApiServerResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // AutoCreateNamespaces is an in-process setting
     public async Task CreatePod_InNamespaceThatDoesNotExistWithAutoCreate_CreatesNamespace()
     {
         await using var auto = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { AutoCreateNamespaces = true });

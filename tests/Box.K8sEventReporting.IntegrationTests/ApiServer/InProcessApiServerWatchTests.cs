@@ -1,12 +1,16 @@
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Microsoft.Extensions.Time.Testing;
 using static Box.K8sEventReporting.IntegrationTests.ApiServer.ApiServerTestHelpers;
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
-/// <summary>Watch semantics against the transcripts' rules (03, 04, 17, 18).</summary>
-public sealed class InProcessApiServerWatchTests
+/// <summary>
+/// Watch semantics against the transcripts' rules (03, 04, 17, 18). Tests taking the cluster fixture also run against a
+/// real cluster (namespaced watches in fresh namespaces); the others need in-process settings, faults or fake time.
+/// </summary>
+public sealed class InProcessApiServerWatchTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     private static string Rv(JsonObject o) => o["metadata"]!["resourceVersion"]!.GetValue<string>();
 
@@ -15,15 +19,15 @@ public sealed class InProcessApiServerWatchTests
     [Fact]
     public async Task Watch_FromListResourceVersion_ReplaysAddedModifiedDeletedWithIncreasingVersions()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
-        var (_, list) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/pkis");
-        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-b/pkis", PkiJson("team-b", "app4-pki", "app4"));
-        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki", """{"spec":{"serviceName":"app4x"}}""", "application/merge-patch+json");
-        await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki/status", """{"status":{"ready":false}}""", "application/merge-patch+json");
-        var (deleteStatus, deleted) = await SendJsonAsync(http, "DELETE", "/apis/box.com/v1/namespaces/team-b/pkis/app4-pki");
+        var http = cluster.Http;
+        var teamB = await cluster.CreateNamespaceAsync("team-b");
+        var (_, list) = await SendJsonAsync(http, "GET", $"/apis/box.com/v1/namespaces/{teamB}/pkis");
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamB}/pkis", PkiJson(teamB, "app4-pki", "app4"));
+        await SendJsonAsync(http, "PATCH", $"/apis/box.com/v1/namespaces/{teamB}/pkis/app4-pki", """{"spec":{"serviceName":"app4x"}}""", "application/merge-patch+json");
+        await SendJsonAsync(http, "PATCH", $"/apis/box.com/v1/namespaces/{teamB}/pkis/app4-pki/status", """{"status":{"observedGeneration":1}}""", "application/merge-patch+json");
+        var (deleteStatus, deleted) = await SendJsonAsync(http, "DELETE", $"/apis/box.com/v1/namespaces/{teamB}/pkis/app4-pki");
 
-        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&resourceVersion={Rv(list)}&timeoutSeconds=30");
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/namespaces/{teamB}/pkis?watch=true&resourceVersion={Rv(list)}&timeoutSeconds=30");
         var lines = new List<JsonObject>();
         for (var i = 0; i < 4; i++)
         {
@@ -37,30 +41,33 @@ public sealed class InProcessApiServerWatchTests
         Assert.Equal(versions.Order().Distinct(), versions);
         Assert.Equal(2, lines[1]["object"]!["metadata"]!["generation"]!.GetValue<long>());
         Assert.Equal(2, lines[2]["object"]!["metadata"]!["generation"]!.GetValue<long>());
-        Assert.False(lines[3]["object"]!["status"]!["ready"]!.GetValue<bool>());
+        Assert.Equal(1, lines[3]["object"]!["status"]!["observedGeneration"]!.GetValue<long>());
     }
 
     [Fact]
     public async Task Watch_WithoutResourceVersion_StartsWithSyntheticAddedForExistingObjects()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
-        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1"));
-        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-b/pkis", PkiJson("team-b", "app3-pki", "app3"));
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        var teamB = await cluster.CreateNamespaceAsync("team-b");
+        var run = teamA;   // a label unique to this test: the all-namespaces watch sees only its objects on a shared cluster
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis", PkiJson(teamA, "app1-pki", "app1", $$"""{"run":"{{run}}"}"""));
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamB}/pkis", PkiJson(teamB, "app3-pki", "app3", $$"""{"run":"{{run}}"}"""));
 
-        await using var all = await RawWatch.OpenAsync(http, "/apis/box.com/v1/pkis?watch=true&timeoutSeconds=30");
-        await using var teamA = await RawWatch.OpenAsync(http, "/apis/box.com/v1/namespaces/team-a/pkis?watch=true&resourceVersion=0&timeoutSeconds=30");
+        await using var all = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&labelSelector=run%3D{run}&timeoutSeconds=30");
+        await using var onlyTeamA = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/namespaces/{teamA}/pkis?watch=true&resourceVersion=0&timeoutSeconds=30");
         var first = await all.NextAsync();
         var second = await all.NextAsync();
-        var onlyA = await teamA.NextAsync();
+        var onlyA = await onlyTeamA.NextAsync();
 
-        Assert.Equal(("ADDED", "app1-pki"), (Type(first), first!["object"]!["metadata"]!["name"]!.GetValue<string>()));
-        Assert.Equal(("ADDED", "app3-pki"), (Type(second), second!["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal(["ADDED", "ADDED"], new[] { Type(first), Type(second) });
+        Assert.Equal(["app1-pki", "app3-pki"], new[] { first, second }.Select(l => l!["object"]!["metadata"]!["name"]!.GetValue<string>()).Order());
         Assert.Equal("app1-pki", onlyA!["object"]!["metadata"]!["name"]!.GetValue<string>());
-        Assert.True(await teamA.StaysQuietAsync(TimeSpan.FromMilliseconds(100)));
+        Assert.True(await onlyTeamA.StaysQuietAsync(TimeSpan.FromMilliseconds(100)));
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Needs a history of 5 changes (HistoryLimit); a real watch cache keeps minutes.
     public async Task Watch_ResourceVersionOlderThanHistory_SendsExpiredErrorIn200StreamThenEnds()
     {
         await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { HistoryLimit = 5 });
@@ -88,17 +95,17 @@ public sealed class InProcessApiServerWatchTests
     [Fact]
     public async Task Watch_ResourceVersionStillInHistory_ReplaysOnlyNewerChanges()
     {
-        await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { HistoryLimit = 5 });
-        using var http = CreateHttp(server);
-        await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app2-pki", "app2"));
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis", PkiJson(teamA, "app2-pki", "app2"));
         var versions = new List<string>();
         for (var i = 0; i < 10; i++)
         {
-            var (_, patched) = await SendJsonAsync(http, "PATCH", "/apis/box.com/v1/namespaces/team-a/pkis/app2-pki", "{\"metadata\":{\"labels\":{\"churn\":\"" + i + "\"}}}", "application/merge-patch+json");
+            var (_, patched) = await SendJsonAsync(http, "PATCH", $"/apis/box.com/v1/namespaces/{teamA}/pkis/app2-pki", "{\"metadata\":{\"labels\":{\"churn\":\"" + i + "\"}}}", "application/merge-patch+json");
             versions.Add(Rv(patched));
         }
 
-        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&resourceVersion={versions[6]}&timeoutSeconds=30");
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/namespaces/{teamA}/pkis?watch=true&resourceVersion={versions[6]}&timeoutSeconds=30");
         var replayed = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -110,6 +117,7 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Counts on no other writer advancing the shared resourceVersion.
     public async Task Watch_FutureResourceVersion_StaysSilentUntilVersionsPassIt()
     {
         await using var server = await StartWithPkiAsync();
@@ -129,8 +137,7 @@ public sealed class InProcessApiServerWatchTests
     [Fact]
     public async Task Watch_InvalidResourceVersion_Answers500WithoutReason()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
+        var http = cluster.Http;
 
         var (status, body) = await SendJsonAsync(http, "GET", "/apis/box.com/v1/pkis?watch=true&resourceVersion=abc");
 
@@ -142,13 +149,13 @@ public sealed class InProcessApiServerWatchTests
     [Fact]
     public async Task Watch_LabelSelector_ObjectLeavingIsDeletedAndReenteringIsAdded()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
-        var (_, created) = await SendJsonAsync(http, "POST", "/apis/box.com/v1/namespaces/team-a/pkis", PkiJson("team-a", "app1-pki", "app1", """{"app":"app1"}"""));
-        const string path = "/apis/box.com/v1/namespaces/team-a/pkis/app1-pki";
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        var (_, created) = await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis", PkiJson(teamA, "app1-pki", "app1", """{"app":"app1"}"""));
+        var path = $"/apis/box.com/v1/namespaces/{teamA}/pkis/app1-pki";
         const string merge = "application/merge-patch+json";
 
-        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/pkis?watch=true&labelSelector=app%3Dapp1&resourceVersion={Rv(created)}&timeoutSeconds=30");
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/namespaces/{teamA}/pkis?watch=true&labelSelector=app%3Dapp1&resourceVersion={Rv(created)}&timeoutSeconds=30");
         var (_, away) = await SendJsonAsync(http, "PATCH", path, """{"metadata":{"labels":{"app":"other"}}}""", merge);
         await SendJsonAsync(http, "PATCH", path, """{"metadata":{"annotations":{"while":"outside"}}}""", merge);
         await SendJsonAsync(http, "PATCH", path, """{"metadata":{"labels":{"app":"app1"}}}""", merge);
@@ -165,6 +172,7 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Fake time drives the server's bookmark timer.
     public async Task Watch_Bookmarks_SentOnIntervalWithLatestVersionOnlyAfterAChange()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T16:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -187,6 +195,7 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Fake time drives the server's watch timeout.
     public async Task Watch_TimeoutSeconds_EndsStreamCleanlyAfterAFinalBookmark()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T16:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -207,6 +216,7 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Fake time drives the server's watch timeout.
     public async Task Watch_QuietTypeFromLatestVersion_TimesOutWithoutBookmark()
     {
         var time = new FakeTimeProvider();
@@ -221,18 +231,39 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    public async Task Watch_TimeoutSecondsOnAQuietNamespace_ServerEndsTheStreamWithoutError()
+    {
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        var (_, list) = await SendJsonAsync(http, "GET", $"/apis/box.com/v1/namespaces/{teamA}/pkis");
+
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/box.com/v1/namespaces/{teamA}/pkis?watch=true&allowWatchBookmarks=true&resourceVersion={Rv(list)}&timeoutSeconds=1");
+        var lines = new List<JsonObject>();
+        while (await watch.NextAsync(TimeSpan.FromSeconds(30)) is { } line)
+        {
+            lines.Add(line);
+        }
+
+        // Transcript 03f: closed at the timeout without an ERROR. On a shared cluster other writers may move the type's
+        // version meanwhile, and then a BOOKMARK may come first; nothing else may.
+        Assert.Equal(200, watch.StatusCode);
+        Assert.All(lines, l => Assert.Equal("BOOKMARK", Type(l)));
+    }
+
+    [Fact]
     public async Task Watch_ManyConcurrentWriters_EveryChangeDeliveredOnceInVersionOrder()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
-        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/configmaps?watch=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=60");
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        var (_, start) = await SendJsonAsync(http, "GET", $"/api/v1/namespaces/{teamA}/configmaps");
+        await using var watch = await RawWatch.OpenAsync(http, $"/api/v1/namespaces/{teamA}/configmaps?watch=true&resourceVersion={Rv(start)}&timeoutSeconds=60");
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
         {
-            using var writer = CreateHttp(server);
+            var writer = http;
             for (var i = 0; i < 50; i++)
             {
-                var (status, _) = await SendJsonAsync(writer, "POST", "/api/v1/namespaces/team-a/configmaps", "{\"metadata\":{\"name\":\"c-" + w + "-" + i + "\"}}");
+                var (status, _) = await SendJsonAsync(writer, "POST", $"/api/v1/namespaces/{teamA}/configmaps", "{\"metadata\":{\"name\":\"c-" + w + "-" + i + "\"}}");
                 Assert.Equal(201, status);
             }
         })));
@@ -246,6 +277,7 @@ public sealed class InProcessApiServerWatchTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Needs WatchQueueLimit and frozen watches (faults).
     public async Task Watch_FallsFurtherBehindThanQueueLimit_ServerClosesIt()
     {
         await using var server = await StartWithPkiAsync(new InProcessApiServerOptions { WatchQueueLimit = 5 });
@@ -264,11 +296,12 @@ public sealed class InProcessApiServerWatchTests
     [Fact]
     public async Task Watch_EventsV1_DeliversCoreEventsInEventsV1Shape()
     {
-        await using var server = await StartWithPkiAsync();
-        using var http = CreateHttp(server);
-        await using var watch = await RawWatch.OpenAsync(http, $"/apis/events.k8s.io/v1/namespaces/team-a/events?watch=true&resourceVersion={server.ResourceVersion}&timeoutSeconds=60");
+        var http = cluster.Http;
+        var teamA = await cluster.CreateNamespaceAsync("team-a");
+        var (_, start) = await SendJsonAsync(http, "GET", $"/apis/events.k8s.io/v1/namespaces/{teamA}/events");
+        await using var watch = await RawWatch.OpenAsync(http, $"/apis/events.k8s.io/v1/namespaces/{teamA}/events?watch=true&resourceVersion={Rv(start)}&timeoutSeconds=60");
 
-        await SendJsonAsync(http, "POST", "/api/v1/namespaces/team-a/events", """{"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"app1","namespace":"team-a"},"reason":"R","message":"hello","type":"Warning","count":3}""");
+        await SendJsonAsync(http, "POST", $"/api/v1/namespaces/{teamA}/events", $$"""{"metadata":{"name":"e1"},"involvedObject":{"kind":"Pod","name":"app1","namespace":"{{teamA}}"},"reason":"R","message":"hello","type":"Warning","count":3}""");
         var line = await watch.NextAsync();
 
         var obj = line!["object"]!;

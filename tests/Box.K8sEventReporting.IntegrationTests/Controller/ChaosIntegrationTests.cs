@@ -10,6 +10,7 @@ namespace Box.K8sEventReporting.IntegrationTests.Controller;
 /// Two replicas, 200 Pkis (a third invalid) with a pod each, random API faults and watch drops for a bounded time:
 /// afterwards everything converges and no Event object is duplicated.
 /// </summary>
+[Trait("Cluster", "InProcessOnly")] // Injects random faults and watch drops (ApiServerFaults).
 public sealed class ChaosIntegrationTests
 {
     private const int PkiCount = 200;

@@ -9,11 +9,21 @@ using k8s;
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
 
 /// <summary>Creates test objects and reads back what the controllers wrote, through a real client.</summary>
-internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
+internal sealed class ClusterAssertions : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private readonly bool ownsClient;
 
-    public IKubernetes Client { get; } = server.CreateClient();
+    public ClusterAssertions(InProcessApiServer server)
+    {
+        Client = server.CreateClient();
+        ownsClient = true;
+    }
+
+    /// <summary>On the cluster fixture's client (not disposed here).</summary>
+    public ClusterAssertions(ClusterFixture cluster) => Client = cluster.Client;
+
+    public IKubernetes Client { get; }
 
     public async Task CreatePkiAsync(string ns, string name, string serviceName)
     {
@@ -40,7 +50,7 @@ internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
     }
 
     public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string ns) =>
-        [.. (await Client.CoreV1.ListNamespacedEventAsync(ns)).Items];
+        [.. (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "reportingComponent=controlplane")).Items];   // not the scheduler's or kubelet's
 
     public async Task<bool> SecretExistsAsync(string ns, string name)
     {
@@ -64,5 +74,11 @@ internal sealed class ClusterAssertions(InProcessApiServer server) : IDisposable
     public static Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
         Wait.UntilAsync(condition, what, timeout ?? Timeout);
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose()
+    {
+        if (ownsClient)
+        {
+            Client.Dispose();
+        }
+    }
 }

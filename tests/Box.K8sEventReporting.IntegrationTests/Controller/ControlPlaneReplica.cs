@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -41,7 +42,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
 
     public ConcurrentQueue<string> Validated { get; } = new();
 
-    public static async Task<ControlPlaneReplica> StartAsync(
+    public static Task<ControlPlaneReplica> StartAsync(
         InProcessApiServer server,
         AllowedServiceNames allowed,
         string identity = "replica-1",
@@ -55,6 +56,30 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
             server.EnsureNamespace(LeaseNamespace);
         }
 
+        return StartAsync(server.CreateClientConfiguration(), [], allowed, identity, leaderElection, configure, leaseNamespace, logs);
+    }
+
+    /// <summary>Starts a replica on the cluster fixture that watches only <paramref name="namespaces"/> (a real cluster has other Pkis).</summary>
+    public static Task<ControlPlaneReplica> StartAsync(
+        ClusterFixture cluster,
+        IReadOnlyList<string> namespaces,
+        AllowedServiceNames allowed,
+        string identity = "replica-1",
+        bool leaderElection = false,
+        string? leaseNamespace = null,
+        ILoggerProvider? logs = null) =>
+        StartAsync(cluster.Configuration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs);
+
+    private static async Task<ControlPlaneReplica> StartAsync(
+        KubernetesClientConfiguration configuration,
+        IReadOnlyList<string> namespaces,
+        AllowedServiceNames allowed,
+        string identity,
+        bool leaderElection,
+        Action<ControllerOptions>? configure,
+        string leaseNamespace,
+        ILoggerProvider? logs)
+    {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (logs is not null)
@@ -65,7 +90,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         ControlPlaneReplica? replica = null;
         builder.Services.AddSingleton(allowed);
         builder.Services.AddK8sEventReporting()
-            .UseKubernetesClient(server.CreateClientConfiguration())
+            .UseKubernetesClient(configuration)
             .ConfigureControllers(o =>
             {
                 o.ShutdownTimeout = TimeSpan.FromSeconds(2);
@@ -89,6 +114,13 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 .ReportOnPodsConsumingSecret(pki => pki.Metadata.Name)
                 .AddReconciler((pki, ct) => replica!.ProvisionSecretAsync(pki, ct))
                 .Owns<V1Secret>());
+        builder.Services.ConfigureAll<CustomResourceWatcherOptions>(o =>
+        {
+            foreach (var ns in namespaces)
+            {
+                o.Namespaces.Add(ns);
+            }
+        });
         builder.Services.Configure<Box.K8sEventReporting.Reporting.EventReporterOptions>(o =>
         {
             o.ReportingInstance = identity;

@@ -1,20 +1,21 @@
 using Box.K8sEventReporting.IntegrationTests.ApiServer;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using static Box.K8sEventReporting.IntegrationTests.Controller.ClusterAssertions;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
 
-public sealed class LeaderElectionIntegrationTests
+/// <summary>Leader election against the cluster fixture (a Lease in the test's own namespace); fault tests stay in-process.</summary>
+public sealed class LeaderElectionIntegrationTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    private const string Ns = "team-a";
 
     [Fact]
     public async Task LeaderStops_StandbyTakesOverWithinLeaseDuration_NeverTwoLeadersAndNoDuplicateEvents()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
-        using var cluster = new ClusterAssertions(server);
+        var ns = await fixture.CreateNamespaceAsync("lead");
+        using var cluster = new ClusterAssertions(fixture);
         var allowed = new AllowedServiceNames("app1");
-        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true);
-        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true);
+        await using var a = await ControlPlaneReplica.StartAsync(fixture, [ns], allowed, "replica-a", leaderElection: true);
+        await using var b = await ControlPlaneReplica.StartAsync(fixture, [ns], allowed, "replica-b", leaderElection: true);
         using var sampling = new CancellationTokenSource();
         var overlaps = 0;
         var sampler = Task.Run(async () =>
@@ -31,27 +32,27 @@ public sealed class LeaderElectionIntegrationTests
         });
         await EventuallyAsync(() => Task.FromResult(a.Health.Check().IsLeader || b.Health.Check().IsLeader), "one replica leads");
         var (leader, standby) = a.Health.Check().IsLeader ? (a, b) : (b, a);
-        await cluster.CreatePkiAsync(Ns, "bad", "unknown");
-        await cluster.CreatePodAsync(Ns, "bad-pod", "bad");
-        await cluster.CreatePkiAsync(Ns, "good", "app1");
+        await cluster.CreatePkiAsync(ns, "bad", "unknown");
+        await cluster.CreatePodAsync(ns, "bad-pod", "bad");
+        await cluster.CreatePkiAsync(ns, "good", "app1");
         await EventuallyAsync(
-            async () => (await cluster.EventsAsync(Ns)).Any(e => e.InvolvedObject.Name == "bad-pod" && e.Reason == "ServiceNameNotAllowed"),
+            async () => (await cluster.EventsAsync(ns)).Any(e => e.InvolvedObject.Name == "bad-pod" && e.Reason == "ServiceNameNotAllowed"),
             "the leader reports the invalid Pki on its pod");
-        await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "good"), "the leader provisions the valid Pki");
+        await EventuallyAsync(() => cluster.SecretExistsAsync(ns, "good"), "the leader provisions the valid Pki");
         var standbyHealth = standby.Health.Check();
 
         await leader.StopAsync();
-        await cluster.CreatePkiAsync(Ns, "after-failover", "app1");
+        await cluster.CreatePkiAsync(ns, "after-failover", "app1");
 
         await EventuallyAsync(() => Task.FromResult(standby.Health.Check().IsLeader), "the standby takes over", TimeSpan.FromSeconds(10));
-        await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "after-failover"), "the new leader provisions what came after");
+        await EventuallyAsync(() => cluster.SecretExistsAsync(ns, "after-failover"), "the new leader provisions what came after");
         await sampling.CancelAsync();
         await sampler;
         Assert.True(standbyHealth.IsReady, standbyHealth.Description);
         Assert.False(standbyHealth.IsLeader);
         Assert.Equal(0, overlaps);
-        Assert.DoesNotContain($"{Ns}/good", standby.Provisioned);
-        var events = await cluster.EventsAsync(Ns);
+        Assert.DoesNotContain($"{ns}/good", standby.Provisioned);
+        var events = await cluster.EventsAsync(ns);
         var duplicated = events
             .GroupBy(e => (e.InvolvedObject.Uid, e.Reason, e.Type, e.Message))
             .Where(g => g.Count() > 1)
@@ -60,10 +61,12 @@ public sealed class LeaderElectionIntegrationTests
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Fails every Lease request for a while (ApiServerFaults).
     public async Task LeaderCannotRenew_StopsReconcilingAndStandbyTakesOver()
     {
         await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
         using var cluster = new ClusterAssertions(server);
+        var ns = "team-a";
         var allowed = new AllowedServiceNames("app1");
         await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true);
         await EventuallyAsync(() => Task.FromResult(a.Health.Check().IsLeader), "the first replica leads");
@@ -75,19 +78,19 @@ public sealed class LeaderElectionIntegrationTests
         await EventuallyAsync(() => Task.FromResult(!a.Health.Check().IsLeader), "the leader gives up", TimeSpan.FromSeconds(5));
         server.Faults.Reset();
         await EventuallyAsync(() => Task.FromResult(a.Health.Check().IsLeader || b.Health.Check().IsLeader), "someone leads again", TimeSpan.FromSeconds(10));
-        await cluster.CreatePkiAsync(Ns, "good", "app1");
+        await cluster.CreatePkiAsync(ns, "good", "app1");
 
-        await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "good"), "the new term reconciles");
+        await EventuallyAsync(() => cluster.SecretExistsAsync(ns, "good"), "the new term reconciles");
         Assert.False(a.Health.Check().IsLeader && b.Health.Check().IsLeader);
     }
 
     [Fact]
     public async Task LeaseNamespaceMissing_NeverLeadsAndSaysWhyInAWarning()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        var leaseTestNamespace = await fixture.CreateNamespaceAsync("lease");
         var logs = new WarningCollector();
         await using var replica = await ControlPlaneReplica.StartAsync(
-            server, new AllowedServiceNames("app1"), "replica-a", leaderElection: true, leaseNamespace: "no-such-namespace", logs: logs);
+            fixture, [leaseTestNamespace], new AllowedServiceNames("app1"), "replica-a", leaderElection: true, leaseNamespace: "no-such-namespace", logs: logs);
 
         await EventuallyAsync(
             () => Task.FromResult(logs.Messages.Any(m => m.Contains("could not write Lease 'no-such-namespace/", StringComparison.Ordinal))),

@@ -9,6 +9,7 @@ using NSubstitute;
 namespace Box.K8sEventReporting.IntegrationTests.Hosting;
 
 /// <summary>The opt-in probe endpoint over real HTTP, as the kubelet's <c>httpGet</c> probes reach it.</summary>
+[Trait("Cluster", "InProcessOnly")] // Needs no cluster: the probes read a substituted health source.
 public sealed class HealthProbeIntegrationTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);

@@ -1,37 +1,33 @@
 using System.Text;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Reporting;
-using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.IntegrationTests.Reporting;
 
+/// <summary>The recorder against the cluster fixture: each test in a fresh namespace, counting only our Events.</summary>
 [Collection(ReportingCollection.Name)]
-public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
+public sealed class KubernetesEventRecorderIntegrationTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>, IAsyncLifetime
 {
     private const string SampleMessage = "ServiceName: appp1 in pki: app1-pki is not found in allowedNames: [app1 app2]";
-    private InProcessApiServer server = null!;
-    private IKubernetes client = null!;
+    private readonly IKubernetes client = cluster.Client;
+    private string ns = null!;
     private V1Pod app1 = null!;
 
     public async Task InitializeAsync()
     {
-        server = await Reporting.StartAsync();
-        client = server.CreateClient();
-        app1 = await client.CoreV1.CreateNamespacedPodAsync(Reporting.Pod("app1", "app1-pki"), "team-a");
+        ns = await cluster.CreateNamespaceAsync("rec");
+        app1 = await client.CoreV1.CreateNamespacedPodAsync(Reporting.Pod("app1", "app1-pki", @namespace: ns), ns);
     }
 
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await server.DisposeAsync();
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task Record_StormOf10000IdenticalReports_EndsAsOneEventWithFullCountAndBoundedWrites()
     {
         await using var recorder = Reporting.Recorder(client, Reporting.FastOptions());
-        server.ClearRequests();
+        cluster.InProcess(server => server.ClearRequests());
 
         for (var i = 0; i < 10_000; i++)
         {
@@ -40,14 +36,14 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
 
         await recorder.FlushAsync();
 
-        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1", ns));
         Assert.Equal(10_000, e.Count);
         Assert.Equal(SampleMessage, e.Message);
-        Assert.Equal(("Pod", "v1", "team-a", "app1", app1.Metadata.Uid, app1.Metadata.ResourceVersion), (e.InvolvedObject.Kind, e.InvolvedObject.ApiVersion, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Name, e.InvolvedObject.Uid, e.InvolvedObject.ResourceVersion));
+        Assert.Equal(("Pod", "v1", ns, "app1", app1.Metadata.Uid, app1.Metadata.ResourceVersion), (e.InvolvedObject.Kind, e.InvolvedObject.ApiVersion, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Name, e.InvolvedObject.Uid, e.InvolvedObject.ResourceVersion));
         Assert.Equal(("controlplane", "controlplane", "controlplane-test", "Warning", "InvalidServiceName"), (e.Source.Component, e.ReportingComponent, e.ReportingInstance, e.Type, e.Reason));
         Assert.NotNull(e.FirstTimestamp);
         Assert.NotNull(e.LastTimestamp);
-        Assert.InRange(Reporting.EventWrites(server), 1, 27);
+        cluster.InProcess(server => Assert.InRange(Reporting.EventWrites(server, ns), 1, 27));
     }
 
     [Fact]
@@ -62,7 +58,7 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
 
         await recorder.FlushAsync();
 
-        var events = await Reporting.EventsAboutAsync(client, "app1");
+        var events = await Reporting.EventsAboutAsync(client, "app1", ns);
         Assert.Equal(11, events.Count);
         var aggregate = Assert.Single(events, e => e.Message.StartsWith("(combined from similar events): ", StringComparison.Ordinal));
         Assert.Equal(5, aggregate.Count);
@@ -82,13 +78,17 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
 
         await recorder.FlushAsync();
 
-        Assert.Equal(25, (await Reporting.EventsAboutAsync(client, "app1")).Count);
+        Assert.Equal(25, (await Reporting.EventsAboutAsync(client, "app1", ns)).Count);
         Assert.Equal(5, metrics["k8s_event_reporting.events.dropped|spam_filter"]);
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Injects 500s (ApiServerFaults).
     public async Task Record_ServerAnswers500ThenRecovers_LosesNothing()
     {
+        await using var server = await Reporting.StartAsync();
+        using var client = server.CreateClient();
+        var app1 = await client.CoreV1.CreateNamespacedPodAsync(Reporting.Pod("app1", "app1-pki"), "team-a");
         using var metrics = new MetricTotals();
         await using var recorder = Reporting.Recorder(client, Reporting.FastOptions());
         server.Faults.FailNext(5, "/events", 500);
@@ -118,7 +118,7 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
             await second.FlushAsync();
         }
 
-        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1", ns));
         Assert.Equal(3, e.Count);
     }
 
@@ -131,7 +131,7 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
         recorder.Record(ObjectReferences.Create(app1), EventReport.Warning("InvalidServiceName", message));
         await recorder.FlushAsync();
 
-        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        var e = Assert.Single(await Reporting.EventsAboutAsync(client, "app1", ns));
         Assert.True(Encoding.UTF8.GetByteCount(e.Message) <= 1024);
         Assert.StartsWith("ServiceName: appp1", e.Message, StringComparison.Ordinal);
         Assert.EndsWith("allowed-name-099]", e.Message, StringComparison.Ordinal);
@@ -152,7 +152,7 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
         recorder.Record(ObjectReferences.Create(app1), report);
         await recorder.FlushAsync();
 
-        var list = await client.EventsV1.ListNamespacedEventAsync("team-a", fieldSelector: "regarding.name=app1");
+        var list = await client.EventsV1.ListNamespacedEventAsync(ns, fieldSelector: "regarding.name=app1,reportingController=box.com/controlplane");
         var e = Assert.Single(list.Items);
         Assert.Equal(2, e.Series?.Count);
         Assert.Equal(("Validate", "box.com/controlplane", "controlplane-test", SampleMessage), (e.Action, e.ReportingController, e.ReportingInstance, e.Note));
@@ -176,7 +176,7 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
             await second.FlushAsync();
         }
 
-        var e = Assert.Single((await client.EventsV1.ListNamespacedEventAsync("team-a", fieldSelector: "regarding.name=app1")).Items);
+        var e = Assert.Single((await client.EventsV1.ListNamespacedEventAsync(ns, fieldSelector: "regarding.name=app1,reportingController=controlplane")).Items);
         Assert.Equal(2, e.Series?.Count);
     }
 
@@ -187,13 +187,13 @@ public sealed class KubernetesEventRecorderIntegrationTests : IAsyncLifetime
         var report = EventReport.Warning("InvalidServiceName", SampleMessage);
         recorder.Record(ObjectReferences.Create(app1), report);
         await recorder.FlushAsync();
-        var first = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
-        await client.CoreV1.DeleteNamespacedEventAsync(first.Metadata.Name, "team-a");
+        var first = Assert.Single(await Reporting.EventsAboutAsync(client, "app1", ns));
+        await client.CoreV1.DeleteNamespacedEventAsync(first.Metadata.Name, ns);
 
         recorder.Record(ObjectReferences.Create(app1), report);
         await recorder.FlushAsync();
 
-        var again = Assert.Single(await Reporting.EventsAboutAsync(client, "app1"));
+        var again = Assert.Single(await Reporting.EventsAboutAsync(client, "app1", ns));
         Assert.Equal((first.Metadata.Name, 2), (again.Metadata.Name, again.Count));
     }
 }

@@ -1,4 +1,4 @@
-using Box.K8sEventReporting.IntegrationTests.ApiServer;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Reporting;
 using ControlPlane;
 using k8s;
@@ -6,42 +6,46 @@ using k8s.Models;
 
 namespace Box.K8sEventReporting.IntegrationTests.Reporting;
 
-public sealed class ResourceConditionWriterIntegrationTests
+/// <summary>The condition writer against the cluster fixture; request counts only where the server is in-process.</summary>
+public sealed class ResourceConditionWriterIntegrationTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
     [Fact]
     public async Task SetConditionAsync_StaleCopyAfterAnotherWriterAddedACondition_KeepsBoth()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
-        using var client = server.CreateClient();
+        var client = cluster.Client;
+        var ns = await cluster.CreateNamespaceAsync("cond");
         var stale = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
-            new Pki { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "appp1" } },
-            "box.com", "v1", "team-a", "pkis");
+            new Pki { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = ns }, Spec = new PkiSpec { ServiceName = "appp1" } },
+            "box.com", "v1", ns, "pkis");
         await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("""{"status":{"conditions":[{"type":"Audited","status":"True","reason":"Checked","message":"by another controller","lastTransitionTime":"2026-11-25T00:00:00Z"}]}}""", V1Patch.PatchType.MergePatch),
-            "box.com", "v1", "team-a", "pkis", "p");
+            "box.com", "v1", ns, "pkis", "p");
         var writer = new ResourceConditionWriter(client);
 
         var written = await writer.SetConditionAsync(stale, new ResourceCondition("Ready", ConditionStatus.False, "InvalidServiceName", "bad"));
 
-        var after = await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", "team-a", "pkis", "p");
+        var after = await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", "p");
         Assert.True(written);
         Assert.Equal(["Audited", "Ready"], after.Status!.Conditions!.Select(c => c.Type).Order());
-        Assert.Equal(1, server.CountRequests("get", "/pkis/p/status"));
+        cluster.InProcess(server => Assert.Equal(1, server.CountRequests("get", $"/namespaces/{ns}/pkis/p/status")));
     }
 
     [Fact]
     public async Task SetConditionAsync_FreshCopy_WritesOnceWithoutReading()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
-        using var client = server.CreateClient();
+        var client = cluster.Client;
+        var ns = await cluster.CreateNamespaceAsync("cond");
         var fresh = await client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
-            new Pki { Metadata = new V1ObjectMeta { Name = "q", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "app1" } },
-            "box.com", "v1", "team-a", "pkis");
-        server.ClearRequests();
+            new Pki { Metadata = new V1ObjectMeta { Name = "q", NamespaceProperty = ns }, Spec = new PkiSpec { ServiceName = "app1" } },
+            "box.com", "v1", ns, "pkis");
+        cluster.InProcess(server => server.ClearRequests());
 
         await new ResourceConditionWriter(client).SetConditionAsync(fresh, new ResourceCondition("Ready", ConditionStatus.True, "Valid", "ok"));
 
-        Assert.Equal(1, server.CountRequests("patch", "/pkis/q/status"));
-        Assert.Equal(0, server.CountRequests("get", "/pkis/q"));
+        cluster.InProcess(server =>
+        {
+            Assert.Equal(1, server.CountRequests("patch", $"/namespaces/{ns}/pkis/q/status"));
+            Assert.Equal(0, server.CountRequests("get", $"/namespaces/{ns}/pkis/q"));
+        });
     }
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace Box.K8sEventReporting.IntegrationTests.Samples;
 
 /// <summary>The README's "Test your code with the fakes" examples, kept compiling and passing.</summary>
+[Trait("Cluster", "InProcessOnly")] // The README's examples show the in-process server itself.
 public class ReadmeExamplesTests
 {
     [Fact]

@@ -17,6 +17,8 @@ namespace Box.K8sEventReporting.IntegrationTests.Scenario;
 public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 {
     
+    // On a real cluster the deployment and replicaset controllers write Events on the same objects (ScalingReplicaSet, SuccessfulCreate).
+    private const string OursOnly = "reportingComponent=controlplane";
     private readonly string _allowedNames = WriteAllowedNames("app1\napp2\n");
 
     public void Dispose() => File.Delete(_allowedNames);
@@ -52,6 +54,14 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         Assert.Empty(await EventsAboutAsync(ns2, "Pod", app2Pod.Metadata.Name));
         Assert.Empty(await EventsAboutAsync(ns1, "Pod", bystander.Metadata.Name));
         Assert.Null(await TryReadSecretAsync(ns1, "app1-pki"));
+        cluster.InProcess(server =>
+        {
+            // The control plane's own client path: TLS with the kubeconfig's CA, HTTP/2 by ALPN (lists, watches, writes).
+            var ours = server.Requests.Where(r => r.Path.Contains(ns1, StringComparison.Ordinal) || r.Path.EndsWith("/pkis", StringComparison.Ordinal)).ToList();
+            Assert.Contains(ours, r => r.Verb == "watch");
+            Assert.Contains(ours, r => r.Verb == "create" && r.Path.EndsWith("/events", StringComparison.Ordinal));
+            Assert.All(ours, r => Assert.Equal("HTTP/2", r.Protocol));
+        });
     }
 
     [Fact]
@@ -119,7 +129,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             "the Warning on the Deployment");
         await StopAsync(host);
 
-        var podEvents = (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.kind=Pod")).Items;
+        var podEvents = (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.kind=Pod," + OursOnly)).Items;
         Assert.Equal("InvalidServiceName", onDeployment.Reason);
         Assert.True(pods.Count >= 25, $"{pods.Count} pods");
         Assert.InRange(podEvents.Count, 1, 10 * Math.Max(1, pods.Count / 25));
@@ -328,7 +338,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             ns);
 
     private async Task<IReadOnlyList<Corev1Event>> EventsAboutAsync(string ns, string kind, string name) =>
-        (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind={kind},involvedObject.name={name}")).Items.ToArray();
+        (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind={kind},involvedObject.name={name},{OursOnly}")).Items.ToArray();
 
     private async Task<V1Secret?> TryReadSecretAsync(string ns, string name) =>
         (await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: $"metadata.name={name}")).Items.SingleOrDefault();

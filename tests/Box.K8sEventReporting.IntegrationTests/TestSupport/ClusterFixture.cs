@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
@@ -7,15 +8,23 @@ using k8s.Models;
 namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 
 /// <summary>
-/// The cluster the integration tests run against: the in-process API server by default, or the real cluster named by
-/// the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD if it is missing; every test gets fresh,
-/// uniquely named namespaces, deleted at the end on a real cluster.
+/// The cluster the integration tests run against: an in-process API server over HTTPS with HTTP/2 by default, or the
+/// real cluster named by the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD if it is missing; every test
+/// gets fresh, uniquely named namespaces, deleted at the end on a real cluster.
 /// </summary>
+/// <remarks>
+/// Use it as a class fixture (<c>IClassFixture&lt;ClusterFixture&gt;</c>: one server per test class, classes run in
+/// parallel) or through <see cref="ClusterCollection"/>. A test written against it asserts only what holds on any
+/// conformant cluster: it filters Events by our reporting component, names everything uniquely, assumes no empty
+/// cluster, and checks what only the in-process server can see (request counts) through <see cref="InProcess"/>.
+/// Tests that need <see cref="ApiServerFaults"/> or in-process-only settings carry <c>[Trait("Cluster", "InProcessOnly")]</c>.
+/// </remarks>
 public sealed class ClusterFixture : IAsyncLifetime
 {
     public const string KubeconfigVariable = "K8S_E2E_KUBECONFIG";
 
     private readonly List<string> _namespaces = [];
+    private Kubernetes? _raw;
 
     /// <summary>Gets the in-process server, or <see langword="null"/> on a real cluster.</summary>
     public InProcessApiServer? Server { get; private set; }
@@ -26,6 +35,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IKubernetes Client { get; private set; } = null!;
 
+    /// <summary>Gets an HttpClient for raw requests (relative paths) over the client's own TLS settings and credentials.</summary>
+    public HttpClient Http { get; private set; } = null!;
+
     public static string ManifestPath(string file) => Path.Combine(AppContext.BaseDirectory, "manifests", file);
 
     public async Task InitializeAsync()
@@ -33,7 +45,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var kubeconfig = Environment.GetEnvironmentVariable(KubeconfigVariable);
         if (string.IsNullOrEmpty(kubeconfig))
         {
-            Server = await InProcessApiServer.StartAsync();
+            Server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { Https = true });
             Configuration = Server.CreateClientConfiguration();
         }
         else
@@ -42,6 +54,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         Client = new Kubernetes(Configuration);
+        _raw = new Kubernetes(Configuration);
+        Http = _raw.HttpClient;
+        Http.BaseAddress = new Uri(Configuration.Host.TrimEnd('/') + "/");
+        if (!string.IsNullOrEmpty(Configuration.AccessToken))
+        {
+            Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Configuration.AccessToken);
+        }
+
         await InstallPkiCrdIfMissingAsync();
     }
 
@@ -63,9 +83,20 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         Client.Dispose();
+        _raw?.Dispose();
         if (Server is not null)
         {
             await Server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a check only the in-process server can make (request counts); nothing on a real cluster.</summary>
+    public void InProcess(Action<InProcessApiServer> check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        if (Server is not null)
+        {
+            check(Server);
         }
     }
 
@@ -96,7 +127,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         var crd = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(ManifestPath("ControlPlane-config.yml")))
             .OfType<V1CustomResourceDefinition>()
             .Single();
-        await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        try
+        {
+            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Another test class's fixture installed it at the same moment.
+        }
 
         // A real API server needs a moment before it serves a new CRD.
         await Wait.UntilAsync(

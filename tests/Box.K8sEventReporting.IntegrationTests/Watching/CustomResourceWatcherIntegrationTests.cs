@@ -11,17 +11,31 @@ namespace Box.K8sEventReporting.IntegrationTests.Watching;
 /// objects on the server while the fault happens and then checks that the cache and a consumer's view equal the server's state,
 /// with no lost update, phantom object or duplicate Added.
 /// </summary>
-public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
+/// <remarks>
+/// Tests without injected faults take the cluster fixture (fresh namespaces, watchers restricted to them, request counts
+/// checked only in-process); fault tests start their own in-process server and say so.
+/// </remarks>
+public sealed class CustomResourceWatcherIntegrationTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>, IAsyncLifetime
 {
     private static readonly string[] TeamNamespaces = ["team-a", "team-b"];
     private WatcherTestContext context = null!;
 
-    public async Task InitializeAsync() => context = await WatcherTestContext.StartAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await context.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (context is not null)
+        {
+            await context.DisposeAsync();
+        }
+    }
 
     /// <summary>Lists sent by watchers (paged: they carry limit=), not the test's own state checks.</summary>
-    private int WatcherLists() => context.Server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal));
+    private static int WatcherLists(Box.K8sEventReporting.Testing.ApiServer.InProcessApiServer server) => server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal));
+
+    /// <summary>Lists sent by this test's watchers on the shared fixture server (only its namespaces' paths).</summary>
+    private int WatcherLists(Box.K8sEventReporting.Testing.ApiServer.InProcessApiServer server, string? team = null) =>
+        context.OwnRequests(server).Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal) && (team is null || r.Path.Contains("/" + context.Ns(team) + "/", StringComparison.Ordinal)));
 
     private async Task<(CustomResourceWatcher<TestPki> Watcher, ConsumerView View)> StartSyncedAsync(CustomResourceWatcherOptions? options = null)
     {
@@ -30,7 +44,14 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         var watcher = context.CreateWatcher(options);
         var view = new ConsumerView(watcher);
         await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the initial sync");
-        await Wait.UntilAsync(() => context.Server.CountRequests("watch") >= 1, "the watch is open");
+        await Wait.UntilAsync(
+            () =>
+            {
+                var open = true;   // on a real cluster the watch cannot be seen; it resumes from the list's version anyway
+                context.InProcess(server => open = context.OwnRequests(server).Any(r => r.Verb == "watch"));
+                return open;
+            },
+            "the watch is open");
         return (watcher, view);
     }
 
@@ -45,8 +66,10 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Closes every watch (ApiServerFaults).
     public async Task Watch_ServerClosesWatchesWhileObjectsChange_ResumesAndConsumerViewMatchesServer()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = view;
@@ -62,12 +85,14 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         });
 
         await context.AssertConvergedAsync(watcher, view);
-        Assert.Equal(1, WatcherLists());
+        Assert.Equal(1, WatcherLists(context.Server));
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Compacts the history to force a 410 (ApiServerFaults).
     public async Task Watch_HistoryCompactedWhileObjectsChange_RelistsAndEmitsOnlyMissedChanges()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = view;
@@ -75,40 +100,44 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await RunFaultUnderChurnAsync(2, view, async () =>
         {
             context.Server.Faults.FreezeWatches();
-            var lists = WatcherLists();
+            var lists = WatcherLists(context.Server);
             var frozenAt = context.Server.ResourceVersion;
             await Wait.UntilAsync(() => context.Server.ResourceVersion >= frozenAt + 3, "changes the frozen watch did not deliver");
             context.Server.Faults.CompactHistory();
             context.Server.Faults.CloseAllWatches();
             context.Server.Faults.UnfreezeWatches();
-            await Wait.UntilAsync(() => WatcherLists() > lists, "the watcher relisted after 410");
+            await Wait.UntilAsync(() => WatcherLists(context.Server) > lists, "the watcher relisted after 410");
         });
 
         await context.AssertConvergedAsync(watcher, view);
-        Assert.True(WatcherLists() >= 2);
+        Assert.True(WatcherLists(context.Server) >= 2);
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Sends an ERROR event into the watches (ApiServerFaults).
     public async Task Watch_ExpiredErrorEventWhileObjectsChange_RelistsAndConsumerViewMatchesServer()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = view;
 
         await RunFaultUnderChurnAsync(3, view, async () =>
         {
-            var lists = WatcherLists();
+            var lists = WatcherLists(context.Server);
 
             context.Server.Faults.SendErrorToWatches(new V1Status { Status = "Failure", Code = 410, Reason = "Expired", Message = "too old resource version: 1 (2)" });
-            await Wait.UntilAsync(() => WatcherLists() > lists, "the watcher relisted after the ERROR event");
+            await Wait.UntilAsync(() => WatcherLists(context.Server) > lists, "the watcher relisted after the ERROR event");
         });
 
         await context.AssertConvergedAsync(watcher, view);
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Freezes the watches (ApiServerFaults).
     public async Task Watch_HalfOpenConnectionWhileObjectsChange_RestartedAfterInactivityAndViewMatches()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync(WatcherTestContext.FastOptions(o => o.InactivityTimeout = TimeSpan.FromMilliseconds(600)));
         await using var _ = watcher;
         await using var __ = view;
@@ -125,8 +154,10 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Answers 429 and 503 (ApiServerFaults).
     public async Task Watch_ThrottledWith429AndRetryAfterWhileObjectsChange_RetriesAndViewMatches()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = view;
@@ -143,8 +174,10 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Stores schema-less malformed objects and injects garbage lines (ApiServerFaults).
     public async Task Watch_MalformedObjectAndGarbageLine_SurfacedAsDecodeFailuresAndWatchGoesOn()
     {
+        context = await WatcherTestContext.StartAsync();
         var (watcher, view) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = view;
@@ -165,8 +198,10 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Answers 503 to the first lists (ApiServerFaults).
     public async Task Start_ServerRefusesAtFirst_KeepsTryingAndSyncsOnceItAnswers()
     {
+        context = await WatcherTestContext.StartAsync();
         context.Server.Faults.FailNext(3, "pkis", 503, verb: "list");
         await context.CreateAsync("team-a", "x", "svc");
         await using var watcher = context.CreateWatcher();
@@ -175,11 +210,12 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await Wait.ForAsync(sync, "the sync after three refusals");
 
         Assert.True(watcher.Cache.HasSynced);
-        Assert.Equal(4, WatcherLists());
+        Assert.Equal(4, WatcherLists(context.Server));
         Assert.NotNull(watcher.Cache.Get("team-a", "x"));
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Needs no server at all: the address is unreachable on purpose.
     public async Task Start_ServerUnreachable_ReportsNotSyncedNeverThrowsAndStopsPromptly()
     {
         using var unreachable = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
@@ -196,6 +232,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task WatchAsync_ThreeConsumers_ShareOneListAndOneWatchAndEachGetsEveryChangeInOrder()
     {
+        context = await WatcherTestContext.StartAsync(cluster);
         var (watcher, first) = await StartSyncedAsync();
         await using var _ = watcher;
         await using var __ = first;
@@ -208,13 +245,18 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         }
 
         await context.AssertConvergedAsync(watcher, first, second, third);
-        Assert.Equal(1, WatcherLists());
-        Assert.Equal(1, context.Server.CountRequests("watch"));
+        context.InProcess(server =>
+        {
+            // One list and one watch per watched namespace, whatever the number of consumers.
+            Assert.Equal(context.WatchedNamespaces, WatcherLists(server, null));
+            Assert.Equal(context.WatchedNamespaces, context.OwnRequests(server).Count(r => r.Verb == "watch"));
+        });
     }
 
     [Fact]
     public async Task List_PagedInitialList_ReadsEveryPage()
     {
+        context = await WatcherTestContext.StartAsync(cluster);
         for (var i = 0; i < 10; i++)
         {
             await context.CreateAsync("team-a", $"p{i}", "svc");
@@ -224,20 +266,21 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the paged sync");
 
         Assert.Equal(10, watcher.Cache.Count);
-        Assert.Equal(4, context.Server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=3", StringComparison.Ordinal)));
+        context.InProcess(server => Assert.Equal(4, WatcherLists(server, "team-a")));
     }
 
     [Fact]
     public async Task Scope_SetOfNamespacesWithLabelSelector_OnlyMatchingObjectsAndLeavingOnesAreDeleted()
     {
+        context = await WatcherTestContext.StartAsync(cluster);
         await context.CreateAsync("team-a", "a-match", "svc", "{\"app\":\"web\"}");
         await context.CreateAsync("team-a", "a-other", "svc", "{\"app\":\"db\"}");
         await context.CreateAsync("team-b", "b-match", "svc", "{\"app\":\"web\"}");
         await context.CreateAsync("team-c", "c-match", "svc", "{\"app\":\"web\"}");
         await using var watcher = context.CreateWatcher(WatcherTestContext.FastOptions(o =>
         {
-            o.Namespaces.Add("team-a");
-            o.Namespaces.Add("team-c");
+            o.Namespaces.Add(context.Ns("team-a"));
+            o.Namespaces.Add(context.Ns("team-c"));
             o.LabelSelector = "app=web";
         }));
         await using var view = new ConsumerView(watcher);
@@ -245,22 +288,26 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
 
         await context.PatchAsync("team-a", "a-match", "{\"metadata\":{\"labels\":{\"app\":\"api\"}}}");
         await context.CreateAsync("team-c", "c-new", "svc", "{\"app\":\"web\"}");
-        await Wait.UntilAsync(() => watcher.Cache.Get("team-c", "c-new") is not null && watcher.Cache.Get("team-a", "a-match") is null, "the label change and the create arrived");
+        await Wait.UntilAsync(() => watcher.Cache.Get(context.Ns("team-c"), "c-new") is not null && watcher.Cache.Get(context.Ns("team-a"), "a-match") is null, "the label change and the create arrived");
 
-        Assert.Equal(["team-c/c-match", "team-c/c-new"], WatcherTestContext.CacheState(watcher).Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([context.Ns("team-c") + "/c-match", context.Ns("team-c") + "/c-new"], WatcherTestContext.CacheState(watcher).Keys.Order(StringComparer.Ordinal));
         Assert.Contains(view.Changes, c => c.Type == ResourceChangeType.Deleted && c.Resource!.Metadata.Name == "a-match");
         Assert.Empty(view.Violations);
-        Assert.Equal(2, WatcherLists());
-        Assert.Contains(context.Server.Requests, r => r.Path.Contains("/namespaces/team-c/", StringComparison.Ordinal) && r.Verb == "watch");
+        context.InProcess(server =>
+        {
+            Assert.Equal(2, WatcherLists(server, null));
+            Assert.Contains(server.Requests, r => r.Path.Contains($"/namespaces/{context.Ns("team-c")}/", StringComparison.Ordinal) && r.Verb == "watch");
+        });
     }
 
     [Fact]
     public async Task Watch_BuiltInPodsAndSecrets_CachedWithAnIndexOfMountedSecrets()
     {
-        await context.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "app1-pki" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, "team-a");
-        var podOptions = WatcherTestContext.FastOptions().AddIndex<V1Pod>("secret", p => p.Spec?.Volumes?.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName) ?? []);
+        context = await WatcherTestContext.StartAsync(cluster);
+        await context.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "app1-pki" }, StringData = new Dictionary<string, string> { ["k"] = "v" } }, context.Ns("team-a"));
+        var podOptions = context.Scoped(WatcherTestContext.FastOptions()).AddIndex<V1Pod>("secret", p => p.Spec?.Volumes?.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName) ?? []);
         await using var pods = new CustomResourceWatcher<V1Pod>(context.Client, podOptions);
-        await using var secrets = new CustomResourceWatcher<V1Secret>(context.Client, WatcherTestContext.FastOptions());
+        await using var secrets = new CustomResourceWatcher<V1Secret>(context.Client, context.Scoped(WatcherTestContext.FastOptions()));
         await Wait.ForAsync(Task.WhenAll(pods.Cache.WaitForInitialSyncAsync(), secrets.Cache.WaitForInitialSyncAsync()), "both syncs");
 
         await context.Client.CoreV1.CreateNamespacedPodAsync(
@@ -273,20 +320,22 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
                     Volumes = [new V1Volume { Name = "pki", Secret = new V1SecretVolumeSource { SecretName = "app1-pki" } }],
                 },
             },
-            "team-a");
+            context.Ns("team-a"));
         await Wait.UntilAsync(() => pods.Cache.ListByIndex("secret", "app1-pki").Count == 1, "the pod is indexed by its secret");
 
-        var secret = secrets.Cache.Get("team-a", "app1-pki");
+        var secret = secrets.Cache.Get(context.Ns("team-a"), "app1-pki");
         Assert.NotNull(secret);
         Assert.Equal("Secret", secret.Kind);
         Assert.Null(secret.Metadata.ManagedFields);
         Assert.Equal("app1", pods.Cache.ListByIndex("secret", "app1-pki")[0].Metadata.Name);
-        Assert.Contains(context.Server.Requests, r => r.Path == "/api/v1/pods" && r.Verb == "watch");
+        context.InProcess(server => Assert.Contains(server.Requests, r => r.Path.EndsWith("/pods", StringComparison.Ordinal) && r.Verb == "watch"));
     }
 
     [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Counts the watch rotations on the server.
     public async Task Watch_ServerSideTimeoutEndsStream_ResumedAtOnceWithoutBackoff()
     {
+        context = await WatcherTestContext.StartAsync();
         var options = WatcherTestContext.FastOptions(o =>
         {
             o.MinWatchTimeout = TimeSpan.FromSeconds(1);
@@ -303,6 +352,6 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
 
         await Wait.UntilAsync(() => watcher.Cache.Get("team-a", "after-rotation") is not null, "the change after the rotations");
         Assert.All(context.Server.Requests.Where(r => r.Verb == "watch"), r => Assert.Contains("timeoutSeconds=1", r.Query, StringComparison.Ordinal));
-        Assert.Equal(1, WatcherLists());
+        Assert.Equal(1, WatcherLists(context.Server));
     }
 }

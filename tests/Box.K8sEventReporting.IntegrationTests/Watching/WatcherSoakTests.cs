@@ -8,6 +8,7 @@ namespace Box.K8sEventReporting.IntegrationTests.Watching;
 /// Seeded soak: creates, updates and deletes interleaved with random faults (dropped, expired, compacted, throttled, frozen
 /// and garbage-carrying watches, refused lists, a paused slow consumer). Reproduce a failure with WATCHER_SOAK_SEED=&lt;seed&gt;.
 /// </summary>
+[Trait("Cluster", "InProcessOnly")] // Injects random faults (ApiServerFaults) into watches.
 public sealed class WatcherSoakTests(ITestOutputHelper output)
 {
     private const int MaxOperations = 400;

@@ -10,22 +10,87 @@ using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Watching;
 
-/// <summary>An in-process API server serving Pkis (no schema, so malformed objects can be stored), a client, and write helpers.</summary>
+/// <summary>
+/// An in-process API server serving Pkis (no schema, so malformed objects can be stored), a client, and write helpers;
+/// or, from <see cref="StartAsync(ClusterFixture)"/>, the cluster fixture with fresh namespaces standing for team-a, team-b
+/// and team-c, and watchers restricted to them (a real cluster has other Pkis).
+/// </summary>
 internal sealed class WatcherTestContext : IAsyncDisposable
 {
+    private static readonly string[] Teams = ["team-a", "team-b", "team-c"];
+    private readonly Dictionary<string, string> namespaces;
+    private readonly InProcessApiServer? server;
+    private readonly bool owned;
+
     private WatcherTestContext(InProcessApiServer server, CapturingLoggerFactory logs)
     {
         Logs = logs;
-        Server = server;
+        this.server = server;
+        owned = true;
         Client = (Kubernetes)server.CreateClient();
         Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+        namespaces = Teams.ToDictionary(t => t, t => t, StringComparer.Ordinal);
     }
 
-    public InProcessApiServer Server { get; }
+    private WatcherTestContext(ClusterFixture cluster, Dictionary<string, string> namespaces)
+    {
+        Logs = new CapturingLoggerFactory();
+        server = cluster.Server;
+        Client = (Kubernetes)cluster.Client;
+        Http = cluster.Http;
+        this.namespaces = namespaces;
+    }
+
+    /// <summary>Gets the in-process server of a context from <see cref="StartAsync(int)"/> (tests that need faults).</summary>
+    public InProcessApiServer Server => owned ? server! : throw new InvalidOperationException("a cluster-fixture context has no server of its own; use InProcess(...)");
 
     public Kubernetes Client { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>The real namespace standing for <paramref name="team"/> (team-a, team-b, team-c).</summary>
+    public string Ns(string team) => namespaces.GetValueOrDefault(team, team);
+
+    /// <summary>Runs a check only the in-process server can make (request counts); nothing on a real cluster.</summary>
+    public void InProcess(Action<InProcessApiServer> check)
+    {
+        if (server is not null)
+        {
+            check(server);
+        }
+    }
+
+    /// <summary>Gets how many namespaces a watcher from <see cref="CreateWatcher"/> lists and watches separately (1: the whole cluster, in-process).</summary>
+    public int WatchedNamespaces => owned ? 1 : namespaces.Count;
+
+    /// <summary>The requests about this context's namespaces (a fixture's server is shared by a class's tests).</summary>
+    public IEnumerable<RecordedRequest> OwnRequests(InProcessApiServer inProcess) =>
+        owned ? inProcess.Requests : inProcess.Requests.Where(r => namespaces.Values.Any(ns => r.Path.Contains("/namespaces/" + ns + "/", StringComparison.Ordinal)));
+
+    /// <summary>Restricts a watcher's options to this context's namespaces, unless it names its own.</summary>
+    public CustomResourceWatcherOptions Scoped(CustomResourceWatcherOptions options)
+    {
+        if (!owned && options.Namespaces.Count == 0)
+        {
+            foreach (var ns in namespaces.Values)
+            {
+                options.Namespaces.Add(ns);
+            }
+        }
+
+        return options;
+    }
+
+    public static async Task<WatcherTestContext> StartAsync(ClusterFixture cluster)
+    {
+        var namespaces = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var team in Teams)
+        {
+            namespaces[team] = await cluster.CreateNamespaceAsync(team);
+        }
+
+        return new WatcherTestContext(cluster, namespaces);
+    }
 
     public static async Task<WatcherTestContext> StartAsync(int historyLimit = 1000)
     {
@@ -61,20 +126,20 @@ internal sealed class WatcherTestContext : IAsyncDisposable
 
     public CapturingLoggerFactory Logs { get; }
 
-    public CustomResourceWatcher<TestPki> CreateWatcher(CustomResourceWatcherOptions? options = null) => new(Client, options ?? FastOptions(), Logs);
+    public CustomResourceWatcher<TestPki> CreateWatcher(CustomResourceWatcherOptions? options = null) => new(Client, Scoped(options ?? FastOptions()), Logs);
 
     public Task<int> CreateAsync(string ns, string name, string serviceName, string? labels = null, string? extraSpec = null) =>
-        SendAsync(HttpMethod.Post, $"/apis/box.com/v1/namespaces/{ns}/pkis",
-            "{\"apiVersion\":\"box.com/v1\",\"kind\":\"Pki\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + ns + "\""
+        SendAsync(HttpMethod.Post, $"/apis/box.com/v1/namespaces/{Ns(ns)}/pkis",
+            "{\"apiVersion\":\"box.com/v1\",\"kind\":\"Pki\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"" + Ns(ns) + "\""
             + (labels is null ? string.Empty : ",\"labels\":" + labels) + "},\"spec\":{\"serviceName\":\"" + serviceName + "\"" + extraSpec + "}}");
 
     public Task<int> PatchAsync(string ns, string name, string mergePatch) =>
-        SendAsync(HttpMethod.Patch, $"/apis/box.com/v1/namespaces/{ns}/pkis/{name}", mergePatch, "application/merge-patch+json");
+        SendAsync(HttpMethod.Patch, $"/apis/box.com/v1/namespaces/{Ns(ns)}/pkis/{name}", mergePatch, "application/merge-patch+json");
 
     public Task<int> UpdateServiceAsync(string ns, string name, string serviceName) =>
         PatchAsync(ns, name, "{\"spec\":{\"serviceName\":\"" + serviceName + "\"}}");
 
-    public Task<int> DeleteAsync(string ns, string name) => SendAsync(HttpMethod.Delete, $"/apis/box.com/v1/namespaces/{ns}/pkis/{name}", null);
+    public Task<int> DeleteAsync(string ns, string name) => SendAsync(HttpMethod.Delete, $"/apis/box.com/v1/namespaces/{Ns(ns)}/pkis/{name}", null);
 
     /// <summary>Every Pki on the server: "ns/name" → resourceVersion.</summary>
     public async Task<Dictionary<string, string>> ServerStateAsync()
@@ -82,7 +147,7 @@ internal sealed class WatcherTestContext : IAsyncDisposable
         using var response = await Http.GetAsync("apis/box.com/v1/pkis");
         response.EnsureSuccessStatusCode();
         var root = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        return root["items"]!.AsArray().ToDictionary(
+        return root["items"]!.AsArray().Where(i => namespaces.ContainsValue(i!["metadata"]!["namespace"]!.GetValue<string>())).ToDictionary(
             i => i!["metadata"]!["namespace"]!.GetValue<string>() + "/" + i["metadata"]!["name"]!.GetValue<string>(),
             i => i!["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
@@ -116,9 +181,12 @@ internal sealed class WatcherTestContext : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Http.Dispose();
-        Client.Dispose();
-        await Server.DisposeAsync();
+        if (owned)
+        {
+            Http.Dispose();
+            Client.Dispose();
+            await server!.DisposeAsync();
+        }
     }
 
     private async Task<int> SendAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
