@@ -137,7 +137,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             return;
         }
 
-        var message = EventMessage.Truncate(report.Message ?? string.Empty);
+        var message = EventMessage.Sanitize(report.Message ?? string.Empty);
         if (!ReferenceEquals(message, report.Message))
         {
             report = report with { Message = message };

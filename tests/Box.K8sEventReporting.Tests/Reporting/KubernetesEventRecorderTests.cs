@@ -332,6 +332,21 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|shutdown"]);
     }
 
+    [Fact]
+    public async Task Record_ForgedLineInMessage_IsEscapedInTheEventAndTheLogLine()
+    {
+        var logger = new CapturingLogger();
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions(), logger, time, () => 0.5);
+        recorders.Add(recorder);
+
+        recorder.Record(Pods.Ref("app1"), EventReport.Warning("InvalidServiceName", "ServiceName: app1\nWarning Fake: forged\0\u2028 in pki: p"));
+        await recorder.FlushAsync();
+
+        const string escaped = "ServiceName: app1\\nWarning Fake: forged\\x00\\u2028 in pki: p";
+        Assert.Equal(escaped, Assert.Single(writer.Last.Values).Message);
+        Assert.EndsWith(escaped, logger.Entries.Single(e => e.EventId.Id == 3000).Message, StringComparison.Ordinal);
+    }
+
     private KubernetesEventRecorder Create(EventReporterOptions options)
     {
         var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);
