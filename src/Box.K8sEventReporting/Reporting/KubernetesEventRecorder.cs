@@ -23,12 +23,14 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.AggregationWindow"/> are combined into one aggregate Event.
 /// </para>
 /// <para>
-/// A token bucket per (source, object) bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>, one token per
-/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Event without a token is dropped and counted
-/// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat without a token is deferred and counted
-/// (<c>k8s_event_reporting.events.deferred</c>): its count is written as soon as the object has a token again (checked every
-/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>, and on every report), or by <see cref="FlushAsync"/>.
-/// Writes given up earlier (queue full, retries exhausted) are retried the same way.
+/// A token bucket per (source, object, type), as client-go keys it, bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>,
+/// one token per <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Warning without a token is dropped and counted
+/// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat, or a new Normal (the Event that says a
+/// resource recovered), without a token is deferred and counted (<c>k8s_event_reporting.events.deferred</c>): it is written as
+/// soon as the object has a token again (checked every <see cref="EventReporterOptions.SpamFilterRefillInterval"/>, and on
+/// every report), or by <see cref="FlushAsync"/>. Writes given up earlier (queue full, retries exhausted) are retried the
+/// same way. At most <see cref="EventReporterOptions.MaxDeferredEvents"/> Events wait so; past it the oldest is dropped,
+/// counted (cause <c>deferred_full</c>) and logged with why it waited.
 /// </para>
 /// <para>
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
@@ -36,7 +38,8 @@ namespace Box.K8sEventReporting.Reporting;
 /// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
 /// </para>
 /// <para>
-/// Event names are <c>{object name}.{hash of uid, source, type, reason, message}</c>. On a create that answers 409 the
+/// Messages have control characters escaped as Go's <c>%q</c> does (a forged line in <c>kubectl describe</c> is impossible),
+/// then are cut to 1024 bytes. Event names are <c>{object name}.{hash of uid, source, type, reason, message}</c>. On a create that answers 409 the
 /// existing Event is read and patched to its count plus the new observations; a patch that answers 404 turns into a create.
 /// 5xx, 429 (honouring <c>Retry-After</c>), 408 and network errors are retried with exponential backoff and jitter up to
 /// <see cref="EventReporterOptions.MaxWriteAttempts"/>; other 4xx are dropped with a log line. Disposing flushes the queue
@@ -89,7 +92,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         this.jitter = jitter ?? Random.Shared.NextDouble;
 #pragma warning restore CA5394
         apiTag = new KeyValuePair<string, object?>("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
-        correlator = new EventCorrelator(options);
+        correlator = new EventCorrelator(options, OnDeferredDropped);
         queue = Channel.CreateBounded<EventRecord>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
             OnWriteDropped);
@@ -275,6 +278,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             SpamFilterRefillInterval = o.SpamFilterRefillInterval,
             CacheSize = o.CacheSize,
             QueueCapacity = o.QueueCapacity,
+            MaxDeferredEvents = o.MaxDeferredEvents,
             MaxConcurrentWrites = o.MaxConcurrentWrites,
             MaxWriteAttempts = o.MaxWriteAttempts,
             RetryBaseDelay = o.RetryBaseDelay,
@@ -330,7 +334,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         if (!queue.Writer.TryWrite(record))
         {
             // Only after completion (disposal): the write is lost.
-            correlator.AbandonWrite(record);
+            correlator.AbandonWrite(record, "shutdown");
             FinishOne();
             ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
         }
@@ -341,12 +345,19 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     {
         lock (gate)
         {
-            correlator.AbandonWrite(record);
+            correlator.AbandonWrite(record, "queue_full");
             FinishOne();
         }
 
         ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
         Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
+    }
+
+    // Called by the correlator, under the gate: the oldest waiting Event gave way to a newer one; its observations are lost.
+    private void OnDeferredDropped(EventRecord record, long lost)
+    {
+        ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
+        Log.DeferredEventDropped(logger, options.MaxDeferredEvents, record.Key.Object.Namespace, record.Name, lost, record.DeferCause);
     }
 
     // Called under the gate.
@@ -399,7 +410,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             lock (gate)
             {
-                correlator.AbandonWrite(record);
+                correlator.AbandonWrite(record, "shutdown");
                 FinishOne();
             }
 
@@ -428,7 +439,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
                     correlator.DiscardWrite(record);
                     break;
                 default:
-                    correlator.AbandonWrite(record);
+                    correlator.AbandonWrite(record, "write_failed");
                     break;
             }
 
