@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -48,7 +50,8 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         bool leaderElection = false,
         Action<ControllerOptions>? configure = null,
         string leaseNamespace = LeaseNamespace,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        ReportLedger? ledger = null)
     {
         if (leaseNamespace == LeaseNamespace)
         {
@@ -64,6 +67,11 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
 
         ControlPlaneReplica? replica = null;
         builder.Services.AddSingleton(allowed);
+        if (ledger is not null)
+        {
+            builder.Services.AddSingleton(sp => ledger.Decorate(sp.GetRequiredService<KubernetesEventRecorder>()));
+        }
+
         builder.Services.AddK8sEventReporting()
             .UseKubernetesClient(server.CreateClientConfiguration())
             .ConfigureControllers(o =>
@@ -89,7 +97,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 .ReportOnPodsConsumingSecret(pki => pki.Metadata.Name)
                 .AddReconciler((pki, ct) => replica!.ProvisionSecretAsync(pki, ct))
                 .Owns<V1Secret>());
-        builder.Services.Configure<Box.K8sEventReporting.Reporting.EventReporterOptions>(o =>
+        builder.Services.Configure<EventReporterOptions>(o =>
         {
             o.ReportingInstance = identity;
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
@@ -109,6 +117,14 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
             _stopped = true;
             await _host.StopAsync();
         }
+    }
+
+    /// <summary>Stops reconciling, then writes every Event report still waiting (spam filter, failed writes), as a graceful shutdown does.</summary>
+    public async Task StopAndFlushAsync()
+    {
+        await StopAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.Services.GetRequiredService<KubernetesEventRecorder>().FlushAsync(timeout.Token);
     }
 
     public async ValueTask DisposeAsync()
