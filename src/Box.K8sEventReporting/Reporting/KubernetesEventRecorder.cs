@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Box.K8sEventReporting.Diagnostics;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -50,15 +48,13 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
-    private readonly IEventWriter writer;
+    private readonly EventWriteRetrier retrier;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
-    private readonly Func<double> jitter;
     private readonly EventCorrelator correlator;
     private readonly Channel<EventRecord> queue;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
-    private readonly KeyValuePair<string, object?> apiTag;
     private readonly ITimer deferredTimer;
     private long outstanding;
     private TaskCompletionSource? idle;
@@ -84,14 +80,12 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     internal KubernetesEventRecorder(IEventWriter writer, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, Func<double>? jitter)
     {
         EventReporterOptionsValidator.ThrowIfInvalid(options);
-        this.writer = writer;
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
-        this.jitter = jitter ?? Random.Shared.NextDouble;
+        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble);
 #pragma warning restore CA5394
-        apiTag = new KeyValuePair<string, object?>("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
         correlator = new EventCorrelator(options, OnDeferredDropped);
         queue = Channel.CreateBounded<EventRecord>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
@@ -102,20 +96,6 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
         }
-    }
-
-    private enum WriteOutcome
-    {
-        Written,
-        Rejected,
-        Failed,
-    }
-
-    private enum WriteStep
-    {
-        Create,
-        Read,
-        Patch,
     }
 
     /// <summary>Gets the number of Event writes queued or in flight.</summary>
@@ -401,10 +381,10 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             serverCount = record.ServerCount;
         }
 
-        var outcome = WriteOutcome.Failed;
+        var outcome = EventWriteOutcome.Failed;
         try
         {
-            (outcome, serverCount) = await WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
+            (outcome, serverCount) = await retrier.WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -427,7 +407,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             switch (outcome)
             {
-                case WriteOutcome.Written:
+                case EventWriteOutcome.Written:
                     var next = correlator.CompleteWrite(record, serverCount, write.Delta, timeProvider.GetUtcNow());
                     if (next is CorrelationDecision.Create or CorrelationDecision.Patch)
                     {
@@ -435,7 +415,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
                     }
 
                     break;
-                case WriteOutcome.Rejected:
+                case EventWriteOutcome.Rejected:
                     correlator.DiscardWrite(record);
                     break;
                 default:
@@ -445,76 +425,5 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 
             FinishOne();
         }
-    }
-
-    private async Task<(WriteOutcome Outcome, long ServerCount)> WriteAsync(EventWrite write, long knownServerCount, CancellationToken cancellationToken)
-    {
-        var step = knownServerCount > 0 ? WriteStep.Patch : WriteStep.Create;
-        var baseCount = knownServerCount;
-        var failures = 0;
-
-        // 409 -> read -> 404 -> create -> 409 ... cannot loop for ever.
-        for (var steps = 0; steps < (options.MaxWriteAttempts * 3) + 3; steps++)
-        {
-            using var activity = K8sEventReportingDiagnostics.ActivitySource.StartActivity("k8s_event_reporting.event.write", ActivityKind.Client);
-            activity?.SetTag("k8s_event_reporting.step", step.ToString());
-            try
-            {
-                switch (step)
-                {
-                    case WriteStep.Create:
-                        await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Created.Add(1, apiTag);
-                        return (WriteOutcome.Written, baseCount + write.Delta);
-                    case WriteStep.Read:
-                        baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
-                        step = WriteStep.Patch;
-                        continue;
-                    default:
-                        await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Patched.Add(1, apiTag);
-                        return (WriteOutcome.Written, baseCount + write.Delta);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                activity?.SetStatus(ActivityStatusCode.Error);
-                var kind = ApiErrorClassifier.Classify(ex, out var retryAfter, out var statusCode);
-                if (kind == ApiErrorKind.Conflict && step == WriteStep.Create)
-                {
-                    step = WriteStep.Read;
-                    continue;
-                }
-
-                if (kind == ApiErrorKind.NotFound && step != WriteStep.Create)
-                {
-                    baseCount = step == WriteStep.Read ? 0 : baseCount;
-                    step = WriteStep.Create;
-                    continue;
-                }
-
-                if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
-                {
-                    Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
-                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
-                    return (WriteOutcome.Rejected, 0);
-                }
-
-                failures++;
-                if (failures >= options.MaxWriteAttempts)
-                {
-                    Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
-                    ReportingMetrics.Failed.Add(1, apiTag);
-                    return (WriteOutcome.Failed, 0);
-                }
-
-                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
-                Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
-                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        ReportingMetrics.Failed.Add(1, apiTag);
-        return (WriteOutcome.Failed, 0);
     }
 }

@@ -6,13 +6,18 @@ namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 
 /// <summary>
 /// Counts every report handed to the Event recorder, so a test can hold the Event objects on the server against what was
-/// reported: one Event object per distinct report, and its count equal to the times it was reported. Grouping the Events by
-/// the fields their name is hashed from cannot fail (the server refuses a second object of that name); this can.
+/// reported: per object, type and reason, one Event object per distinct message reported, and the sum of their counts
+/// equal to the number of reports. Grouping the Events by the fields their name is hashed from cannot fail (the server
+/// refuses a second object of that name); this can.
 /// </summary>
+/// <remarks>
+/// Messages are compared by number, not text: the recorder escapes and shortens what it writes. Aggregation (more than
+/// 10 distinct messages of one reason on one object within 10 minutes) would show as a difference.
+/// </remarks>
 /// <remarks>Register <see cref="Decorate"/> as the <see cref="IEventRecorder"/> before the library (it uses TryAdd).</remarks>
 internal sealed class ReportLedger
 {
-    private readonly ConcurrentDictionary<ReportKey, long> reports = new();
+    private readonly ConcurrentDictionary<(ReportKey Key, string Message), long> reports = new();
 
     /// <summary>Gets the reporting component whose Events are ours (others write Events too on a real cluster).</summary>
     public string Component { get; init; } = "controlplane";
@@ -33,28 +38,31 @@ internal sealed class ReportLedger
         var scope = new HashSet<string>(namespaces, StringComparer.Ordinal);
         var ours = events
             .Where(e => scope.Contains(e.Metadata.NamespaceProperty) && (e.Source?.Component ?? e.ReportingComponent) == Component)
-            .GroupBy(e => new ReportKey(e.InvolvedObject.NamespaceProperty ?? "default", e.InvolvedObject.Kind, e.InvolvedObject.Name, e.InvolvedObject.Uid ?? string.Empty, e.Type, e.Reason, e.Message))
+            .GroupBy(e => new ReportKey(e.InvolvedObject.NamespaceProperty ?? "default", e.InvolvedObject.Kind, e.InvolvedObject.Name, e.InvolvedObject.Uid ?? string.Empty, e.Type, e.Reason))
             .ToDictionary(g => g.Key, g => (Objects: g.Count(), Count: g.Sum(e => (long)(e.Count ?? 1)), Names: string.Join(", ", g.Select(e => e.Metadata.Name))));
+        var reported = reports
+            .GroupBy(r => r.Key.Key)
+            .ToDictionary(g => g.Key, g => (Messages: g.Count(), Reports: g.Sum(r => r.Value)));
         var differences = new List<string>();
         foreach (var (key, found) in ours)
         {
-            var reported = reports.GetValueOrDefault(key);
-            if (found.Objects != 1)
+            var (messages, count) = reported.GetValueOrDefault(key);
+            if (found.Objects != messages)
             {
-                differences.Add($"{found.Objects} Event objects ({found.Names}) for one report: {key}");
+                differences.Add($"{found.Objects} Event objects ({found.Names}) for {messages} distinct reported message(s): {key}");
             }
 
-            if (found.Count != reported)
+            if (found.Count != count)
             {
-                differences.Add($"Event count {found.Count} but reported {reported} times: {key}");
+                differences.Add($"Event count {found.Count} but reported {count} times: {key}");
             }
         }
 
-        foreach (var (key, reported) in reports)
+        foreach (var (key, (_, count)) in reported)
         {
             if (scope.Contains(key.Namespace) && !ours.ContainsKey(key))
             {
-                differences.Add($"reported {reported} times but no Event: {key}");
+                differences.Add($"reported {count} times but no Event: {key}");
             }
         }
 
@@ -69,12 +77,11 @@ internal sealed class ReportLedger
             target.Name,
             target.Uid ?? string.Empty,
             report.Type.ToString(),
-            report.Reason,
-            report.Message);
-        reports.AddOrUpdate(key, 1, (_, n) => n + 1);
+            report.Reason);
+        reports.AddOrUpdate((key, report.Message), 1, (_, n) => n + 1);
     }
 
-    private readonly record struct ReportKey(string Namespace, string Kind, string Name, string Uid, string Type, string Reason, string Message);
+    private readonly record struct ReportKey(string Namespace, string Kind, string Name, string Uid, string Type, string Reason);
 
     private sealed class Recording(ReportLedger ledger, IEventRecorder inner) : IEventRecorder
     {
