@@ -638,6 +638,11 @@ internal sealed partial class ClusterState
     {
         strictError = null;
         warnings = [];
+        if (MetadataValidator.Validate(obj) is { Count: > 0 } metadataErrors)
+        {
+            return metadataErrors;
+        }
+
         switch (resource.Flavor)
         {
             case ResourceFlavor.CoreEvent:

@@ -8,7 +8,9 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// <summary>
 /// A small subset of CRD structural schema validation: type, required, properties, items, maxLength, minLength,
 /// pattern, enum, minimum, maximum; unknown fields are pruned (and reported) unless x-kubernetes-preserve-unknown-fields.
-/// One error per field, type first, then length, then pattern (transcripts 08a-08g).
+/// One error per field, type first, then length, then pattern (transcripts 08a-08g). A null where the schema is not
+/// nullable is pruned, as the real server does since 1.20 (<c>PruneNonNullableNullsWithoutDefaults</c>); string lengths
+/// count code points, as Go's <c>utf8.RuneCountInString</c> does.
 /// </summary>
 internal static class SchemaValidator
 {
@@ -39,6 +41,12 @@ internal static class SchemaValidator
 
             if (properties[key] is JsonObject childSchema)
             {
+                if (IsPrunableNull(value, childSchema))
+                {
+                    obj.Remove(key);
+                    continue;
+                }
+
                 ValidateNode(obj, key, value, childSchema, key, errors, unknownFields);
             }
             else if (!PreservesUnknown(schema))
@@ -78,6 +86,12 @@ internal static class SchemaValidator
                 {
                     if (props?[childKey] is JsonObject childSchema)
                     {
+                        if (IsPrunableNull(childValue, childSchema))
+                        {
+                            o.Remove(childKey);
+                            continue;
+                        }
+
                         ValidateNode(o, childKey, childValue, childSchema, path + "." + childKey, errors, unknown);
                     }
                     else if (additional is not null)
@@ -101,11 +115,12 @@ internal static class SchemaValidator
                 break;
             case JsonValue v when actual == "string":
                 var s = v.GetValue<string>();
-                if (schema["maxLength"] is JsonValue max && s.Length > max.GetValue<int>())
+                var length = s.EnumerateRunes().Count();
+                if (schema["maxLength"] is JsonValue max && length > max.GetValue<int>())
                 {
                     errors.Add(FieldError.TooLong(path, max.GetValue<int>()));
                 }
-                else if (schema["minLength"] is JsonValue min && s.Length < min.GetValue<int>())
+                else if (schema["minLength"] is JsonValue min && length < min.GetValue<int>())
                 {
                     errors.Add(FieldError.Invalid(path, s, $"{path} in body should be at least {min.GetValue<int>()} chars long"));
                 }
@@ -136,6 +151,9 @@ internal static class SchemaValidator
         _ = parent;
         _ = key;
     }
+
+    private static bool IsPrunableNull(JsonNode? value, JsonObject schema) =>
+        value is null && !(schema["nullable"] is JsonValue n && n.GetValue<bool>()) && schema["default"] is null;
 
     private static bool PreservesUnknown(JsonObject schema) =>
         schema["x-kubernetes-preserve-unknown-fields"] is JsonValue p && p.TryGetValue<bool>(out var b) && b;

@@ -9,6 +9,12 @@ namespace Box.K8sEventReporting.Reporting;
 /// improves on it: repeats never cost a write while one is waiting, the spam filter holds back repeats instead of losing
 /// their count, and Event names are deterministic so that evicted or restarted state never duplicates an Event.
 /// </summary>
+/// <remarks>
+/// The spam filter is keyed like client-go's (source, object, type), and a new Normal Event without a token is deferred, not
+/// dropped: a resource that was invalid for hours still gets the Normal that says it recovered. Records waiting for a later
+/// write are bounded by <see cref="EventReporterOptions.MaxDeferredEvents"/>; past it the oldest is dropped and handed to
+/// the callback given at construction, which counts and logs it.
+/// </remarks>
 /// <remarks>Not thread-safe: the recorder calls it under its lock.</remarks>
 internal sealed class EventCorrelator
 {
@@ -22,15 +28,23 @@ internal sealed class EventCorrelator
     private readonly LruCache<AggregateKey, AggregateRecord> aggregates;
     private readonly LruCache<EventKey, EventRecord> events;
     private readonly LruCache<SpamKey, TokenBucket> buckets;
-    private readonly HashSet<EventRecord> deferred = new(ReferenceEqualityComparer.Instance);
+    private readonly LinkedList<EventRecord> deferred = new(); // oldest first
+    private readonly Action<EventRecord, long>? onDeferredDropped;
 
     // Records evicted from the LRU while a write is queued, in flight or deferred: a repeat must find them, or a second
     // record with the same Event name would write concurrently. Bounded by the queue and the deferred set.
     private readonly Dictionary<EventKey, EventRecord> evictedBusy = [];
 
-    public EventCorrelator(EventReporterOptions options)
+    /// <summary>Initializes a new instance of the <see cref="EventCorrelator"/> class.</summary>
+    /// <param name="options">The options (validated).</param>
+    /// <param name="onDeferredDropped">
+    /// Called, under the caller's lock, with a deferred record dropped because <see cref="EventReporterOptions.MaxDeferredEvents"/>
+    /// records were waiting already, and the number of observations lost with it (its <see cref="EventRecord.DeferCause"/> says why it waited).
+    /// </param>
+    public EventCorrelator(EventReporterOptions options, Action<EventRecord, long>? onDeferredDropped = null)
     {
         this.options = options;
+        this.onDeferredDropped = onDeferredDropped;
         aggregates = new LruCache<AggregateKey, AggregateRecord>(options.CacheSize);
         events = new LruCache<EventKey, EventRecord>(options.CacheSize, (key, record) =>
         {
@@ -98,22 +112,17 @@ internal sealed class EventCorrelator
             return new CorrelationResult(CorrelationDecision.Coalesce, record);
         }
 
-        var spamKey = new SpamKey(component, objectKey);
-        if (!buckets.TryGetValue(spamKey, out var bucket))
+        if (!Bucket(SpamKey.Of(key), now).TryTake(Position(now)))
         {
-            bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
-            buckets.Set(spamKey, bucket);
-        }
-
-        if (!bucket.TryTake(Position(now)))
-        {
-            if (isNew)
+            // A new Warning without a token is dropped, as client-go does. A new Normal is deferred instead: it is how an owner
+            // learns that something recovered, and Normal Events about one object are few (their own bucket, by type).
+            if (isNew && report.Type == EventType.Warning)
             {
                 events.Remove(key);
                 return new CorrelationResult(CorrelationDecision.Drop, record);
             }
 
-            MarkDeferred(record);
+            MarkDeferred(record, "spam_filter");
             return new CorrelationResult(CorrelationDecision.Defer, record);
         }
 
@@ -137,24 +146,24 @@ internal sealed class EventCorrelator
             return CorrelationDecision.Coalesce;
         }
 
-        var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
-        if (buckets.TryGetValue(spamKey, out var bucket) && !bucket.TryTake(Position(now)))
+        if (buckets.TryGetValue(SpamKey.Of(record.Key), out var bucket) && !bucket.TryTake(Position(now)))
         {
-            MarkDeferred(record);
+            MarkDeferred(record, "spam_filter");
             return CorrelationDecision.Defer;
         }
 
         return StartWrite(record).Decision;
     }
 
-    /// <summary>Records that a write was given up (queue full, rejected, retries exhausted); its observations wait for the next write.</summary>
+    /// <summary>Records that a write was given up (queue full, retries exhausted, shutdown); its observations wait for the next write.</summary>
     /// <param name="record">The record.</param>
-    public void AbandonWrite(EventRecord record)
+    /// <param name="cause">Why: <c>queue_full</c>, <c>write_failed</c> or <c>shutdown</c>.</param>
+    public void AbandonWrite(EventRecord record, string cause)
     {
         record.IsWritePending = false;
         if (record.UnsentCount > 0)
         {
-            MarkDeferred(record);
+            MarkDeferred(record, cause);
         }
     }
 
@@ -163,9 +172,8 @@ internal sealed class EventCorrelator
     public void DiscardWrite(EventRecord record)
     {
         record.IsWritePending = false;
-        record.IsDeferred = false;
+        Undefer(record);
         record.UnsentCount = 0;
-        deferred.Remove(record);
         ReleaseIfIdle(record);
         if (record.ServerCount == 0)
         {
@@ -180,7 +188,7 @@ internal sealed class EventCorrelator
         var list = new List<EventRecord>(deferred.Count);
         foreach (var record in deferred)
         {
-            record.IsDeferred = false;
+            record.DeferredNode = null;
             if (!record.IsWritePending && record.UnsentCount > 0)
             {
                 record.IsWritePending = true;
@@ -209,14 +217,7 @@ internal sealed class EventCorrelator
                 continue;
             }
 
-            var spamKey = new SpamKey(record.Key.Component, record.Key.Object);
-            if (!buckets.TryGetValue(spamKey, out var bucket))
-            {
-                bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
-                buckets.Set(spamKey, bucket);
-            }
-
-            if (bucket.TryTake(Position(now)))
+            if (Bucket(SpamKey.Of(record.Key), now).TryTake(Position(now)))
             {
                 list.Add(record);
             }
@@ -227,18 +228,25 @@ internal sealed class EventCorrelator
             StartWrite(record);
         }
 
-        deferred.RemoveWhere(r => !r.IsDeferred || r.UnsentCount == 0);
+        for (var node = deferred.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.UnsentCount == 0)
+            {
+                Undefer(node.Value);
+                ReleaseIfIdle(node.Value);
+            }
+
+            node = next;
+        }
+
         return list;
     }
 
     private CorrelationResult StartWrite(EventRecord record)
     {
         record.IsWritePending = true;
-        if (record.IsDeferred)
-        {
-            record.IsDeferred = false;
-            deferred.Remove(record);
-        }
+        Undefer(record);
 
         return new CorrelationResult(record.ServerCount == 0 ? CorrelationDecision.Create : CorrelationDecision.Patch, record);
     }
@@ -251,13 +259,55 @@ internal sealed class EventCorrelator
         }
     }
 
-    private void MarkDeferred(EventRecord record)
+    private void MarkDeferred(EventRecord record, string cause)
     {
-        if (!record.IsDeferred)
+        record.DeferCause = cause;
+        if (record.IsDeferred)
         {
-            record.IsDeferred = true;
-            deferred.Add(record);
+            return;
         }
+
+        if (deferred.Count >= options.MaxDeferredEvents && deferred.First is { } oldest)
+        {
+            DropDeferred(oldest.Value);
+        }
+
+        record.DeferredNode = deferred.AddLast(record);
+    }
+
+    // The oldest waiting observations give way to the newest, which describe the current state: lost, so counted and logged.
+    private void DropDeferred(EventRecord record)
+    {
+        var lost = record.UnsentCount;
+        Undefer(record);
+        record.UnsentCount = 0;
+        ReleaseIfIdle(record);
+        if (record.ServerCount == 0 && events.TryGetValue(record.Key, out var current) && ReferenceEquals(current, record))
+        {
+            events.Remove(record.Key);
+        }
+
+        onDeferredDropped?.Invoke(record, lost);
+    }
+
+    private void Undefer(EventRecord record)
+    {
+        if (record.DeferredNode is { } node)
+        {
+            deferred.Remove(node);
+            record.DeferredNode = null;
+        }
+    }
+
+    private TokenBucket Bucket(SpamKey key, DateTimeOffset now)
+    {
+        if (!buckets.TryGetValue(key, out var bucket))
+        {
+            bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
+            buckets.Set(key, bucket);
+        }
+
+        return bucket;
     }
 
     /// <summary>The spam filter's position on the time axis: the instant as UTC ticks.</summary>

@@ -13,5 +13,12 @@ internal readonly record struct EventKey(InvolvedObjectKey Object, string Compon
 /// <summary>Similar events share this key: same object, source, type and reason.</summary>
 internal readonly record struct AggregateKey(InvolvedObjectKey Object, string Component, EventType Type, string Reason);
 
-/// <summary>The spam filter keeps one token bucket per source and object.</summary>
-internal readonly record struct SpamKey(string Component, InvolvedObjectKey Object);
+/// <summary>
+/// The spam filter keeps one token bucket per source, object and type, as client-go's <c>getSpamKey</c> does: hours of
+/// Warnings about an object never use up the tokens of the Normal Event that says it recovered.
+/// </summary>
+internal readonly record struct SpamKey(string Component, InvolvedObjectKey Object, EventType Type)
+{
+    /// <summary>Gets the bucket key of an Event.</summary>
+    public static SpamKey Of(in EventKey key) => new(key.Component, key.Object, key.Type);
+}

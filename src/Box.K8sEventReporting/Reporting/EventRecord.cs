@@ -46,8 +46,14 @@ internal sealed class EventRecord
     /// <summary>Gets or sets a value indicating whether a write is queued or in flight (repeats then only raise <see cref="UnsentCount"/>).</summary>
     public bool IsWritePending { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether observations wait for the next write (spam filter, dropped or failed write).</summary>
-    public bool IsDeferred { get; set; }
+    /// <summary>Gets a value indicating whether observations wait for the next write (spam filter, dropped or failed write).</summary>
+    public bool IsDeferred => DeferredNode is not null;
+
+    /// <summary>Gets or sets the record's place in the correlator's deferred list (oldest first); <see langword="null"/> when not deferred.</summary>
+    public LinkedListNode<EventRecord>? DeferredNode { get; set; }
+
+    /// <summary>Gets or sets why the record was last deferred: <c>spam_filter</c>, <c>queue_full</c> or <c>write_failed</c>.</summary>
+    public string DeferCause { get; set; } = string.Empty;
 
     /// <summary>Gets the count the Event should have once everything is written.</summary>
     public long Count => ServerCount + UnsentCount;

@@ -65,6 +65,18 @@ public sealed class EventReporterOptions
     /// </remarks>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Gets or sets how many distinct Events may hold observations that wait for a later write: repeats the spam filter held
+    /// back, and writes given up (queue full, retries exhausted). Past it the oldest waiting Event is dropped, counted
+    /// (<c>k8s_event_reporting.events.dropped</c>, cause <c>deferred_full</c>, by the observations lost) and logged with why it waited.
+    /// </summary>
+    /// <value>The default is 10,000. Allowed: 1 to 1,000,000.</value>
+    /// <remarks>
+    /// During an API outage every distinct Event reported ends up waiting here; without a bound memory would grow with them.
+    /// A waiting Event costs its record (about 300 bytes).
+    /// </remarks>
+    public int MaxDeferredEvents { get; set; } = 10_000;
+
     /// <summary>Gets or sets how many Event writes may be in flight at once.</summary>
     /// <value>The default is 4. Allowed: 1 to 64.</value>
     public int MaxConcurrentWrites { get; set; } = 4;

@@ -43,6 +43,7 @@ internal sealed class EventReporterOptionsValidator : IValidateOptions<EventRepo
         CheckRange(failures, nameof(options.SpamFilterRefillInterval), options.SpamFilterRefillInterval, TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
         CheckRange(failures, nameof(options.CacheSize), options.CacheSize, 16, 1_000_000);
         CheckRange(failures, nameof(options.QueueCapacity), options.QueueCapacity, 1, 1_000_000);
+        CheckRange(failures, nameof(options.MaxDeferredEvents), options.MaxDeferredEvents, 1, 1_000_000);
         CheckRange(failures, nameof(options.MaxConcurrentWrites), options.MaxConcurrentWrites, 1, 64);
         CheckRange(failures, nameof(options.MaxWriteAttempts), options.MaxWriteAttempts, 1, 100);
         CheckRange(failures, nameof(options.RetryBaseDelay), options.RetryBaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1));

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Box.K8sEventReporting.Diagnostics;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -23,12 +21,14 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.AggregationWindow"/> are combined into one aggregate Event.
 /// </para>
 /// <para>
-/// A token bucket per (source, object) bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>, one token per
-/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Event without a token is dropped and counted
-/// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat without a token is deferred and counted
-/// (<c>k8s_event_reporting.events.deferred</c>): its count is written as soon as the object has a token again (checked every
-/// <see cref="EventReporterOptions.SpamFilterRefillInterval"/>, and on every report), or by <see cref="FlushAsync"/>.
-/// Writes given up earlier (queue full, retries exhausted) are retried the same way.
+/// A token bucket per (source, object, type), as client-go keys it, bounds writes (<see cref="EventReporterOptions.SpamFilterBurst"/>,
+/// one token per <see cref="EventReporterOptions.SpamFilterRefillInterval"/>). A new Warning without a token is dropped and counted
+/// (<c>k8s_event_reporting.events.dropped</c>, cause <c>spam_filter</c>); a repeat, or a new Normal (the Event that says a
+/// resource recovered), without a token is deferred and counted (<c>k8s_event_reporting.events.deferred</c>): it is written as
+/// soon as the object has a token again (checked every <see cref="EventReporterOptions.SpamFilterRefillInterval"/>, and on
+/// every report), or by <see cref="FlushAsync"/>. Writes given up earlier (queue full, retries exhausted) are retried the
+/// same way. At most <see cref="EventReporterOptions.MaxDeferredEvents"/> Events wait so; past it the oldest is dropped,
+/// counted (cause <c>deferred_full</c>) and logged with why it waited.
 /// </para>
 /// <para>
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
@@ -36,7 +36,8 @@ namespace Box.K8sEventReporting.Reporting;
 /// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
 /// </para>
 /// <para>
-/// Event names are <c>{object name}.{hash of uid, source, type, reason, message}</c>. On a create that answers 409 the
+/// Messages have control characters escaped as Go's <c>%q</c> does (a forged line in <c>kubectl describe</c> is impossible),
+/// then are cut to 1024 bytes. Event names are <c>{object name}.{hash of uid, source, type, reason, message}</c>. On a create that answers 409 the
 /// existing Event is read and patched to its count plus the new observations; a patch that answers 404 turns into a create.
 /// 5xx, 429 (honouring <c>Retry-After</c>), 408 and network errors are retried with exponential backoff and jitter up to
 /// <see cref="EventReporterOptions.MaxWriteAttempts"/>; other 4xx are dropped with a log line. Disposing flushes the queue
@@ -47,15 +48,13 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
-    private readonly IEventWriter writer;
+    private readonly EventWriteRetrier retrier;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
-    private readonly Func<double> jitter;
     private readonly EventCorrelator correlator;
     private readonly Channel<EventRecord> queue;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
-    private readonly KeyValuePair<string, object?> apiTag;
     private readonly ITimer deferredTimer;
     private long outstanding;
     private TaskCompletionSource? idle;
@@ -81,15 +80,13 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     internal KubernetesEventRecorder(IEventWriter writer, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, Func<double>? jitter)
     {
         EventReporterOptionsValidator.ThrowIfInvalid(options);
-        this.writer = writer;
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
-        this.jitter = jitter ?? Random.Shared.NextDouble;
+        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble);
 #pragma warning restore CA5394
-        apiTag = new KeyValuePair<string, object?>("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
-        correlator = new EventCorrelator(options);
+        correlator = new EventCorrelator(options, OnDeferredDropped);
         queue = Channel.CreateBounded<EventRecord>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
             OnWriteDropped);
@@ -99,20 +96,6 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
         }
-    }
-
-    private enum WriteOutcome
-    {
-        Written,
-        Rejected,
-        Failed,
-    }
-
-    private enum WriteStep
-    {
-        Create,
-        Read,
-        Patch,
     }
 
     /// <summary>Gets the number of Event writes queued or in flight.</summary>
@@ -137,7 +120,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             return;
         }
 
-        var message = EventMessage.Truncate(report.Message ?? string.Empty);
+        var message = EventMessage.Sanitize(report.Message ?? string.Empty);
         if (!ReferenceEquals(message, report.Message))
         {
             report = report with { Message = message };
@@ -275,6 +258,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             SpamFilterRefillInterval = o.SpamFilterRefillInterval,
             CacheSize = o.CacheSize,
             QueueCapacity = o.QueueCapacity,
+            MaxDeferredEvents = o.MaxDeferredEvents,
             MaxConcurrentWrites = o.MaxConcurrentWrites,
             MaxWriteAttempts = o.MaxWriteAttempts,
             RetryBaseDelay = o.RetryBaseDelay,
@@ -330,7 +314,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         if (!queue.Writer.TryWrite(record))
         {
             // Only after completion (disposal): the write is lost.
-            correlator.AbandonWrite(record);
+            correlator.AbandonWrite(record, "shutdown");
             FinishOne();
             ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
         }
@@ -341,12 +325,19 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     {
         lock (gate)
         {
-            correlator.AbandonWrite(record);
+            correlator.AbandonWrite(record, "queue_full");
             FinishOne();
         }
 
         ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
         Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
+    }
+
+    // Called by the correlator, under the gate: the oldest waiting Event gave way to a newer one; its observations are lost.
+    private void OnDeferredDropped(EventRecord record, long lost)
+    {
+        ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
+        Log.DeferredEventDropped(logger, options.MaxDeferredEvents, record.Key.Object.Namespace, record.Name, lost, record.DeferCause);
     }
 
     // Called under the gate.
@@ -390,16 +381,16 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             serverCount = record.ServerCount;
         }
 
-        var outcome = WriteOutcome.Failed;
+        var outcome = EventWriteOutcome.Failed;
         try
         {
-            (outcome, serverCount) = await WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
+            (outcome, serverCount) = await retrier.WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             lock (gate)
             {
-                correlator.AbandonWrite(record);
+                correlator.AbandonWrite(record, "shutdown");
                 FinishOne();
             }
 
@@ -416,7 +407,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             switch (outcome)
             {
-                case WriteOutcome.Written:
+                case EventWriteOutcome.Written:
                     var next = correlator.CompleteWrite(record, serverCount, write.Delta, timeProvider.GetUtcNow());
                     if (next is CorrelationDecision.Create or CorrelationDecision.Patch)
                     {
@@ -424,86 +415,15 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
                     }
 
                     break;
-                case WriteOutcome.Rejected:
+                case EventWriteOutcome.Rejected:
                     correlator.DiscardWrite(record);
                     break;
                 default:
-                    correlator.AbandonWrite(record);
+                    correlator.AbandonWrite(record, "write_failed");
                     break;
             }
 
             FinishOne();
         }
-    }
-
-    private async Task<(WriteOutcome Outcome, long ServerCount)> WriteAsync(EventWrite write, long knownServerCount, CancellationToken cancellationToken)
-    {
-        var step = knownServerCount > 0 ? WriteStep.Patch : WriteStep.Create;
-        var baseCount = knownServerCount;
-        var failures = 0;
-
-        // 409 -> read -> 404 -> create -> 409 ... cannot loop for ever.
-        for (var steps = 0; steps < (options.MaxWriteAttempts * 3) + 3; steps++)
-        {
-            using var activity = K8sEventReportingDiagnostics.ActivitySource.StartActivity("k8s_event_reporting.event.write", ActivityKind.Client);
-            activity?.SetTag("k8s_event_reporting.step", step.ToString());
-            try
-            {
-                switch (step)
-                {
-                    case WriteStep.Create:
-                        await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Created.Add(1, apiTag);
-                        return (WriteOutcome.Written, baseCount + write.Delta);
-                    case WriteStep.Read:
-                        baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
-                        step = WriteStep.Patch;
-                        continue;
-                    default:
-                        await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Patched.Add(1, apiTag);
-                        return (WriteOutcome.Written, baseCount + write.Delta);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                activity?.SetStatus(ActivityStatusCode.Error);
-                var kind = ApiErrorClassifier.Classify(ex, out var retryAfter, out var statusCode);
-                if (kind == ApiErrorKind.Conflict && step == WriteStep.Create)
-                {
-                    step = WriteStep.Read;
-                    continue;
-                }
-
-                if (kind == ApiErrorKind.NotFound && step != WriteStep.Create)
-                {
-                    baseCount = step == WriteStep.Read ? 0 : baseCount;
-                    step = WriteStep.Create;
-                    continue;
-                }
-
-                if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
-                {
-                    Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
-                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
-                    return (WriteOutcome.Rejected, 0);
-                }
-
-                failures++;
-                if (failures >= options.MaxWriteAttempts)
-                {
-                    Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
-                    ReportingMetrics.Failed.Add(1, apiTag);
-                    return (WriteOutcome.Failed, 0);
-                }
-
-                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
-                Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
-                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        ReportingMetrics.Failed.Add(1, apiTag);
-        return (WriteOutcome.Failed, 0);
     }
 }

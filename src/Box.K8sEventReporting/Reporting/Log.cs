@@ -32,6 +32,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3008, EventName = "EventWriterCrashed", Level = LogLevel.Error, Message = "Event writer loop failed unexpectedly; the write of {Namespace}/{EventName} is abandoned")]
     public static partial void EventWriterCrashed(ILogger logger, Exception exception, string @namespace, string eventName);
 
+    [LoggerMessage(EventId = 3009, EventName = "DeferredEventDropped", Level = LogLevel.Warning, Message = "{MaxDeferredEvents} Events are waiting for a later write already (MaxDeferredEvents); the oldest, {Namespace}/{EventName}, was dropped with {Lost} unwritten observation(s); it was waiting because of {Cause}")]
+    public static partial void DeferredEventDropped(ILogger logger, int maxDeferredEvents, string @namespace, string eventName, long lost, string cause);
+
     [LoggerMessage(EventId = 3020, EventName = "ConditionWritten", Level = LogLevel.Debug, Message = "Set condition {ConditionType}={Status} ({Reason}) on {Kind} {Namespace}/{Name}")]
     public static partial void ConditionWritten(ILogger logger, string conditionType, ConditionStatus status, string reason, string kind, string @namespace, string name);
 

@@ -18,7 +18,7 @@ internal static class ReportingMetrics
     public static readonly Counter<long> Patched = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.events.patched", "{event}", "Patches that raised an existing Event's count.");
 
-    /// <summary>Reports that were never written. Tag <c>cause</c>: spam_filter, queue_full, rejected, about_event, shutdown.</summary>
+    /// <summary>Reports that were never written. Tag <c>cause</c>: spam_filter, queue_full, deferred_full (by observations lost), rejected, about_event, shutdown.</summary>
     public static readonly Counter<long> Dropped = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.events.dropped", "{event}", "Events or writes dropped, by cause.");
 

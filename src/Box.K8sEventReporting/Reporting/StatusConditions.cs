@@ -27,7 +27,7 @@ internal static class StatusConditions
     public static bool TryApply(JsonArray conditions, ResourceCondition condition, long? generation, DateTimeOffset now)
     {
         var status = condition.Status.ToString();
-        var message = EventMessage.Truncate(condition.Message ?? string.Empty, EventMessage.MaxConditionMessageBytes);
+        var message = EventMessage.Sanitize(condition.Message ?? string.Empty, EventMessage.MaxConditionMessageBytes);
         var existing = Find(conditions, condition.Type);
         var existingGeneration = existing?["observedGeneration"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : (long?)null;
         if (existing is not null

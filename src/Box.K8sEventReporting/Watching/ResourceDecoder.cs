@@ -218,7 +218,8 @@ internal sealed class ResourceDecoder<T>
 
     private static WatchEvent<T> Failed(string? eventType, ObjectIdentity identity, string raw, string error)
     {
-        var failure = new ResourceDecodeFailure(identity.Namespace, identity.Name, identity.Uid, identity.ResourceVersion, raw, error);
+        // The error echoes the object's text (JSON paths, values): escaped, so that a log line or Event quoting it cannot be forged.
+        var failure = new ResourceDecodeFailure(identity.Namespace, identity.Name, identity.Uid, identity.ResourceVersion, raw, Reporting.EventMessage.Escape(error));
         return new WatchEvent<T>(WatchEventKind.DecodeFailed, ResourceVersion: identity.ResourceVersion, Failure: failure, FailedEventType: eventType);
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -49,14 +50,15 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         bool leaderElection = false,
         Action<ControllerOptions>? configure = null,
         string leaseNamespace = LeaseNamespace,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        ReportLedger? ledger = null)
     {
         if (leaseNamespace == LeaseNamespace)
         {
             server.EnsureNamespace(LeaseNamespace);
         }
 
-        return StartAsync(server.CreateClientConfiguration(), [], allowed, identity, leaderElection, configure, leaseNamespace, logs);
+        return StartAsync(server.CreateClientConfiguration(), [], allowed, identity, leaderElection, configure, leaseNamespace, logs, ledger);
     }
 
     /// <summary>Starts a replica on the cluster fixture that watches only <paramref name="namespaces"/> (a real cluster has other Pkis).</summary>
@@ -67,8 +69,9 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         string identity = "replica-1",
         bool leaderElection = false,
         string? leaseNamespace = null,
-        ILoggerProvider? logs = null) =>
-        StartAsync(cluster.Configuration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs);
+        ILoggerProvider? logs = null,
+        ReportLedger? ledger = null) =>
+        StartAsync(cluster.Configuration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs, ledger);
 
     private static async Task<ControlPlaneReplica> StartAsync(
         KubernetesClientConfiguration configuration,
@@ -78,7 +81,8 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         bool leaderElection,
         Action<ControllerOptions>? configure,
         string leaseNamespace,
-        ILoggerProvider? logs)
+        ILoggerProvider? logs,
+        ReportLedger? ledger)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -89,6 +93,11 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
 
         ControlPlaneReplica? replica = null;
         builder.Services.AddSingleton(allowed);
+        if (ledger is not null)
+        {
+            builder.Services.AddSingleton(sp => ledger.Decorate(sp.GetRequiredService<KubernetesEventRecorder>()));
+        }
+
         builder.Services.AddK8sEventReporting()
             .UseKubernetesClient(configuration)
             .ConfigureControllers(o =>
@@ -121,7 +130,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 o.Namespaces.Add(ns);
             }
         });
-        builder.Services.Configure<Box.K8sEventReporting.Reporting.EventReporterOptions>(o =>
+        builder.Services.Configure<EventReporterOptions>(o =>
         {
             o.ReportingInstance = identity;
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
@@ -141,6 +150,14 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
             _stopped = true;
             await _host.StopAsync();
         }
+    }
+
+    /// <summary>Stops reconciling, then writes every Event report still waiting (spam filter, failed writes), as a graceful shutdown does.</summary>
+    public async Task StopAndFlushAsync()
+    {
+        await StopAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _host.Services.GetRequiredService<KubernetesEventRecorder>().FlushAsync(timeout.Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -5,7 +5,6 @@ using Box.K8sEventReporting.Watching;
 using ControlPlane;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,7 +18,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     
     // On a real cluster the deployment and replicaset controllers write Events on the same objects (ScalingReplicaSet, SuccessfulCreate).
     private const string OursOnly = "reportingComponent=controlplane";
-    private readonly string _allowedNames = WriteAllowedNames("app1\napp2\n");
+    private readonly string _allowedNames = SampleControlPlane.WriteAllowedNames("app1\napp2\n");
 
     public void Dispose() => File.Delete(_allowedNames);
 
@@ -280,38 +279,10 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 
     private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces) => BuildControlPlane(allowedNamesPath, null, namespaces);
 
-    private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, params string[] namespaces)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
-        var settings = new Dictionary<string, string?>
-        {
-            ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
-            ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
-        };
-        for (var i = 0; i < namespaces.Length; i++)
-        {
-            settings[$"K8sEventReporting:Watcher:Namespaces:{i}"] = namespaces[i];
-        }
+    private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, params string[] namespaces) =>
+        SampleControlPlane.Build(cluster.Client, allowedNamesPath, extend, null, namespaces);
 
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton(cluster.Client);
-        var reporting = Program.AddControlPlane(builder.Services, builder.Configuration);
-        extend?.Invoke(reporting);
-        return builder.Build();
-    }
-
-    private static async Task StopAsync(IHost host)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await host.StopAsync(timeout.Token);
-    }
-
-    private static string WriteAllowedNames(string content)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"allowedNames-{Guid.NewGuid():N}");
-        File.WriteAllText(path, content);
-        return path;
-    }
+    private static Task StopAsync(IHost host) => SampleControlPlane.StopAsync(host);
 
     private async Task<Pki> CreatePkiAsync(string ns, string name, string serviceName) =>
         await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(

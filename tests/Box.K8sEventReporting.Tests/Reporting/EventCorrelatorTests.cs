@@ -138,6 +138,55 @@ public class EventCorrelatorTests
     }
 
     [Fact]
+    public void Correlate_SpamFilterIsPerType_WarningsNeverUseTheNormalsTokens()
+    {
+        var correlator = Create(burst: 1);
+        Observe(correlator, "m", T0);
+
+        var normal = correlator.Correlate(PodKey, PodRef, EventReport.Normal("Valid", "valid again"), T0);
+
+        Assert.Equal(CorrelationDecision.Create, normal.Decision);
+    }
+
+    [Fact]
+    public void Correlate_NewNormalWithoutToken_IsDeferredNotDropped()
+    {
+        var correlator = Create(burst: 1);
+        correlator.Correlate(PodKey, PodRef, EventReport.Normal("Valid", "valid"), T0);
+
+        var second = correlator.Correlate(PodKey, PodRef, EventReport.Normal("Valid", "valid again"), T0);
+        var warning = Observe(correlator, "m", T0);
+        var secondWarning = Observe(correlator, "other", T0);
+
+        Assert.Equal(CorrelationDecision.Defer, second.Decision);
+        Assert.Equal(CorrelationDecision.Create, warning.Decision);
+        Assert.Equal(CorrelationDecision.Drop, secondWarning.Decision);
+        Assert.Equal(1, correlator.DeferredCount);
+    }
+
+    [Fact]
+    public void AbandonWrite_MoreThanMaxDeferredEvents_DropsTheOldestAndSaysSo()
+    {
+        var dropped = new List<(string Name, long Lost, string Cause)>();
+        var correlator = new EventCorrelator(new EventReporterOptions { MaxDeferredEvents = 2, CacheSize = 16 }, (r, lost) => dropped.Add((r.InvolvedObject.Name, lost, r.DeferCause)));
+        var records = Enumerable.Range(1, 3)
+            .Select(i => correlator.Correlate(PodKey with { Name = "p" + i, Uid = "u" + i }, Pods.Ref("p" + i), EventReport.Warning("Bad", "m"), T0).Record)
+            .ToList();
+        correlator.Correlate(PodKey with { Name = "p1", Uid = "u1" }, Pods.Ref("p1"), EventReport.Warning("Bad", "m"), T0); // a repeat while pending
+
+        foreach (var record in records)
+        {
+            correlator.AbandonWrite(record, "write_failed");
+        }
+
+        Assert.Equal(("p1", 2L, "write_failed"), Assert.Single(dropped));
+        Assert.Equal(2, correlator.DeferredCount);
+        Assert.Equal(["p2", "p3"], correlator.TakeDeferred().Select(r => r.InvolvedObject.Name));
+        var again = correlator.Correlate(PodKey with { Name = "p1", Uid = "u1" }, Pods.Ref("p1"), EventReport.Warning("Bad", "m"), T0);
+        Assert.Equal((CorrelationDecision.Create, 1L), (again.Decision, again.Record.Count)); // forgotten: never written, so created anew
+    }
+
+    [Fact]
     public void Correlate_RepeatWithoutToken_IsDeferredAndKeepsCount()
     {
         var correlator = Create(burst: 1);

@@ -19,6 +19,7 @@ public class EventReporterOptionsValidatorTests
         Assert.Equal(TimeSpan.FromMinutes(5), options.SpamFilterRefillInterval);
         Assert.Equal(32768, options.CacheSize);
         Assert.Equal(10_000, options.QueueCapacity);
+        Assert.Equal(10_000, options.MaxDeferredEvents);
         Assert.Equal(12, options.MaxWriteAttempts);
         Assert.Equal(TimeSpan.FromSeconds(10), options.RetryMaxDelay);
         Assert.Equal(10, options.MaxPodsPerOwner);
@@ -61,5 +62,15 @@ public class EventReporterOptionsValidatorTests
         var ex = Assert.Throws<OptionsValidationException>(() => new KubernetesEventRecorder(new FakeEventWriter(), options, null, null, null));
 
         Assert.Contains("QueueCapacity must be 1-1000000 (was 0)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000_001)]
+    public void Validate_MaxDeferredEventsOutOfRange_NamesSettingValueAndRange(int value)
+    {
+        var result = EventReporterOptionsValidator.Instance.Validate(null, new EventReporterOptions { MaxDeferredEvents = value });
+
+        Assert.Equal($"EventReporterOptions.MaxDeferredEvents must be 1-1000000 (was {value}); set K8sEventReporting:Events:MaxDeferredEvents.", Assert.Single(result.Failures!));
     }
 }

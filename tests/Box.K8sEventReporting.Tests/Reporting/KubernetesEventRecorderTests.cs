@@ -332,6 +332,77 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         Assert.Equal(1, metrics["k8s_event_reporting.events.dropped|shutdown"]);
     }
 
+    [Fact]
+    public async Task Record_ForgedLineInMessage_IsEscapedInTheEventAndTheLogLine()
+    {
+        var logger = new CapturingLogger();
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions(), logger, time, () => 0.5);
+        recorders.Add(recorder);
+
+        recorder.Record(Pods.Ref("app1"), EventReport.Warning("InvalidServiceName", "ServiceName: app1\nWarning Fake: forged\0\u2028 in pki: p"));
+        await recorder.FlushAsync();
+
+        const string escaped = "ServiceName: app1\\nWarning Fake: forged\\x00\\u2028 in pki: p";
+        Assert.Equal(escaped, Assert.Single(writer.Last.Values).Message);
+        Assert.EndsWith(escaped, logger.Entries.Single(e => e.EventId.Id == 3000).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Record_InvalidForHoursThenValid_TheRecoveryNormalEventIsWritten()
+    {
+        var recorder = Create(new EventReporterOptions());
+        var reporter = new ValidationProblemReporter<Pki>(
+            recorder,
+            new SecretConsumerPodSelector<Pki>(new InMemoryCache<V1Pod>([]), p => p.Metadata.Name),
+            NSubstitute.Substitute.For<IResourceConditionWriter>(),
+            Microsoft.Extensions.Options.Options.Create(new EventReporterOptions()));
+        var pki = new Pki { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid", Generation = 1 } };
+        var invalid = Box.K8sEventReporting.Validation.ValidationResult.Fail(
+            new Box.K8sEventReporting.Validation.ValidationFailure("spec.serviceName", "InvalidServiceName", "appp1 is not allowed"),
+            new Box.K8sEventReporting.Validation.ValidationFailure("spec.serviceName", "ServiceNameMisspelt", "did you mean app1?"));
+
+        // Revalidated every 5 minutes for 3 hours: two Warnings on the Pki each time, one spam-filter token back each time.
+        for (var i = 0; i < 36; i++)
+        {
+            await reporter.ReportAsync(pki, invalid);
+            await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0);
+            time.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        await reporter.ReportAsync(pki, Box.K8sEventReporting.Validation.ValidationResult.Success);
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0);
+
+        var normal = Assert.Single(writer.Last.Values, w => w.Type == EventType.Normal);
+        Assert.Equal(("Valid", "app1-pki"), (normal.Reason, normal.InvolvedObject.Name));
+        Assert.Equal(0, metrics["k8s_event_reporting.events.dropped|spam_filter"]);
+    }
+
+    [Fact]
+    public async Task Record_ApiDownWithManyDistinctEvents_DeferredSetIsBoundedAndDropsAreCountedAndLogged()
+    {
+        var logger = new CapturingLogger();
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { MaxDeferredEvents = 3, MaxWriteAttempts = 1, MaxConcurrentWrites = 1 }, logger, time, () => 0.5);
+        recorders.Add(recorder);
+        writer.FailNext(5, () => FakeEventWriter.Status(HttpStatusCode.ServiceUnavailable));
+
+        for (var i = 1; i <= 5; i++)
+        {
+            recorder.Record(Pods.Ref("p" + i), Sample);
+        }
+
+        await Eventually.WaitUntilAsync(() => recorder.PendingWrites == 0);
+
+        Assert.Equal(2, metrics["k8s_event_reporting.events.dropped|deferred_full"]);
+        var lines = logger.Entries.Where(e => e.EventId.Id == 3009).Select(e => e.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, l => Assert.Contains("waiting because of write_failed", l, StringComparison.Ordinal));
+        Assert.Contains("team-a/p1.", lines[0], StringComparison.Ordinal);
+
+        await recorder.FlushAsync(); // the API is back: the three newest are written, the two oldest were dropped
+
+        Assert.Equal(["p3", "p4", "p5"], writer.Last.Values.Select(w => w.InvolvedObject.Name).Order());
+    }
+
     private KubernetesEventRecorder Create(EventReporterOptions options)
     {
         var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);

@@ -23,6 +23,17 @@ public class StatusConditionsTests
     }
 
     [Fact]
+    public void TryApply_ControlCharactersInMessage_AreEscapedInTheCondition()
+    {
+        var conditions = new JsonArray();
+
+        StatusConditions.TryApply(conditions, Invalid with { Message = "ServiceName: a\nWarning Fake: b\0\t" }, 1, T0);
+
+        Assert.Equal("ServiceName: a\\nWarning Fake: b\\x00\\t", (string?)conditions.Single()!["message"]);
+        Assert.False(StatusConditions.TryApply(conditions, Invalid with { Message = "ServiceName: a\nWarning Fake: b\0\t" }, 1, T0), "the escaped message is what is compared");
+    }
+
+    [Fact]
     public void TryApply_SameCondition_ReportsNoChange()
     {
         var conditions = new JsonArray();

@@ -85,6 +85,15 @@ public class ResourceDecoderTests
     }
 
     [Fact]
+    public void DecodeWatchLine_ControlCharactersInTheObject_AreEscapedInTheError()
+    {
+        var result = Decode("{\"type\":\"FORGED\\nWarning Fake: x\\u0000\",\"object\":{\"metadata\":{\"name\":\"bad\",\"namespace\":\"team-a\"}}}");
+
+        Assert.Equal(WatchEventKind.DecodeFailed, result.Kind);
+        Assert.Equal("Unknown watch event type 'FORGED\\nWarning Fake: x\\x00'.", result.Failure!.Error);
+    }
+
+    [Fact]
     public void DecodeWatchLine_MissingMetadata_IsDecodeFailure()
     {
         var result = Decode("{\"type\":\"ADDED\",\"object\":{\"spec\":{\"serviceName\":\"x\"}}}");

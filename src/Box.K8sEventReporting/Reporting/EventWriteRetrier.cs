@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Box.K8sEventReporting.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>How one Event write ended.</summary>
+internal enum EventWriteOutcome
+{
+    /// <summary>The API server holds the Event with the new count.</summary>
+    Written,
+
+    /// <summary>The API server refused it for good (a permanent 4xx, or a 404 on create); its observations are discarded.</summary>
+    Rejected,
+
+    /// <summary>Every attempt failed; its observations wait for the next write.</summary>
+    Failed,
+}
+
+/// <summary>
+/// Carries one Event write to the API server: a create, or a patch when the Event is known to exist; a create answered 409
+/// reads the existing count and patches it, a patch answered 404 creates. 5xx, 429 (honouring <c>Retry-After</c>), 408 and
+/// network errors are retried with exponential backoff and jitter up to <see cref="EventReporterOptions.MaxWriteAttempts"/>.
+/// </summary>
+/// <remarks>The I/O half of <see cref="KubernetesEventRecorder"/>, which decides what to write and when.</remarks>
+internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter)
+{
+    private readonly KeyValuePair<string, object?> apiTag = new("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
+
+    private enum Step
+    {
+        Create,
+        Read,
+        Patch,
+    }
+
+    /// <summary>Writes <paramref name="write"/> on top of the count the server is known to hold.</summary>
+    /// <returns>The outcome and, when written, the count the server now holds.</returns>
+    public async Task<(EventWriteOutcome Outcome, long ServerCount)> WriteAsync(EventWrite write, long knownServerCount, CancellationToken cancellationToken)
+    {
+        var step = knownServerCount > 0 ? Step.Patch : Step.Create;
+        var baseCount = knownServerCount;
+        var failures = 0;
+
+        // 409 -> read -> 404 -> create -> 409 ... cannot loop for ever.
+        for (var steps = 0; steps < (options.MaxWriteAttempts * 3) + 3; steps++)
+        {
+            using var activity = K8sEventReportingDiagnostics.ActivitySource.StartActivity("k8s_event_reporting.event.write", ActivityKind.Client);
+            activity?.SetTag("k8s_event_reporting.step", step.ToString());
+            try
+            {
+                switch (step)
+                {
+                    case Step.Create:
+                        await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
+                        ReportingMetrics.Created.Add(1, apiTag);
+                        return (EventWriteOutcome.Written, baseCount + write.Delta);
+                    case Step.Read:
+                        baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
+                        step = Step.Patch;
+                        continue;
+                    default:
+                        await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
+                        ReportingMetrics.Patched.Add(1, apiTag);
+                        return (EventWriteOutcome.Written, baseCount + write.Delta);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error);
+                var kind = ApiErrorClassifier.Classify(ex, out var retryAfter, out var statusCode);
+                if (kind == ApiErrorKind.Conflict && step == Step.Create)
+                {
+                    step = Step.Read;
+                    continue;
+                }
+
+                if (kind == ApiErrorKind.NotFound && step != Step.Create)
+                {
+                    baseCount = step == Step.Read ? 0 : baseCount;
+                    step = Step.Create;
+                    continue;
+                }
+
+                if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
+                {
+                    Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
+                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
+                    return (EventWriteOutcome.Rejected, 0);
+                }
+
+                failures++;
+                if (failures >= options.MaxWriteAttempts)
+                {
+                    Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
+                    ReportingMetrics.Failed.Add(1, apiTag);
+                    return (EventWriteOutcome.Failed, 0);
+                }
+
+                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        ReportingMetrics.Failed.Add(1, apiTag);
+        return (EventWriteOutcome.Failed, 0);
+    }
+}

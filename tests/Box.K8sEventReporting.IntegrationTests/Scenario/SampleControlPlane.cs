@@ -1,0 +1,52 @@
+using Box.K8sEventReporting.Hosting;
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Box.K8sEventReporting.IntegrationTests.Scenario;
+
+/// <summary>The ControlPlane sample's exact composition (<c>Program.AddControlPlane</c>) over a given client, as its tests run it.</summary>
+internal static class SampleControlPlane
+{
+    /// <summary>Builds the sample's host, watching only <paramref name="namespaces"/>.</summary>
+    /// <param name="client">The cluster's client.</param>
+    /// <param name="allowedNamesPath">The AllowedNames file.</param>
+    /// <param name="extend">Adds to the sample's reporting composition; optional.</param>
+    /// <param name="services">Registers services before the sample's (the library uses TryAdd, so these win); optional.</param>
+    /// <param name="namespaces">The namespaces to watch.</param>
+    public static IHost Build(IKubernetes client, string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, Action<IServiceCollection>? services, params string[] namespaces)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
+        var settings = new Dictionary<string, string?>
+        {
+            ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
+            ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
+        };
+        for (var i = 0; i < namespaces.Length; i++)
+        {
+            settings[$"K8sEventReporting:Watcher:Namespaces:{i}"] = namespaces[i];
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(client);
+        services?.Invoke(builder.Services);
+        var reporting = Program.AddControlPlane(builder.Services, builder.Configuration);
+        extend?.Invoke(reporting);
+        return builder.Build();
+    }
+
+    public static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await host.StopAsync(timeout.Token);
+    }
+
+    /// <summary>Writes an AllowedNames file to a fresh temporary path.</summary>
+    public static string WriteAllowedNames(string content)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"allowedNames-{Guid.NewGuid():N}");
+        File.WriteAllText(path, content);
+        return path;
+    }
+}
