@@ -39,6 +39,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly ConcurrentQueue<RequestEntry> requests = new();
+    private readonly RequestAuthorizer authorizer;
     private readonly CancellationTokenSource stopping = new();
     private int disposed;
 
@@ -50,6 +51,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
         logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InProcessApiServer>();
         cluster = new ClusterState(options);
         Faults = new ApiServerFaults(cluster);
+        authorizer = new RequestAuthorizer(cluster, options);
     }
 
     /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c>.</summary>
@@ -62,6 +64,10 @@ public sealed class InProcessApiServer : IAsyncDisposable
     /// <remarks>A request is recorded when it arrives, so counts include requests still being handled (an open watch,
     /// a delayed request); their <see cref="RecordedRequest.StatusCode"/> is 0 until the response starts.</remarks>
     public IReadOnlyList<RecordedRequest> Requests => requests.Select(r => r.ToRecord()).ToArray();
+
+    /// <summary>Gets the authorization decisions so far, oldest first (empty unless <see cref="InProcessApiServerOptions.EnforceRbac"/> is on).</summary>
+    /// <remarks>Bounded like <see cref="Requests"/> by <see cref="InProcessApiServerOptions.MaxRecordedRequests"/>.</remarks>
+    public IReadOnlyList<AuthorizationDecision> AuthorizationDecisions => authorizer.Decisions;
 
     /// <summary>Gets the newest resourceVersion the server has handed out.</summary>
     public long ResourceVersion => cluster.CurrentResourceVersion;
@@ -104,9 +110,27 @@ public sealed class InProcessApiServer : IAsyncDisposable
     /// <returns>A new configuration.</returns>
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
 
+    /// <summary>Creates a client configuration that authenticates as a service account, with a bearer token this server issued.</summary>
+    /// <param name="asServiceAccount">The service account; its ServiceAccount object must exist when requests are made (else 401, as on a real server).</param>
+    /// <returns>A new configuration. With <see cref="InProcessApiServerOptions.EnforceRbac"/> its requests are authorized by RBAC.</returns>
+    /// <remarks>Against a real cluster, get the same from the TokenRequest API (<c>serviceaccounts/token</c>), which this server also answers.</remarks>
+    public KubernetesClientConfiguration CreateClientConfiguration(ServiceAccountIdentity asServiceAccount)
+    {
+        ArgumentNullException.ThrowIfNull(asServiceAccount);
+        return new() { Host = BaseAddress.ToString(), AccessToken = authorizer.IssueToken(asServiceAccount) };
+    }
+
     /// <summary>Creates a KubernetesClient talking to this server.</summary>
     /// <returns>A new client; the caller disposes it.</returns>
     public IKubernetes CreateClient() => new Kubernetes(CreateClientConfiguration());
+
+    /// <summary>Creates a KubernetesClient that authenticates as a service account (see <see cref="CreateClientConfiguration(ServiceAccountIdentity)"/>).</summary>
+    /// <param name="asServiceAccount">The service account.</param>
+    /// <returns>A new client; the caller disposes it.</returns>
+    public IKubernetes CreateClient(ServiceAccountIdentity asServiceAccount) => new Kubernetes(CreateClientConfiguration(asServiceAccount));
+
+    /// <summary>Forgets the recorded authorization decisions.</summary>
+    public void ClearAuthorizationDecisions() => authorizer.ClearDecisions();
 
     /// <summary>Serves a custom resource type, as if its CustomResourceDefinition had been created (idempotent).</summary>
     /// <param name="group">The API group, for example <c>box.com</c>.</param>
@@ -282,6 +306,20 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var cancellationToken = linked.Token;
         try
         {
+            if (authorizer.Enabled)
+            {
+                var (user, refusal) = authorizer.Authenticate(request.Headers.Authorization.ToString());
+                var attributes = user is null ? null : RequestAttributes.Parse(user, method, path, query);
+                refusal ??= authorizer.Authorize(attributes!);
+                if (refusal is not null)
+                {
+                    await WriteAsync(context, refusal, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                context.Items[typeof(RequestAttributes)] = attributes;
+            }
+
             var delay = Faults.DelayFor(method, verb, path);
             if (delay > TimeSpan.Zero)
             {
@@ -352,6 +390,11 @@ public sealed class InProcessApiServer : IAsyncDisposable
     private async Task<ApiResponse> DispatchAsync(HttpRequest request, Route route, string verb, Dictionary<string, string> query, CancellationToken cancellationToken)
     {
         var resource = route.Resource!;
+        if (route.Subresource == "token" && resource.Group.Length == 0 && resource.Plural == "serviceaccounts" && verb == "create")
+        {
+            return IssueServiceAccountToken(route.Namespace!, route.Name!, await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false));
+        }
+
         if (route.Subresource is not null)
         {
             if (route.Subresource != "status")
@@ -420,6 +463,12 @@ public sealed class InProcessApiServer : IAsyncDisposable
                         return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: the body is not a JSON object");
                     }
 
+                    if (request.HttpContext.Items[typeof(RequestAttributes)] is RequestAttributes attributes
+                        && authorizer.AdmitOwnerReferences(attributes, resource, obj) is { } refused)
+                    {
+                        return refused;
+                    }
+
                     return verb == "create"
                         ? cluster.Create(resource, route.Namespace, obj, query, Manager(request, query))
                         : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query, Manager(request, query));
@@ -434,6 +483,44 @@ public sealed class InProcessApiServer : IAsyncDisposable
             default:
                 return Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
         }
+    }
+
+    /// <summary>The TokenRequest API (<c>POST .../serviceaccounts/{name}/token</c>): a token for an existing service account.</summary>
+    private ApiResponse IssueServiceAccountToken(string ns, string name, byte[] body)
+    {
+        var serviceAccounts = cluster.Find(string.Empty, "v1", "serviceaccounts")!;
+        if (cluster.Get(serviceAccounts, ns, name).StatusCode != 200)
+        {
+            return Statuses.NotFound(serviceAccounts, name);
+        }
+
+        JsonObject? tokenRequest;
+        try
+        {
+            tokenRequest = body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            return Statuses.BadRequest("TokenRequest in version \"v1\" cannot be handled as a TokenRequest: " + ex.Message);
+        }
+
+        var spec = tokenRequest?["spec"] as JsonObject ?? new JsonObject();
+        var seconds = spec["expirationSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) ? s : 3600;
+        spec["expirationSeconds"] = seconds;
+        spec["audiences"] ??= new JsonArray("https://kubernetes.default.svc.cluster.local");
+        var response = new JsonObject
+        {
+            ["kind"] = "TokenRequest",
+            ["apiVersion"] = "authentication.k8s.io/v1",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null },
+            ["spec"] = spec.DeepClone(),
+            ["status"] = new JsonObject
+            {
+                ["token"] = authorizer.IssueToken(new ServiceAccountIdentity(ns, name)),
+                ["expirationTimestamp"] = timeProvider.GetUtcNow().AddSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            },
+        };
+        return ApiResponse.Json(201, Json.Serialize(response));
     }
 
     private async Task WatchAsync(HttpContext context, Route route, Dictionary<string, string> query, CancellationToken cancellationToken)
