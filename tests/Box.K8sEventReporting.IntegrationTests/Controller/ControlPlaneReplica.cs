@@ -48,7 +48,8 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         bool leaderElection = false,
         Action<ControllerOptions>? configure = null,
         string leaseNamespace = LeaseNamespace,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null,
+        KubernetesClientConfiguration? configuration = null)
     {
         if (leaseNamespace == LeaseNamespace)
         {
@@ -65,7 +66,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         ControlPlaneReplica? replica = null;
         builder.Services.AddSingleton(allowed);
         builder.Services.AddK8sEventReporting()
-            .UseKubernetesClient(server.CreateClientConfiguration())
+            .UseKubernetesClient(configuration ?? server.CreateClientConfiguration())
             .ConfigureControllers(o =>
             {
                 o.ShutdownTimeout = TimeSpan.FromSeconds(2);

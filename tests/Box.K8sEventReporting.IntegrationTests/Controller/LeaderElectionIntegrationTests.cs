@@ -1,4 +1,6 @@
 using Box.K8sEventReporting.IntegrationTests.ApiServer;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Testing.ApiServer;
 using static Box.K8sEventReporting.IntegrationTests.Controller.ClusterAssertions;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
@@ -10,11 +12,11 @@ public sealed class LeaderElectionIntegrationTests
     [Fact]
     public async Task LeaderStops_StandbyTakesOverWithinLeaseDuration_NeverTwoLeadersAndNoDuplicateEvents()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        await using var server = await StartAsControlPlaneAsync();
         using var cluster = new ClusterAssertions(server);
         var allowed = new AllowedServiceNames("app1");
-        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true);
-        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true);
+        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
+        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
         using var sampling = new CancellationTokenSource();
         var overlaps = 0;
         var sampler = Task.Run(async () =>
@@ -57,17 +59,18 @@ public sealed class LeaderElectionIntegrationTests
             .Where(g => g.Count() > 1)
             .Select(g => $"{g.Key.Reason} on {g.First().InvolvedObject.Name} x{g.Count()}");
         Assert.Empty(duplicated);
+        ControlPlaneRbac.AssertNoDenials(server);
     }
 
     [Fact]
     public async Task LeaderCannotRenew_StopsReconcilingAndStandbyTakesOver()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        await using var server = await StartAsControlPlaneAsync();
         using var cluster = new ClusterAssertions(server);
         var allowed = new AllowedServiceNames("app1");
-        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true);
+        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
         await EventuallyAsync(() => Task.FromResult(a.Health.Check().IsLeader), "the first replica leads");
-        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true);
+        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
         await EventuallyAsync(() => Task.FromResult(b.Health.Check().IsReady), "the second replica is a ready standby");
 
         // Every lease request fails for a while: the leader cannot renew, so it must stop leading by its renew deadline.
@@ -79,6 +82,7 @@ public sealed class LeaderElectionIntegrationTests
 
         await EventuallyAsync(() => cluster.SecretExistsAsync(Ns, "good"), "the new term reconciles");
         Assert.False(a.Health.Check().IsLeader && b.Health.Check().IsLeader);
+        ControlPlaneRbac.AssertNoDenials(server);
     }
 
     [Fact]
@@ -96,6 +100,15 @@ public sealed class LeaderElectionIntegrationTests
         var health = replica.Health.Check();
         Assert.False(health.IsLeader);
         Assert.Contains("(HTTP 404)", logs.Messages.First(m => m.Contains("could not write Lease", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A server enforcing RBAC with the control plane's ServiceAccount, Roles and bindings from config.yml.</summary>
+    private static async Task<InProcessApiServer> StartAsControlPlaneAsync()
+    {
+        var server = await ApiServerTestHelpers.StartWithPkiAsync(new InProcessApiServerOptions { EnforceRbac = true });
+        using var admin = server.CreateClient();
+        await ControlPlaneRbac.ApplyAsync(admin);
+        return server;
     }
 
     private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger

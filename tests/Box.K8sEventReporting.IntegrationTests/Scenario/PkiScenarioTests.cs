@@ -111,6 +111,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             """;
         await Box.K8sEventReporting.Testing.KubernetesManifests.ApplyAsync(cluster.Client, deployment, createPodsForWorkloads: true);
         var pods = (await cluster.Client.CoreV1.ListNamespacedPodAsync(ns)).Items;
+        await using var optIn = await ControlPlaneRbac.GrantOptInAsync(cluster.Client, ".ReportOnOwningDeployments()");
         using var host = await StartControlPlaneAsync(builder => builder.AddController<Pki>(pki => pki.ReportOnOwningDeployments()), ns);
 
         var onDeployment = await Wait.ForValueAsync(
@@ -163,16 +164,17 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton(cluster.Client);
+        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(cluster.ControlPlaneConfiguration));
         var reporting = Program.AddControlPlane(builder.Services, builder.Configuration);
         extend?.Invoke(reporting);
         return builder.Build();
     }
 
-    private static async Task StopAsync(IHost host)
+    private async Task StopAsync(IHost host)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await host.StopAsync(timeout.Token);
+        ControlPlaneRbac.AssertNoDenials(cluster.Server);
     }
 
     private static string WriteAllowedNames(string content)

@@ -26,6 +26,10 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IKubernetes Client { get; private set; } = null!;
 
+    /// <summary>Gets a configuration authenticating as the control plane's own service account, limited to the RBAC in
+    /// samples/ControlPlane/config.yml (the in-process server enforces RBAC; the admin <see cref="Client"/> may do anything).</summary>
+    public KubernetesClientConfiguration ControlPlaneConfiguration { get; private set; } = null!;
+
     public static string ManifestPath(string file) => Path.Combine(AppContext.BaseDirectory, "manifests", file);
 
     public async Task InitializeAsync()
@@ -33,7 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var kubeconfig = Environment.GetEnvironmentVariable(KubeconfigVariable);
         if (string.IsNullOrEmpty(kubeconfig))
         {
-            Server = await InProcessApiServer.StartAsync();
+            Server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { EnforceRbac = true });
             Configuration = Server.CreateClientConfiguration();
         }
         else
@@ -43,6 +47,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
         Client = new Kubernetes(Configuration);
         await InstallPkiCrdIfMissingAsync();
+        await ControlPlaneRbac.ApplyAsync(Client);
+        ControlPlaneConfiguration = await ControlPlaneRbac.ConfigurationAsync(Client, Configuration);
     }
 
     public async Task DisposeAsync()
