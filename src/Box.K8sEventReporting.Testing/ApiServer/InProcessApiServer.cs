@@ -390,7 +390,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
     private async Task<ApiResponse> DispatchAsync(HttpRequest request, Route route, string verb, Dictionary<string, string> query, CancellationToken cancellationToken)
     {
         var resource = route.Resource!;
-        if (route.Subresource == "token" && resource.Group.Length == 0 && resource.Plural == "serviceaccounts" && verb == "create")
+        if (route.Subresource == "token" && resource.Group.Length == 0 && resource.Plural == "serviceaccounts" && request.Method == "POST")
         {
             return IssueServiceAccountToken(route.Namespace!, route.Name!, await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false));
         }

@@ -28,7 +28,7 @@ public sealed class ResourceConditionWriterIntegrationTests
         var after = await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", "team-a", "pkis", "p");
         Assert.True(written);
         Assert.Equal(["Audited", "Ready"], after.Status!.Conditions!.Select(c => c.Type).Order());
-        Assert.Equal(0, server.CountRequests("get", "/pkis/p"));
+        Assert.Equal(0, server.CountRequests("get", "/pkis/p/status"));
         Assert.Equal(1, server.CountRequests("list", "/pkis"));
     }
 

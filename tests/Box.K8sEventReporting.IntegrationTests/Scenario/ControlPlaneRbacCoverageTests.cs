@@ -17,7 +17,7 @@ namespace Box.K8sEventReporting.IntegrationTests.Scenario;
 /// RBAC in samples/ControlPlane/config.yml, and what it used must equal what config.yml grants (no call denied, no
 /// rule unused). The granted set is read from config.yml, so changing a rule there is all this test needs.
 /// </summary>
-public sealed class ControlPlaneRbacCoverageTests : IDisposable
+public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("rbac-coverage-").FullName;
 
@@ -73,6 +73,7 @@ public sealed class ControlPlaneRbacCoverageTests : IDisposable
         var granted = ControlPlaneRbac.Granted();
         var used = ControlPlaneRbac.Used(server);
         var denied = ControlPlaneRbac.Denials(server);
+        output.WriteLine("Used: " + string.Join(", ", used.Select(p => p.ToString()).Order()));
         var unused = granted.Except(used).Select(p => p.ToString()).Order().ToArray();
         Assert.True(
             denied.Count == 0 && unused.Length == 0 && used.IsSubsetOf(granted),

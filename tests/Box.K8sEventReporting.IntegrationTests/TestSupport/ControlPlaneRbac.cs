@@ -21,7 +21,7 @@ internal static class ControlPlaneRbac
     public static async Task ApplyAsync(IKubernetes admin)
     {
         var objects = KubernetesYaml.LoadAllFromString(ConfigYaml).OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => RbacKinds.Contains(o.Kind));
-        await KubernetesManifests.ApplyAsync(admin, string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o))), createPodsForWorkloads: false);
+        await KubernetesManifests.ApplyAsync(admin, string.Join("\n---\n", objects.Select(o => KubernetesYaml.Serialize(o))), createPodsForWorkloads: false);
     }
 
     /// <summary>A client configuration authenticating as the control plane's service account: a TokenRequest, as on any cluster.</summary>

@@ -47,7 +47,7 @@ internal sealed class RequestAuthorizer(ClusterState cluster, InProcessApiServer
             return (new UserInfo(identity.UserName, identity.Groups), null);
         }
 
-        return (null, Statuses.Build(401, "Unauthorized", "Unauthorized"));
+        return (null, AsRecorded(Statuses.Build(401, "Unauthorized", "Unauthorized")));
     }
 
     /// <summary>Authorizes and records; the 403 when denied.</summary>
@@ -142,8 +142,11 @@ internal sealed class RequestAuthorizer(ClusterState cluster, InProcessApiServer
             details["kind"] = a.Resource;
         }
 
-        return Statuses.Build(403, "Forbidden", message, details).WithHeader("X-Content-Type-Options", "nosniff");
+        return AsRecorded(Statuses.Build(403, "Forbidden", message, details)).WithHeader("X-Content-Type-Options", "nosniff");
     }
+
+    /// <summary>The real server's encoder ends the body with a newline (transcripts 20a-20c: Content-Length counts it).</summary>
+    private static ApiResponse AsRecorded(ApiResponse response) => new(response.StatusCode, [.. response.Body, (byte)'\n']);
 
     /// <summary>The authorizer's sentence (k8s.io/apiserver endpoints/handlers/responsewriters forbiddenMessage).</summary>
     private static string ForbiddenMessage(RequestAttributes a)
