@@ -1,4 +1,5 @@
 using System.Text;
+using Xunit.Abstractions;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing;
