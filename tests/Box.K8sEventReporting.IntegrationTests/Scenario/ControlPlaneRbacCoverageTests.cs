@@ -49,9 +49,14 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         var b = await StartReplicaAsync(server, allowedNames, "replica-b");
         await Wait.UntilAsync(() => b.Services.GetRequiredService<IControllerHealth>().Check().IsReady, "replica-b is a ready standby");
 
-        // The fix: App1's Secret is created; a valid Pki whose serviceName changes gets its Secret updated.
+        // The fix: App1's Secret is created, and its Ready condition written despite a conflict (another writer got
+        // there first: the Pki is re-read, within the granted rules). A valid Pki whose serviceName changes gets its
+        // Secret updated.
+        server.Faults.FailNext(1, "/pkis/app1-pki/status", 409, verb: "patch");
         await PatchServiceNameAsync(admin, "app1", "app1-pki", "app1");
         await Wait.UntilAsync(async () => await SecretAsync(admin, "app1", "app1-pki") is not null, "App1's Secret after the fix");
+        await Wait.UntilAsync(async () => await ReadyAsync(admin, "app1", "app1-pki") == "True", "App1 Ready after a conflicting status write");
+        Assert.Contains(server.Requests, r => r.Verb == "list" && r.Path.EndsWith("/app1/pkis", StringComparison.Ordinal) && r.Query.Contains("metadata.name", StringComparison.Ordinal));
         await PatchServiceNameAsync(admin, "app2", "app2-pki", "app1");
         await Wait.UntilAsync(async () => ServiceName(await SecretAsync(admin, "app2", "app2-pki")) == "app1", "App2's Secret updated");
 
