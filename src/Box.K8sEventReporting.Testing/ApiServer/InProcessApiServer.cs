@@ -392,7 +392,7 @@ public sealed class InProcessApiServer : IAsyncDisposable
         var resource = route.Resource!;
         if (route.Subresource == "token" && resource.Group.Length == 0 && resource.Plural == "serviceaccounts" && request.Method == "POST")
         {
-            return IssueServiceAccountToken(route.Namespace!, route.Name!, await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false));
+            return authorizer.TokenRequest(route.Namespace!, route.Name!, await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false));
         }
 
         if (route.Subresource is not null)
@@ -483,44 +483,6 @@ public sealed class InProcessApiServer : IAsyncDisposable
             default:
                 return Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource ({request.Method} {request.Path})");
         }
-    }
-
-    /// <summary>The TokenRequest API (<c>POST .../serviceaccounts/{name}/token</c>): a token for an existing service account.</summary>
-    private ApiResponse IssueServiceAccountToken(string ns, string name, byte[] body)
-    {
-        var serviceAccounts = cluster.Find(string.Empty, "v1", "serviceaccounts")!;
-        if (cluster.Get(serviceAccounts, ns, name).StatusCode != 200)
-        {
-            return Statuses.NotFound(serviceAccounts, name);
-        }
-
-        JsonObject? tokenRequest;
-        try
-        {
-            tokenRequest = body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException ex)
-        {
-            return Statuses.BadRequest("TokenRequest in version \"v1\" cannot be handled as a TokenRequest: " + ex.Message);
-        }
-
-        var spec = tokenRequest?["spec"] as JsonObject ?? new JsonObject();
-        var seconds = spec["expirationSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) ? s : 3600;
-        spec["expirationSeconds"] = seconds;
-        spec["audiences"] ??= new JsonArray("https://kubernetes.default.svc.cluster.local");
-        var response = new JsonObject
-        {
-            ["kind"] = "TokenRequest",
-            ["apiVersion"] = "authentication.k8s.io/v1",
-            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null },
-            ["spec"] = spec.DeepClone(),
-            ["status"] = new JsonObject
-            {
-                ["token"] = authorizer.IssueToken(new ServiceAccountIdentity(ns, name)),
-                ["expirationTimestamp"] = timeProvider.GetUtcNow().AddSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-            },
-        };
-        return ApiResponse.Json(201, Json.Serialize(response));
     }
 
     private async Task WatchAsync(HttpContext context, Route route, Dictionary<string, string> query, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -29,6 +30,44 @@ internal sealed class RequestAuthorizer(ClusterState cluster, InProcessApiServer
         var token = TokenPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         tokens[token] = identity;
         return token;
+    }
+
+    /// <summary>The TokenRequest API (<c>POST .../serviceaccounts/{name}/token</c>): a token for an existing service account.</summary>
+    public ApiResponse TokenRequest(string ns, string name, byte[] body)
+    {
+        var serviceAccounts = cluster.Find(string.Empty, "v1", "serviceaccounts")!;
+        if (cluster.Get(serviceAccounts, ns, name).StatusCode != 200)
+        {
+            return Statuses.NotFound(serviceAccounts, name);
+        }
+
+        JsonObject? tokenRequest;
+        try
+        {
+            tokenRequest = body.Length == 0 ? new JsonObject() : JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException ex)
+        {
+            return Statuses.BadRequest("TokenRequest in version \"v1\" cannot be handled as a TokenRequest: " + ex.Message);
+        }
+
+        var spec = tokenRequest?["spec"] as JsonObject ?? new JsonObject();
+        var seconds = spec["expirationSeconds"] is JsonValue v && v.TryGetValue<long>(out var s) ? s : 3600;
+        spec["expirationSeconds"] = seconds;
+        spec["audiences"] ??= new JsonArray("https://kubernetes.default.svc.cluster.local");
+        var response = new JsonObject
+        {
+            ["kind"] = "TokenRequest",
+            ["apiVersion"] = "authentication.k8s.io/v1",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null },
+            ["spec"] = spec.DeepClone(),
+            ["status"] = new JsonObject
+            {
+                ["token"] = IssueToken(new ServiceAccountIdentity(ns, name)),
+                ["expirationTimestamp"] = (options.TimeProvider ?? TimeProvider.System).GetUtcNow().AddSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            },
+        };
+        return ApiResponse.Json(201, Json.Serialize(response));
     }
 
     /// <summary>Who sent the request, or the 401 the real server answers for a token it does not know (transcript 20a).</summary>
