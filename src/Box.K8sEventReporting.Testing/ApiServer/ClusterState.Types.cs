@@ -51,6 +51,10 @@ internal sealed partial class ClusterState
         Add(new ApiResource("coordination.k8s.io", "v1", "leases", "Lease", true, false, ResourceFlavor.Builtin, StoreFor("coordination.k8s.io/leases", true)) { RequiresResourceVersionOnUpdate = true });
         Add(new ApiResource("apps", "v1", "deployments", "Deployment", true, true, ResourceFlavor.Builtin, StoreFor("apps/deployments", true)) { TracksGeneration = true });
         Add(new ApiResource("apps", "v1", "replicasets", "ReplicaSet", true, true, ResourceFlavor.Builtin, StoreFor("apps/replicasets", true)) { TracksGeneration = true });
+        Add(new ApiResource("rbac.authorization.k8s.io", "v1", "roles", "Role", true, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/roles", true)));
+        Add(new ApiResource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/clusterroles", false)));
+        Add(new ApiResource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/rolebindings", true)));
+        Add(new ApiResource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/clusterrolebindings", false)));
         Add(new ApiResource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true, ResourceFlavor.CustomResourceDefinition, StoreFor("apiextensions.k8s.io/customresourcedefinitions", false)) { TracksGeneration = true });
     }
 

@@ -41,6 +41,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
     private readonly TimeProvider timeProvider;
     private readonly ILogger logger;
     private readonly ConcurrentQueue<RequestEntry> requests = new();
+    private readonly RequestAuthorizer authorizer;
     private readonly CancellationTokenSource stopping = new();
     private readonly X509Certificate2? certificate;
     private Task collector = Task.CompletedTask;
@@ -55,6 +56,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<InProcessApiServer>();
         cluster = new ClusterState(options);
         Faults = new ApiServerFaults(cluster);
+        authorizer = new RequestAuthorizer(cluster, options);
     }
 
     /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c> (<c>https://</c> with <see cref="InProcessApiServerOptions.Https"/>).</summary>
@@ -67,6 +69,10 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
     /// <remarks>A request is recorded when it arrives, so counts include requests still being handled (an open watch,
     /// a delayed request); their <see cref="RecordedRequest.StatusCode"/> is 0 until the response starts.</remarks>
     public IReadOnlyList<RecordedRequest> Requests => requests.Select(r => r.ToRecord()).ToArray();
+
+    /// <summary>Gets the authorization decisions so far, oldest first (empty unless <see cref="InProcessApiServerOptions.EnforceRbac"/> is on).</summary>
+    /// <remarks>Bounded like <see cref="Requests"/> by <see cref="InProcessApiServerOptions.MaxRecordedRequests"/>.</remarks>
+    public IReadOnlyList<AuthorizationDecision> AuthorizationDecisions => authorizer.Decisions;
 
     /// <summary>Gets the newest resourceVersion the server has handed out.</summary>
     public long ResourceVersion => cluster.CurrentResourceVersion;
@@ -127,9 +133,27 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         ? new() { Host = BaseAddress.ToString() }
         : new() { Host = BaseAddress.ToString(), SslCaCerts = [ServerCertificate.PublicPart(certificate)] };
 
+    /// <summary>Creates a client configuration that authenticates as a service account, with a bearer token this server issued.</summary>
+    /// <param name="asServiceAccount">The service account; its ServiceAccount object must exist when requests are made (else 401, as on a real server).</param>
+    /// <returns>A new configuration. With <see cref="InProcessApiServerOptions.EnforceRbac"/> its requests are authorized by RBAC.</returns>
+    /// <remarks>Against a real cluster, get the same from the TokenRequest API (<c>serviceaccounts/token</c>), which this server also answers.</remarks>
+    public KubernetesClientConfiguration CreateClientConfiguration(ServiceAccountIdentity asServiceAccount)
+    {
+        ArgumentNullException.ThrowIfNull(asServiceAccount);
+        return new() { Host = BaseAddress.ToString(), AccessToken = authorizer.IssueToken(asServiceAccount) };
+    }
+
     /// <summary>Creates a KubernetesClient talking to this server.</summary>
     /// <returns>A new client; the caller disposes it.</returns>
     public IKubernetes CreateClient() => new Kubernetes(CreateClientConfiguration());
+
+    /// <summary>Creates a KubernetesClient that authenticates as a service account (see <see cref="CreateClientConfiguration(ServiceAccountIdentity)"/>).</summary>
+    /// <param name="asServiceAccount">The service account.</param>
+    /// <returns>A new client; the caller disposes it.</returns>
+    public IKubernetes CreateClient(ServiceAccountIdentity asServiceAccount) => new Kubernetes(CreateClientConfiguration(asServiceAccount));
+
+    /// <summary>Forgets the recorded authorization decisions.</summary>
+    public void ClearAuthorizationDecisions() => authorizer.ClearDecisions();
 
     /// <summary>Serves a custom resource type, as if its CustomResourceDefinition had been created (idempotent).</summary>
     /// <param name="group">The API group, for example <c>box.com</c>.</param>
@@ -307,6 +331,20 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         var cancellationToken = linked.Token;
         try
         {
+            if (authorizer.Enabled)
+            {
+                var (user, refusal) = authorizer.Authenticate(request.Headers.Authorization.ToString());
+                var attributes = user is null ? null : RequestAttributes.Parse(user, method, path, query);
+                refusal ??= authorizer.Authorize(attributes!);
+                if (refusal is not null)
+                {
+                    await WriteAsync(context, refusal, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                context.Items[typeof(RequestAttributes)] = attributes;
+            }
+
             var delay = Faults.DelayFor(method, verb, path);
             if (delay > TimeSpan.Zero)
             {
@@ -377,6 +415,11 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
     private async Task<ApiResponse> DispatchAsync(HttpRequest request, Route route, string verb, Dictionary<string, string> query, CancellationToken cancellationToken)
     {
         var resource = route.Resource!;
+        if (route.Subresource == "token" && resource.Group.Length == 0 && resource.Plural == "serviceaccounts" && request.Method == "POST")
+        {
+            return authorizer.TokenRequest(route.Namespace!, route.Name!, await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false));
+        }
+
         if (route.Subresource is not null)
         {
             if (route.Subresource != "status")
@@ -443,6 +486,12 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
                     if (obj is null)
                     {
                         return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: the body is not a JSON object");
+                    }
+
+                    if (request.HttpContext.Items[typeof(RequestAttributes)] is RequestAttributes attributes
+                        && authorizer.AdmitOwnerReferences(attributes, resource, obj) is { } refused)
+                    {
+                        return refused;
                     }
 
                     return verb == "create"

@@ -72,4 +72,24 @@ public sealed class InProcessApiServerOptions
     /// <summary>Gets or sets how many requests <see cref="InProcessApiServer.Requests"/> keeps (oldest dropped first).</summary>
     /// <value>100,000.</value>
     public int MaxRecordedRequests { get; set; } = 100_000;
+
+    /// <summary>Gets or sets a value indicating whether requests are authorized with RBAC, as a real API server does.</summary>
+    /// <remarks>
+    /// A request without credentials is the admin (group <c>system:masters</c>) and may do anything, so tests that set up
+    /// objects keep working. A client from <see cref="InProcessApiServer.CreateClientConfiguration(ServiceAccountIdentity)"/>
+    /// is that service account (the ServiceAccount object must exist, else 401) and may do only what the stored Roles,
+    /// ClusterRoles, RoleBindings and ClusterRoleBindings (rbac.authorization.k8s.io/v1) grant it; anything else is a
+    /// 403 Forbidden worded like the real one. Every decision is in <see cref="InProcessApiServer.AuthorizationDecisions"/>.
+    /// </remarks>
+    /// <value>False: every request is allowed and nothing is recorded.</value>
+    public bool EnforceRbac { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether, with <see cref="EnforceRbac"/>, creates and updates run the OwnerReferencesPermissionEnforcement admission check.</summary>
+    /// <remarks>
+    /// Setting <c>blockOwnerDeletion</c> on an ownerReference needs <c>update</c> on the owner's <c>finalizers</c>
+    /// subresource, and changing an existing object's ownerReferences needs <c>delete</c> on it (as on clusters that enable
+    /// the plugin, such as OpenShift). Patches are not checked.
+    /// </remarks>
+    /// <value>True.</value>
+    public bool OwnerReferencesPermissionEnforcement { get; set; } = true;
 }

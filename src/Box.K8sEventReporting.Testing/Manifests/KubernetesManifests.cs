@@ -77,6 +77,10 @@ public static class KubernetesManifests
                 case V1Secret s: await k.CoreV1.CreateNamespacedSecretAsync(s, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1ConfigMap c: await k.CoreV1.CreateNamespacedConfigMapAsync(c, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1ServiceAccount sa: await k.CoreV1.CreateNamespacedServiceAccountAsync(sa, ns, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1ClusterRole cr: await k.RbacAuthorizationV1.CreateClusterRoleAsync(cr, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1ClusterRoleBinding crb: await k.RbacAuthorizationV1.CreateClusterRoleBindingAsync(crb, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1Role role: await k.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, ns, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1RoleBinding rb: await k.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(rb, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 default:
                     if (obj.GetType().GetCustomAttribute<KubernetesEntityAttribute>() is { Group.Length: > 0 } entity && obj.GetType().Namespace?.StartsWith("k8s", StringComparison.Ordinal) != true)
                     {

@@ -11,7 +11,8 @@ namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>Writes status conditions through the status subresource with a JSON merge patch of the full conditions list.</summary>
 /// <remarks>
-/// The list is computed from the resource's current <c>status.conditions</c>: other condition types are kept, the one set
+/// After a 409 Conflict the object is read again with a list selecting its name (no GET, so no extra RBAC rule) and the
+/// write is retried once. The list is computed from the resource's current <c>status.conditions</c>: other condition types are kept, the one set
 /// gets <c>observedGeneration</c> = <c>metadata.generation</c>, and <c>lastTransitionTime</c> changes only when its status
 /// flips. Nothing is written when the condition already holds. Group, version and plural come from the type's
 /// <see cref="KubernetesEntityAttribute"/> (or its apiVersion and kind). Strategic merge patch is not used: custom
@@ -90,8 +91,17 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Conflict && attempt == 1)
             {
-                current = await client.CustomObjects.GetNamespacedCustomObjectStatusAsync<T>(
-                    group, version, metadata.NamespaceProperty, plural, metadata.Name, cancellationToken).ConfigureAwait(false);
+                // Read the current object with a list selecting its name: the list permission every watcher of the type
+                // already has, where a GET of the status subresource would need one more RBAC rule (get on <plural>/status).
+                var fresh = await client.CustomObjects.ListNamespacedCustomObjectAsync<ItemList<T>>(
+                    group, version, metadata.NamespaceProperty, plural, fieldSelector: "metadata.name=" + metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (fresh?.Items is not [{ } item])
+                {
+                    Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, 404);
+                    return false;
+                }
+
+                current = item;
             }
             catch (HttpOperationException ex)
             {
@@ -121,4 +131,12 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
 #pragma warning restore CA1308
         return slash < 0 ? (string.Empty, apiVersion, plural, kind) : (apiVersion[..slash], apiVersion[(slash + 1)..], plural, kind);
     }
+}
+
+/// <summary>The items of a list response (<c>{"items":[...]}</c>), for a list of a custom resource type.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+internal sealed class ItemList<T>
+{
+    [System.Text.Json.Serialization.JsonPropertyName("items")]
+    public IList<T>? Items { get; set; }
 }

@@ -40,6 +40,7 @@ public sealed class ConfigurationReloadIntegrationTests(ClusterFixture cluster) 
         await Wait.UntilAsync(async () => await ReadyAsync(ns) == "True", "the Pki turns Ready");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await host.StopAsync(timeout.Token);
+        ControlPlaneRbac.AssertNoDenials(cluster.Server);
     }
 
     private IHost BuildControlPlane(string allowedNamesPath, string ns)
@@ -51,7 +52,7 @@ public sealed class ConfigurationReloadIntegrationTests(ClusterFixture cluster) 
             ["K8sEventReporting:Events:ReportingInstance"] = "reload-test",
             ["K8sEventReporting:Watcher:Namespaces:0"] = ns,
         });
-        builder.Services.AddSingleton(cluster.Client);
+        builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(cluster.ControlPlaneConfiguration));
         Program.AddControlPlane(builder.Services, builder.Configuration);
         return builder.Build();
     }

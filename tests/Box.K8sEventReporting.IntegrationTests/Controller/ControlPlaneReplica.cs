@@ -47,14 +47,15 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         Action<ControllerOptions>? configure = null,
         string leaseNamespace = LeaseNamespace,
         ILoggerProvider? logs = null,
-        ReportLedger? ledger = null)
+        ReportLedger? ledger = null,
+        KubernetesClientConfiguration? configuration = null)
     {
         if (leaseNamespace == LeaseNamespace)
         {
             server.EnsureNamespace(LeaseNamespace);
         }
 
-        return StartAsync(server.CreateClientConfiguration(), [], allowed, identity, leaderElection, configure, leaseNamespace, logs, ledger);
+        return StartAsync(configuration ?? server.CreateClientConfiguration(), [], allowed, identity, leaderElection, configure, leaseNamespace, logs, ledger);
     }
 
     /// <summary>Starts a replica on the cluster fixture that watches only <paramref name="namespaces"/> (a real cluster has other Pkis).</summary>
@@ -67,7 +68,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         string? leaseNamespace = null,
         ILoggerProvider? logs = null,
         ReportLedger? ledger = null) =>
-        StartAsync(cluster.Configuration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs, ledger);
+        StartAsync(cluster.ControlPlaneConfiguration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs, ledger);
 
     private static async Task<ControlPlaneReplica> StartAsync(
         KubernetesClientConfiguration configuration,

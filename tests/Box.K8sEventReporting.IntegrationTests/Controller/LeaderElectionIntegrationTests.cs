@@ -1,5 +1,6 @@
 using Box.K8sEventReporting.IntegrationTests.ApiServer;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Testing.ApiServer;
 using static Box.K8sEventReporting.IntegrationTests.Controller.ClusterAssertions;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
@@ -59,19 +60,20 @@ public sealed class LeaderElectionIntegrationTests(ClusterFixture fixture) : ICl
         await leader.StopAndFlushAsync();
         await standby.StopAndFlushAsync();
         Assert.Empty(ledger.Differences(await cluster.EventsAsync(ns), ns));
+        fixture.InProcess(ControlPlaneRbac.AssertNoDenials);
     }
 
     [Fact]
     [Trait("Cluster", "InProcessOnly")] // Fails every Lease request for a while (ApiServerFaults).
     public async Task LeaderCannotRenew_StopsReconcilingAndStandbyTakesOver()
     {
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        await using var server = await StartAsControlPlaneAsync();
         using var cluster = new ClusterAssertions(server);
         var ns = "team-a";
         var allowed = new AllowedServiceNames("app1");
-        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true);
+        await using var a = await ControlPlaneReplica.StartAsync(server, allowed, "replica-a", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
         await EventuallyAsync(() => Task.FromResult(a.Health.Check().IsLeader), "the first replica leads");
-        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true);
+        await using var b = await ControlPlaneReplica.StartAsync(server, allowed, "replica-b", leaderElection: true, configuration: server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount));
         await EventuallyAsync(() => Task.FromResult(b.Health.Check().IsReady), "the second replica is a ready standby");
 
         // Every lease request fails for a while: the leader cannot renew, so it must stop leading by its renew deadline.
@@ -83,6 +85,7 @@ public sealed class LeaderElectionIntegrationTests(ClusterFixture fixture) : ICl
 
         await EventuallyAsync(() => cluster.SecretExistsAsync(ns, "good"), "the new term reconciles");
         Assert.False(a.Health.Check().IsLeader && b.Health.Check().IsLeader);
+        ControlPlaneRbac.AssertNoDenials(server);
     }
 
     [Fact]
@@ -100,6 +103,15 @@ public sealed class LeaderElectionIntegrationTests(ClusterFixture fixture) : ICl
         var health = replica.Health.Check();
         Assert.False(health.IsLeader);
         Assert.Contains("(HTTP 404)", logs.Messages.First(m => m.Contains("could not write Lease", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A server enforcing RBAC with the control plane's ServiceAccount, Roles and bindings from config.yml.</summary>
+    private static async Task<InProcessApiServer> StartAsControlPlaneAsync()
+    {
+        var server = await ApiServerTestHelpers.StartWithPkiAsync(new InProcessApiServerOptions { EnforceRbac = true });
+        using var admin = server.CreateClient();
+        await ControlPlaneRbac.ApplyAsync(admin);
+        return server;
     }
 
     private sealed class WarningCollector : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger

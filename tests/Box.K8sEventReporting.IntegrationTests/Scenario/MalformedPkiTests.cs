@@ -40,7 +40,7 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
         var ns = await cluster.CreateNamespaceAsync("malformed");
         var ledger = new ReportLedger();
         using var host = SampleControlPlane.Build(
-            cluster.Client,
+            cluster.ControlPlaneClient,
             _allowedNames,
             null,
             services => services.AddSingleton(sp => ledger.Decorate(sp.GetRequiredService<KubernetesEventRecorder>())),

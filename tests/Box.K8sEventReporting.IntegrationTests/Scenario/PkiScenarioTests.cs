@@ -121,6 +121,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             """;
         await Box.K8sEventReporting.Testing.KubernetesManifests.ApplyAsync(cluster.Client, deployment, createPodsForWorkloads: true);
         var pods = (await cluster.Client.CoreV1.ListNamespacedPodAsync(ns)).Items;
+        await using var optIn = await ControlPlaneRbac.GrantOptInAsync(cluster.Client, ".ReportOnOwningDeployments()");
         using var host = await StartControlPlaneAsync(builder => builder.AddController<Pki>(pki => pki.ReportOnOwningDeployments()), ns);
 
         var onDeployment = await Wait.ForValueAsync(
@@ -280,9 +281,13 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces) => BuildControlPlane(allowedNamesPath, null, namespaces);
 
     private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, params string[] namespaces) =>
-        SampleControlPlane.Build(cluster.Client, allowedNamesPath, extend, null, namespaces);
+        SampleControlPlane.Build(cluster.ControlPlaneClient, allowedNamesPath, extend, null, namespaces);
 
-    private static Task StopAsync(IHost host) => SampleControlPlane.StopAsync(host);
+    private async Task StopAsync(IHost host)
+    {
+        await SampleControlPlane.StopAsync(host);
+        ControlPlaneRbac.AssertNoDenials(cluster.Server);
+    }
 
     private async Task<Pki> CreatePkiAsync(string ns, string name, string serviceName) =>
         await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(

@@ -38,6 +38,13 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Gets an HttpClient for raw requests (relative paths) over the client's own TLS settings and credentials.</summary>
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Gets a configuration authenticating as the control plane's own service account, limited to the RBAC in
+    /// samples/ControlPlane/config.yml (the in-process server enforces RBAC; the admin <see cref="Client"/> may do anything).</summary>
+    public KubernetesClientConfiguration ControlPlaneConfiguration { get; private set; } = null!;
+
+    /// <summary>Gets a client authenticating as the control plane's own service account (see <see cref="ControlPlaneConfiguration"/>).</summary>
+    public IKubernetes ControlPlaneClient { get; private set; } = null!;
+
     public static string ManifestPath(string file) => Path.Combine(AppContext.BaseDirectory, "manifests", file);
 
     public async Task InitializeAsync()
@@ -45,7 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var kubeconfig = Environment.GetEnvironmentVariable(KubeconfigVariable);
         if (string.IsNullOrEmpty(kubeconfig))
         {
-            Server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { Https = true });
+            Server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { Https = true, EnforceRbac = true });
             Configuration = Server.CreateClientConfiguration();
         }
         else
@@ -63,6 +70,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         await InstallPkiCrdIfMissingAsync();
+        await ControlPlaneRbac.ApplyAsync(Client);
+        ControlPlaneConfiguration = await ControlPlaneRbac.ConfigurationAsync(Client, Configuration);
+        ControlPlaneClient = new Kubernetes(ControlPlaneConfiguration);
     }
 
     public async Task DisposeAsync()
@@ -83,6 +93,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         }
 
         Client.Dispose();
+        ControlPlaneClient?.Dispose();
         _raw?.Dispose();
         if (Server is not null)
         {
