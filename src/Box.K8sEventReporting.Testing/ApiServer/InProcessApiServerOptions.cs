@@ -63,7 +63,7 @@ public sealed class InProcessApiServerOptions
     public bool WriteManagedFields { get; set; } = true;
 
     /// <summary>Gets or sets a value indicating whether the server serves HTTPS with HTTP/2 (ALPN, HTTP/1.1 as fallback), as every real cluster does.</summary>
-    /// <remarks>The certificate is self-signed, generated at start for 127.0.0.1 and localhost; <see cref="InProcessApiServer.CreateClientConfiguration"/>
+    /// <remarks>The certificate is self-signed, generated at start for 127.0.0.1 and localhost; <see cref="InProcessApiServer.CreateClientConfiguration()"/>
     /// and <see cref="InProcessApiServer.CreateKubeconfig"/> carry it as the cluster's CA, so the client's own TLS and HTTP/2 path is exercised.
     /// The handshake costs a few milliseconds per connection.</remarks>
     /// <value>False: plain HTTP/1.1, the fastest.</value>
