@@ -45,25 +45,33 @@ internal sealed class ResourceHttpClient<T>
     }
 
     /// <summary>Reads one page of the list.</summary>
+    /// <param name="namespace">The namespace, or null for every namespace.</param>
+    /// <param name="resourceVersion">"0" (any version: the watch cache), a version (not older than it), or "" (consistent read).</param>
+    /// <param name="limit">The page size; 0 for no limit.</param>
+    /// <param name="continueToken">The previous page's continue token (sent instead of the resourceVersion), or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     /// <exception cref="KubernetesApiException">The API server answered with an error.</exception>
-    public async Task<ResourceListPage<T>> ListPageAsync(string? @namespace, int limit, string? continueToken, CancellationToken cancellationToken)
+    public async Task<ResourceListPage<T>> ListPageAsync(string? @namespace, string resourceVersion, int limit, string? continueToken, CancellationToken cancellationToken)
     {
         var query = new StringBuilder();
-        Append(query, "limit", limit.ToString(CultureInfo.InvariantCulture));
+        Append(query, "limit", limit > 0 ? limit.ToString(CultureInfo.InvariantCulture) : null);
         Append(query, "continue", continueToken);
+
+        // A continue token carries its own version; the server refuses both together.
+        Append(query, "resourceVersion", continueToken is null ? resourceVersion : null);
         Append(query, "labelSelector", labelSelector);
         Append(query, "fieldSelector", fieldSelector);
         using var timeout = new CancellationTokenSource(requestTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var response = await SendAsync(@namespace, query, linked.Token).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
-        var (items, resourceVersion, next) = decoder.DecodeList(body);
-        if (string.IsNullOrEmpty(resourceVersion))
+        var (items, listVersion, next) = decoder.DecodeList(body);
+        if (string.IsNullOrEmpty(listVersion))
         {
             throw new KubernetesApiException(response.StatusCode, null, null, $"The list of {resource.Plural} has no metadata.resourceVersion.");
         }
 
-        return new ResourceListPage<T>(items, resourceVersion, string.IsNullOrEmpty(next) ? null : next);
+        return new ResourceListPage<T>(items, listVersion, string.IsNullOrEmpty(next) ? null : next);
     }
 
     /// <summary>Opens a watch from <paramref name="resourceVersion"/>; the caller reads and disposes the response.</summary>

@@ -20,8 +20,8 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await context.DisposeAsync();
 
-    /// <summary>Lists sent by watchers (paged: they carry limit=), not the test's own state checks.</summary>
-    private int WatcherLists() => context.Server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal));
+    /// <summary>Lists sent by watchers (they carry resourceVersion= or, when consistent, limit=), not the test's own state checks.</summary>
+    private int WatcherLists() => context.Server.Requests.Count(r => r.Verb == "list" && (r.Query.Contains("resourceVersion=", StringComparison.Ordinal) || r.Query.Contains("limit=", StringComparison.Ordinal)));
 
     private async Task<(CustomResourceWatcher<TestPki> Watcher, ConsumerView View)> StartSyncedAsync(CustomResourceWatcherOptions? options = null)
     {
@@ -109,7 +109,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     [Fact]
     public async Task Watch_HalfOpenConnectionWhileObjectsChange_RestartedAfterInactivityAndViewMatches()
     {
-        var (watcher, view) = await StartSyncedAsync(WatcherTestContext.FastOptions(o => o.InactivityTimeout = TimeSpan.FromMilliseconds(600)));
+        var (watcher, view) = await StartSyncedAsync(WatcherTestContext.FastOptions(o => (o.MinWatchTimeout, o.MaxWatchTimeout, o.InactivityTimeout) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(600))));
         await using var _ = watcher;
         await using var __ = view;
 
@@ -213,7 +213,7 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task List_PagedInitialList_ReadsEveryPage()
+    public async Task List_InitialListFromTheWatchCache_OneRequestWhateverThePageSize()
     {
         for (var i = 0; i < 10; i++)
         {
@@ -221,10 +221,35 @@ public sealed class CustomResourceWatcherIntegrationTests : IAsyncLifetime
         }
 
         await using var watcher = context.CreateWatcher(WatcherTestContext.FastOptions(o => o.PageSize = 3));
-        await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the paged sync");
+        await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the sync");
 
+        // resourceVersion=0: served by the API server's watch cache, which ignores limit (as client-go's reflector relies on).
         Assert.Equal(10, watcher.Cache.Count);
-        Assert.Equal(4, context.Server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=3", StringComparison.Ordinal)));
+        var list = Assert.Single(context.Server.Requests, r => r.Verb == "list" && r.Query.Contains("limit=3", StringComparison.Ordinal));
+        Assert.Contains("resourceVersion=0", list.Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Relist_AfterCompaction_FromTheWatchCacheAtTheLastSyncedVersion()
+    {
+        var (watcher, view) = await StartSyncedAsync();
+        await using var _ = watcher;
+        await using var __ = view;
+        context.Server.Faults.FreezeWatches();
+        await context.CreateAsync("team-a", "while-frozen", "svc");
+        context.Server.Faults.CompactHistory();
+        context.Server.Faults.CloseAllWatches();
+        context.Server.Faults.UnfreezeWatches();
+
+        await Wait.UntilAsync(() => watcher.Cache.Get("team-a", "while-frozen") is not null, "the relist brought the missed object");
+
+        // The relist is not a quorum read: it asks for the last synced version, without a limit, and is answered 200.
+        var lists = context.Server.Requests.Where(r => r.Verb == "list" && r.Query.Contains("resourceVersion=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lists.Count);
+        Assert.DoesNotContain("limit=", lists[1].Query, StringComparison.Ordinal);
+        Assert.DoesNotContain("resourceVersion=0", lists[1].Query, StringComparison.Ordinal);
+        Assert.Equal(200, lists[1].StatusCode);
+        Assert.DoesNotContain(context.Server.Requests, r => r.Verb == "list" && !r.Query.Contains("resourceVersion=", StringComparison.Ordinal) && r.Query.Contains("limit=", StringComparison.Ordinal));
     }
 
     [Fact]
