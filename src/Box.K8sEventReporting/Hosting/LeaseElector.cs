@@ -142,7 +142,7 @@ internal sealed class LeaseElector
             Log.LeaseReleased(logger, identity, leaseNamespace, leaseName);
             return true;
         }
-        catch (Exception ex) when (IsApiFailure(ex, cancellationToken))
+        catch (Exception ex) when (ex is OperationCanceledException || IsApiFailure(ex, cancellationToken))
         {
             // 409: someone wrote it since our last renewal, so it is not ours to release any more. Otherwise it expires on its own.
             Log.LeaseReleaseFailed(logger, ex, identity, leaseNamespace, leaseName);

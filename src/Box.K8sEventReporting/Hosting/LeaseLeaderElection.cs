@@ -131,22 +131,20 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
             return;
         }
 
-        // Shutdown, and the work has drained: stop renewing, then give the Lease up.
+        // Shutdown and the work has drained (or the work failed): stop renewing, give the Lease up, then report the failure if any.
         await renewing.CancelAsync().ConfigureAwait(false);
         await renewTask.ConfigureAwait(false);
         _isLeader = false;
         using var releaseTimeout = new CancellationTokenSource(_options.RenewDeadline, _timeProvider);
         await elector.ReleaseAsync(releaseTimeout.Token).ConfigureAwait(false);
+        await termEnded.ConfigureAwait(false);
     }
 
-    /// <summary>Completes once the work has ended and the host is shutting down (work that ends early keeps the Lease held).</summary>
+    /// <summary>
+    /// Completes once the work has ended and the host is shutting down (work that returns early keeps the Lease held), or at
+    /// once with the work's failure, which ends the term and then propagates to the caller.
+    /// </summary>
     private async Task WaitForLeadThenShutdownAsync(Task leadTask, CancellationToken cancellationToken)
-    {
-        await WaitForLeadAsync(leadTask).ConfigureAwait(false);
-        await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task WaitForLeadAsync(Task leadTask)
     {
         try
         {
@@ -155,12 +153,8 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         catch (OperationCanceledException)
         {
         }
-#pragma warning disable CA1031 // The work's own failure is the caller's to report; the campaign goes on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.LeaderElectionError(_logger, ex, Identity);
-        }
+
+        await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
