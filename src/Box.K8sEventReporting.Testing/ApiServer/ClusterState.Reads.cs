@@ -162,6 +162,13 @@ internal sealed partial class ClusterState
             items = first < 0 ? [] : items.GetRange(first, items.Count - first);
         }
 
+        // resourceVersion=0 (any version) is served from the real server's watch cache, which ignores limit and answers every
+        // item in one page (Kubernetes 1.26); the server pages it only with the watch cache off.
+        if (rv == 0 && token is null && options.ServeListsFromWatchCache)
+        {
+            limit = 0;
+        }
+
         string next = string.Empty;
         long? remaining = null;
         if (limit > 0 && items.Count > limit)

@@ -44,6 +44,11 @@ public sealed class InProcessApiServerOptions
     /// <value>3 seconds, like the real server.</value>
     public TimeSpan TooLargeResourceVersionWait { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>Gets or sets a value indicating whether lists with <c>resourceVersion=0</c> are answered as the real server's watch cache answers them.</summary>
+    /// <remarks>The watch cache ignores <c>limit</c> for <c>resourceVersion=0</c> and returns every item in one page. False pages them, as a server with <c>--watch-cache=false</c> does.</remarks>
+    /// <value>True, like the real server.</value>
+    public bool ServeListsFromWatchCache { get; set; } = true;
+
     /// <summary>Gets or sets the namespaces that exist at start.</summary>
     /// <value><c>default</c>, <c>kube-system</c>, <c>kube-public</c>.</value>
     public IList<string> InitialNamespaces { get; set; } = ["default", "kube-system", "kube-public"];

@@ -89,7 +89,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         var deadline = _controllerOptions.ShutdownTimeout;
         if (_leaderElectionOptions.Enabled && _leaderElectionOptions.RenewDeadline < deadline)
         {
-            // The lease is not renewed while draining: finish before a standby may take over.
+            // The Lease is renewed while draining and released after it: bound how long a standby waits for the handover.
             deadline = _leaderElectionOptions.RenewDeadline;
         }
 

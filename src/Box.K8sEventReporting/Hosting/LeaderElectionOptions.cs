@@ -7,8 +7,9 @@ namespace Box.K8sEventReporting.Hosting;
 /// <remarks>
 /// Off by default, which suits a single replica. Turn it on before running two or more replicas, or each of them
 /// reconciles and reports. A standby takes over within <see cref="LeaseDuration"/> (plus up to <see cref="RetryPeriod"/>)
-/// after the leader dies; a leader that cannot renew within <see cref="RenewDeadline"/> stops reconciling at once.
-/// The lease is not released on shutdown: the next leader waits for it to expire.
+/// after the leader dies; a leader that cannot renew within <see cref="RenewDeadline"/> stops reconciling at once and
+/// writes the Lease no more. On a graceful shutdown the leader keeps renewing while its work drains, then releases the
+/// Lease (as client-go's ReleaseOnCancel), so a standby takes over within <see cref="RetryPeriod"/>.
 /// </remarks>
 public sealed class LeaderElectionOptions
 {

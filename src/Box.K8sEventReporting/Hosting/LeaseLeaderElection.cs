@@ -1,13 +1,15 @@
 using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Controller;
 using k8s;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Logging;
 
 namespace Box.K8sEventReporting.Hosting;
 
-/// <summary>Leader election on a <c>coordination.k8s.io/v1</c> Lease, with KubernetesClient's <see cref="LeaderElector"/>.</summary>
+/// <summary>
+/// Leader election on a <c>coordination.k8s.io/v1</c> Lease (<see cref="LeaseElector"/>, client-go's rules on a
+/// <see cref="TimeProvider"/>): campaigns, runs the work while leading, stops it the moment a renewal misses the renew
+/// deadline, and releases the Lease on shutdown once the work has drained.
+/// </summary>
 internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
 {
     private const string InClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -43,9 +45,29 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
     {
         ArgumentNullException.ThrowIfNull(lead);
         Log.Campaigning(_logger, Identity, Namespace, _options.LeaseName);
+        var elector = new LeaseElector(_client, Namespace, Identity, _options, _timeProvider, _logger);
+        string? reportedLeader = null;
         while (!cancellationToken.IsCancellationRequested)
         {
-            await LeadOnceAsync(lead, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await elector.AcquireAsync(
+                    () =>
+                    {
+                        if (elector.ObservedHolder is { Length: > 0 } holder && holder != reportedLeader)
+                        {
+                            reportedLeader = holder;
+                            Log.NewLeader(_logger, holder, Identity);
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            await LeadTermAsync(elector, lead, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -78,79 +100,71 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         }
     }
 
-    private async Task LeadOnceAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
+    /// <summary>
+    /// One term: runs <paramref name="lead"/> while renewing. When a renewal fails past the renew deadline, the lead token
+    /// fires and nothing is written again; on shutdown the Lease is renewed until <paramref name="lead"/> has drained, then
+    /// released so that a standby takes over at once.
+    /// </summary>
+    private async Task LeadTermAsync(LeaseElector elector, Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
-        var leaseLock = new LeaseLock(_client, Namespace, _options.LeaseName, Identity);
-
-        // Create and update failures (403 without RBAC on leases, 404 without the namespace, 409 when another replica won)
-        // are swallowed by the lock; say them, or a replica that can never lead looks like a quiet standby.
-        leaseLock.OnHttpError += error =>
-        {
-            var status = (int)error.Response.StatusCode;
-            if (status == 409)
-            {
-                Log.LeaseWriteConflict(_logger, Identity, Namespace, _options.LeaseName);
-            }
-            else
-            {
-                Log.LeaseWriteFailed(_logger, Identity, status, Namespace, _options.LeaseName);
-            }
-        };
-        var config = new LeaderElectionConfig(leaseLock)
-        {
-            LeaseDuration = _options.LeaseDuration,
-            RenewDeadline = _options.RenewDeadline,
-            RetryPeriod = _options.RetryPeriod,
-        };
-        using var elector = new LeaderElector(config);
+        _isLeader = true;
+        Log.StartedLeading(_logger, Identity);
         using var leading = new CancellationTokenSource();
-        Task leadTask = Task.CompletedTask;
-        elector.OnStartedLeading += () =>
+        using var renewing = new CancellationTokenSource();
+        var leadTask = Task.Run(() => lead(leading.Token), CancellationToken.None);
+        var renewTask = elector.RenewUntilLostAsync(renewing.Token);
+        using var termOver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var termEnded = WaitForLeadThenShutdownAsync(leadTask, termOver.Token);
+        if (await Task.WhenAny(termEnded, renewTask).ConfigureAwait(false) == renewTask)
         {
-            _isLeader = true;
-            Log.StartedLeading(_logger, Identity);
-            leadTask = Task.Run(() => lead(leading.Token), CancellationToken.None);
-        };
-        elector.OnStoppedLeading += () =>
-        {
+            // Lost: stop at once; the renew loop has ended, so nothing renews or writes the Lease any more.
             _isLeader = false;
-
-            // Lost the lease: stop at once. On shutdown, the caller's drain deadline decides instead.
+            Log.StoppedLeading(_logger, Identity);
+            await leading.CancelAsync().ConfigureAwait(false);
+            await termOver.CancelAsync().ConfigureAwait(false);
+            await termEnded.ConfigureAwait(false);
             if (!cancellationToken.IsCancellationRequested)
             {
-                Log.StoppedLeading(_logger, Identity);
-                leading.Cancel();
-            }
-        };
-        elector.OnNewLeader += leader => Log.NewLeader(_logger, leader, Identity);
-        elector.OnError += error => Log.LeaderElectionError(_logger, error, Identity);
-
-        try
-        {
-            await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            Log.LeaderElectionError(_logger, ex, Identity);
-            _isLeader = false;
-            await leading.CancelAsync().ConfigureAwait(false);
-            await leadTask.ConfigureAwait(false);
-
-            // Do not hammer an API server that just failed; campaign again after one retry period.
-            try
-            {
-                await Task.Delay(_options.RetryPeriod, _timeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
+                await DelayAsync(_options.RetryPeriod, cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
 
-        await leadTask.ConfigureAwait(false);
+        // Shutdown and the work has drained (or the work failed): stop renewing, give the Lease up, then report the failure if any.
+        await renewing.CancelAsync().ConfigureAwait(false);
+        await renewTask.ConfigureAwait(false);
+        _isLeader = false;
+        using var releaseTimeout = new CancellationTokenSource(_options.RenewDeadline, _timeProvider);
+        await elector.ReleaseAsync(releaseTimeout.Token).ConfigureAwait(false);
+        await termEnded.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Completes once the work has ended and the host is shutting down (work that returns early keeps the Lease held), or at
+    /// once with the work's failure, which ends the term and then propagates to the caller.
+    /// </summary>
+    private async Task WaitForLeadThenShutdownAsync(Task leadTask, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await leadTask.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await DelayAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

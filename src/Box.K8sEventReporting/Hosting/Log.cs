@@ -80,4 +80,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 5018, EventName = "HealthProbesFailed", Level = LogLevel.Error,
         Message = "Health probes on {Prefix} stopped on an unexpected error; the kubelet's probes now fail.")]
     public static partial void HealthProbesFailed(ILogger logger, Exception exception, string prefix);
+
+    [LoggerMessage(EventId = 5030, EventName = "LeaseReleased", Level = LogLevel.Information,
+        Message = "'{Identity}' released Lease '{Namespace}/{LeaseName}' on shutdown: a standby takes over within its retry period.")]
+    public static partial void LeaseReleased(ILogger logger, string identity, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 5031, EventName = "LeaseReleaseFailed", Level = LogLevel.Warning,
+        Message = "'{Identity}' could not release Lease '{Namespace}/{LeaseName}' on shutdown; a standby takes over when it expires.")]
+    public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, string identity, string @namespace, string leaseName);
 }

@@ -26,9 +26,9 @@ namespace Box.K8sEventReporting.Watching;
 /// deserialize is delivered as <see cref="ResourceChangeType.DecodeFailed"/> and the watch goes on.
 /// </para>
 /// <para>
-/// It talks to the API server through the given client's own HTTP pipeline (<see cref="Kubernetes.HttpClient"/>,
-/// <see cref="Kubernetes.BaseUri"/>, <see cref="Kubernetes.Credentials"/>), so it needs a <see cref="Kubernetes"/> instance.
-/// It does not apply a kubeconfig <c>tls-server-name</c> override nor <c>DisableHttp2</c> (KubernetesClient keeps both private).
+/// It talks to the API server through the given client's own request path, so it needs a <see cref="Kubernetes"/> instance:
+/// its <see cref="Kubernetes.HttpClient"/> (TLS, client certificates, proxy, handlers), credentials, HTTP/2 unless
+/// <c>DisableHttp2</c>, and the kubeconfig's <c>tls-server-name</c>.
 /// </para>
 /// </remarks>
 public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource

@@ -1,4 +1,3 @@
-using System.Net;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -62,7 +61,11 @@ internal sealed class ListWatchLoop<T>
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        string? resourceVersion = null;
+        // client-go's reflector: the first list is served from the API server's watch cache (resourceVersion=0), every relist
+        // from it too, at least as fresh as the last version this loop synced; a consistent list (resourceVersion="", a
+        // quorum read from etcd) only when the server says that version is too old or too new.
+        var versions = new ListVersions();
+        var needsList = true;
         var isRelist = false;
         var lastEndWasExpiry = false;
         while (!cancellationToken.IsCancellationRequested)
@@ -70,11 +73,12 @@ internal sealed class ListWatchLoop<T>
             var delay = TimeSpan.Zero;
             try
             {
-                if (resourceVersion is null)
+                if (needsList)
                 {
                     try
                     {
-                        resourceVersion = await ListAsync(isRelist, cancellationToken).ConfigureAwait(false);
+                        await ListAsync(versions, isRelist, cancellationToken).ConfigureAwait(false);
+                        needsList = false;
                         WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "success"));
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
@@ -87,8 +91,9 @@ internal sealed class ListWatchLoop<T>
                     }
                 }
 
-                var (end, lastVersion, detail) = await WatchOnceAsync(resourceVersion, cancellationToken).ConfigureAwait(false);
-                resourceVersion = lastVersion;
+                var (end, lastVersion, detail) = await WatchOnceAsync(versions.LastSynced!, cancellationToken).ConfigureAwait(false);
+                versions.LastSynced = lastVersion;
+                var resourceVersion = lastVersion;
                 WatcherMetrics.WatchRestarts.Add(1, kindTag, new("cause", end.ToString().ToLowerInvariant()));
                 switch (end)
                 {
@@ -101,10 +106,11 @@ internal sealed class ListWatchLoop<T>
                         break;
                     case WatchEnd.Expired:
                         // The first expiry relists at once (that is the cure); an expiry right after a relist backs off.
+                        // The relist asks for the last synced version (not older than it): the watch cache serves it.
                         delay = lastEndWasExpiry ? backoff.NextDelay() : TimeSpan.Zero;
                         Log.WatchExpired(logger, settings.Kind, scope, resourceVersion, (detail as V1Status)?.Message ?? (detail as Exception)?.Message, delay);
                         WatcherMetrics.Relists.Add(1, kindTag);
-                        resourceVersion = null;
+                        needsList = true;
                         isRelist = true;
                         break;
                     case WatchEnd.Inactive:
@@ -133,8 +139,8 @@ internal sealed class ListWatchLoop<T>
             {
                 delay = backoff.NextDelay();
                 Log.UnexpectedLoopError(logger, ex, settings.Kind, scope, delay);
-                resourceVersion = null;
-                isRelist = true;
+                needsList = true;
+                isRelist = versions.LastSynced is not null;
             }
 
             if (delay > TimeSpan.Zero)
@@ -151,8 +157,49 @@ internal sealed class ListWatchLoop<T>
         }
     }
 
-    private async Task<string> ListAsync(bool isRelist, CancellationToken cancellationToken)
+    /// <summary>Lists at <see cref="ListVersions.RelistVersion"/>; falls back to a consistent list when that version is unavailable.</summary>
+    private async Task ListAsync(ListVersions versions, bool isRelist, CancellationToken cancellationToken)
     {
+        var requested = versions.RelistVersion;
+        List<WatchEvent<T>> items;
+        string listVersion;
+        int pages;
+        try
+        {
+            (items, listVersion, pages) = await ListPagesAsync(requested, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex) when (requested.Length > 0 && (ex.IsExpired || ex.IsTooLargeResourceVersion) && !cancellationToken.IsCancellationRequested)
+        {
+            // Like client-go's reflector: the version is gone (410 Expired) or this API server has not seen it yet (504
+            // ResourceVersionTooLarge), so only a consistent list makes progress. Retry at once with resourceVersion="".
+            Log.ListVersionUnavailable(logger, settings.Kind, scope, requested, (int)ex.StatusCode, ex.Status?.Reason);
+            versions.LastSyncedUnavailable = true;
+            (items, listVersion, pages) = await ListPagesAsync(string.Empty, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (requested == "0" && pages > 1)
+        {
+            // A paged answer to resourceVersion=0: this server's watch cache is off for the type, so keep paging relists.
+            versions.ServerPagesCachedLists = true;
+        }
+
+        versions.LastSynced = listVersion;
+        versions.LastSyncedUnavailable = false;
+        Log.ListCompleted(logger, items.Count, settings.Kind, scope, pages, listVersion);
+        target.OnListed(scopeNamespace, items, isRelist);
+    }
+
+    /// <summary>Reads every page of one list at <paramref name="resourceVersion"/>.</summary>
+    /// <exception cref="KubernetesApiException">
+    /// The server refused; also when a continue token expired on a list from the watch cache, so that the caller falls back
+    /// to a consistent list. A consistent list whose continue token expires restarts, a few times.
+    /// </exception>
+    private async Task<(List<WatchEvent<T>> Items, string ResourceVersion, int Pages)> ListPagesAsync(string resourceVersion, bool serverPagesCachedLists, CancellationToken cancellationToken)
+    {
+        // With a specific version the watch cache serves the list only without a limit (a limited list at a version is an
+        // exact read from etcd, 410 once compacted: transcripts 05a, 05c). resourceVersion=0 is served from the cache whatever
+        // the limit (it ignores it), and a consistent list pages.
+        var limit = resourceVersion.Length > 0 && resourceVersion != "0" && !serverPagesCachedLists ? 0 : settings.PageSize;
         var items = new List<WatchEvent<T>>();
         string? continueToken = null;
         string? listVersion = null;
@@ -163,9 +210,9 @@ internal sealed class ListWatchLoop<T>
             ResourceListPage<T> page;
             try
             {
-                page = await client.ListPageAsync(scopeNamespace, settings.PageSize, continueToken, cancellationToken).ConfigureAwait(false);
+                page = await client.ListPageAsync(scopeNamespace, resourceVersion, limit, continueToken, cancellationToken).ConfigureAwait(false);
             }
-            catch (KubernetesApiException ex) when (ex.IsGone && continueToken is not null && restarts < MaxContinueRestarts)
+            catch (KubernetesApiException ex) when (ex.IsExpired && continueToken is not null && resourceVersion.Length == 0 && restarts < MaxContinueRestarts)
             {
                 // The snapshot behind the continue token was compacted: its pages can no longer form one consistent list.
                 Log.ListContinueExpired(logger, settings.Kind, scope);
@@ -188,15 +235,13 @@ internal sealed class ListWatchLoop<T>
             continueToken = page.Continue;
         }
 
-        Log.ListCompleted(logger, items.Count, settings.Kind, scope, pages, listVersion!);
-        target.OnListed(scopeNamespace, items, isRelist);
-        return listVersion!;
+        return (items, listVersion!, pages);
     }
 
     private async Task<(WatchEnd End, string ResourceVersion, object? Detail)> WatchOnceAsync(string resourceVersion, CancellationToken cancellationToken)
     {
         var timeoutSeconds = random.Next((int)settings.MinWatchTimeout.TotalSeconds, (int)settings.MaxWatchTimeout.TotalSeconds + 1);
-        using var watchdog = new InactivityWatchdog(settings.InactivityTimeout, timeProvider);
+        using var watchdog = new InactivityWatchdog(TimeSpan.FromSeconds(timeoutSeconds), settings.InactivityTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
         var started = timeProvider.GetTimestamp();
         try
@@ -216,7 +261,7 @@ internal sealed class ListWatchLoop<T>
                     {
                         case WatchEventKind.Bookmark:
                             break;
-                        case WatchEventKind.Error when watchEvent.Status?.Code == (int)HttpStatusCode.Gone:
+                        case WatchEventKind.Error when KubernetesApiException.IsExpiredStatus(watchEvent.Status):
                             return (WatchEnd.Expired, resourceVersion, watchEvent.Status);
                         case WatchEventKind.Error:
                             return (WatchEnd.Failed, resourceVersion, watchEvent.Status);
@@ -232,7 +277,7 @@ internal sealed class ListWatchLoop<T>
                 }
             }
         }
-        catch (KubernetesApiException ex) when (ex.IsGone)
+        catch (KubernetesApiException ex) when (ex.IsExpired)
         {
             return (WatchEnd.Expired, resourceVersion, ex);
         }
@@ -266,4 +311,20 @@ internal sealed class ListWatchLoop<T>
     private static bool IsTransportFailure(Exception ex) =>
         ex is KubernetesApiException or HttpRequestException or IOException or InvalidDataException or System.Text.Json.JsonException
             or OperationCanceledException;
+
+    /// <summary>The versions the loop lists and watches from, as client-go's reflector keeps them.</summary>
+    private sealed class ListVersions
+    {
+        /// <summary>Gets or sets the last version synced (of the last list, watch event or bookmark); null before the first list.</summary>
+        public string? LastSynced { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the server said <see cref="LastSynced"/> is unavailable (too old or too new).</summary>
+        public bool LastSyncedUnavailable { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the server paged a list at resourceVersion=0 (its watch cache is off).</summary>
+        public bool ServerPagesCachedLists { get; set; }
+
+        /// <summary>Gets the version the next list asks for: "0" first, then the last synced one, "" (consistent) when that is unavailable.</summary>
+        public string RelistVersion => LastSyncedUnavailable ? string.Empty : LastSynced ?? "0";
+    }
 }

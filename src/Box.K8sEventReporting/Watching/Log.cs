@@ -38,7 +38,7 @@ internal static partial class Log
     public static partial void WatchExpired(ILogger logger, string kind, string scope, string resourceVersion, string? message, TimeSpan delay);
 
     [LoggerMessage(EventId = 1008, EventName = "WatchInactive", Level = LogLevel.Warning,
-        Message = "The watch of {Kind} in {Scope} delivered nothing for {InactivityTimeout}; treating it as dead and resuming from resourceVersion {ResourceVersion} in {Delay}")]
+        Message = "The watch of {Kind} in {Scope} outlived its server-side timeout by {InactivityTimeout} without delivering anything; treating the connection as dead and resuming from resourceVersion {ResourceVersion} in {Delay}")]
     public static partial void WatchInactive(ILogger logger, string kind, string scope, TimeSpan inactivityTimeout, string resourceVersion, TimeSpan delay);
 
     [LoggerMessage(EventId = 1009, EventName = "WatchFailed", Level = LogLevel.Warning,
@@ -88,4 +88,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1020, EventName = "DuplicateWatcher", Level = LogLevel.Warning,
         Message = "{Count} watchers of {Kind} are running in this process, each with its own list+watch connection and cache; unless their scopes or selectors differ, share one instance (register it as a singleton)")]
     public static partial void DuplicateWatcher(ILogger logger, int count, string kind);
+
+    [LoggerMessage(EventId = 1021, EventName = "ListVersionUnavailable", Level = LogLevel.Information,
+        Message = "Listing {Kind} in {Scope} at resourceVersion {ResourceVersion} was refused ({Code} {Reason}: too old, or not yet seen by this API server); listing again with a consistent read")]
+    public static partial void ListVersionUnavailable(ILogger logger, string kind, string scope, string resourceVersion, int code, string? reason);
 }

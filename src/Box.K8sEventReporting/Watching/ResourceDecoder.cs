@@ -212,8 +212,10 @@ internal sealed class ResourceDecoder<T>
             // Read what we can below.
         }
 
-        var code = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : 0;
-        return new V1Status { Code = code, Message = Truncate(element.GetRawText()), Status = "Failure" };
+        var isObject = element.ValueKind == JsonValueKind.Object;
+        var code = isObject && element.TryGetProperty("code", out var c) && c.TryGetInt32(out var value) ? value : 0;
+        var reason = isObject && element.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+        return new V1Status { Code = code, Reason = reason, Message = Truncate(element.GetRawText()), Status = "Failure" };
     }
 
     private static WatchEvent<T> Failed(string? eventType, ObjectIdentity identity, string raw, string error)

@@ -3,22 +3,24 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Watching;
 
 /// <summary>
-/// Lists and opens watches for one resource type over KubernetesClient's own HTTP pipeline: its <see cref="Kubernetes.HttpClient"/>
-/// (TLS, client certificates, handlers from the kubeconfig), its <see cref="Kubernetes.BaseUri"/> and its
-/// <see cref="Kubernetes.Credentials"/> (bearer, exec and OIDC tokens). Responses are read here, not by the generated client,
-/// so that each object is decoded on its own.
+/// Lists and opens watches for one resource type through KubernetesClient's own request path (<see cref="ClientRequestPath"/>:
+/// its HTTP version, tls-server-name, credentials and <see cref="Kubernetes.HttpClient"/>). Responses are read here, not by
+/// the generated client, so that each object is decoded on its own and a watch is read as it streams.
 /// </summary>
 internal sealed class ResourceHttpClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private const int MaxErrorBodyChars = 16 * 1024;
     private static readonly MediaTypeWithQualityHeaderValue JsonMediaType = new("application/json");
+    private static readonly Dictionary<string, IReadOnlyList<string>> AcceptJson = new(StringComparer.OrdinalIgnoreCase) { ["Accept"] = ["application/json"] };
     private readonly Kubernetes kubernetes;
+    private readonly Func<string, IReadOnlyDictionary<string, IReadOnlyList<string>>, CancellationToken, Task<HttpResponseMessage>>? clientPath;
     private readonly KubernetesResourceInfo resource;
     private readonly ResourceDecoder<T> decoder;
     private readonly string? labelSelector;
@@ -36,6 +38,7 @@ internal sealed class ResourceHttpClient<T>
         TimeProvider timeProvider)
     {
         this.kubernetes = kubernetes;
+        clientPath = ClientRequestPath.Bind(kubernetes);
         this.resource = resource;
         this.decoder = decoder;
         this.labelSelector = labelSelector;
@@ -45,25 +48,33 @@ internal sealed class ResourceHttpClient<T>
     }
 
     /// <summary>Reads one page of the list.</summary>
+    /// <param name="namespace">The namespace, or null for every namespace.</param>
+    /// <param name="resourceVersion">"0" (any version: the watch cache), a version (not older than it), or "" (consistent read).</param>
+    /// <param name="limit">The page size; 0 for no limit.</param>
+    /// <param name="continueToken">The previous page's continue token (sent instead of the resourceVersion), or null.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
     /// <exception cref="KubernetesApiException">The API server answered with an error.</exception>
-    public async Task<ResourceListPage<T>> ListPageAsync(string? @namespace, int limit, string? continueToken, CancellationToken cancellationToken)
+    public async Task<ResourceListPage<T>> ListPageAsync(string? @namespace, string resourceVersion, int limit, string? continueToken, CancellationToken cancellationToken)
     {
         var query = new StringBuilder();
-        Append(query, "limit", limit.ToString(CultureInfo.InvariantCulture));
+        Append(query, "limit", limit > 0 ? limit.ToString(CultureInfo.InvariantCulture) : null);
         Append(query, "continue", continueToken);
+
+        // A continue token carries its own version; the server refuses both together.
+        Append(query, "resourceVersion", continueToken is null ? resourceVersion : null);
         Append(query, "labelSelector", labelSelector);
         Append(query, "fieldSelector", fieldSelector);
         using var timeout = new CancellationTokenSource(requestTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var response = await SendAsync(@namespace, query, linked.Token).ConfigureAwait(false);
         var body = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
-        var (items, resourceVersion, next) = decoder.DecodeList(body);
-        if (string.IsNullOrEmpty(resourceVersion))
+        var (items, listVersion, next) = decoder.DecodeList(body);
+        if (string.IsNullOrEmpty(listVersion))
         {
             throw new KubernetesApiException(response.StatusCode, null, null, $"The list of {resource.Plural} has no metadata.resourceVersion.");
         }
 
-        return new ResourceListPage<T>(items, resourceVersion, string.IsNullOrEmpty(next) ? null : next);
+        return new ResourceListPage<T>(items, listVersion, string.IsNullOrEmpty(next) ? null : next);
     }
 
     /// <summary>Opens a watch from <paramref name="resourceVersion"/>; the caller reads and disposes the response.</summary>
@@ -82,9 +93,22 @@ internal sealed class ResourceHttpClient<T>
 
     private async Task<HttpResponseMessage> SendAsync(string? @namespace, StringBuilder query, CancellationToken cancellationToken)
     {
-        var uri = new Uri(kubernetes.BaseUri, resource.GetCollectionPath(@namespace) + query);
-        // Like KubernetesClient's own requests: HTTP/2 where the server offers it (TLS), so that watches share a connection.
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
+        var relativeUri = resource.GetCollectionPath(@namespace) + query;
+        if (clientPath is not null)
+        {
+            try
+            {
+                return await clientPath(relativeUri, AcceptJson, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException ex) when (ex.Response is { } response)
+            {
+                response.Headers.TryGetValue("Retry-After", out var retryAfter);
+                throw ToException(response.StatusCode, response.Content ?? string.Empty, retryAfter?.FirstOrDefault(), ex.Request?.RequestUri);
+            }
+        }
+
+        // No such path in this KubernetesClient version: the same request built here (without tls-server-name and DisableHttp2).
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(kubernetes.BaseUri, relativeUri))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
@@ -95,30 +119,30 @@ internal sealed class ResourceHttpClient<T>
             await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var response = await kubernetes.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
+        var sent = await kubernetes.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (sent.IsSuccessStatusCode)
         {
-            return response;
+            return sent;
         }
 
-        using (response)
+        using (sent)
         {
-            throw await ToExceptionAsync(response, cancellationToken).ConfigureAwait(false);
+            string body;
+            try
+            {
+                body = await sent.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException)
+            {
+                body = string.Empty;
+            }
+
+            throw ToException(sent.StatusCode, body, sent.Headers.RetryAfter?.ToString(), request.RequestUri);
         }
     }
 
-    private async Task<KubernetesApiException> ToExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private KubernetesApiException ToException(HttpStatusCode statusCode, string body, string? retryAfterHeader, Uri? requestUri)
     {
-        string body;
-        try
-        {
-            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            body = string.Empty;
-        }
-
         if (body.Length > MaxErrorBodyChars)
         {
             body = body[..MaxErrorBodyChars];
@@ -135,7 +159,7 @@ internal sealed class ResourceHttpClient<T>
         }
 
         TimeSpan? retryAfter = null;
-        if (response.Headers.RetryAfter is { } header)
+        if (RetryConditionHeaderValue.TryParse(retryAfterHeader, out var header))
         {
             retryAfter = header.Delta ?? (header.Date is { } date ? date - timeProvider.GetUtcNow() : null);
         }
@@ -149,8 +173,8 @@ internal sealed class ResourceHttpClient<T>
             retryAfter = TimeSpan.Zero;
         }
 
-        var message = $"GET {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode} {status?.Reason}: {status?.Message ?? body}";
-        return new KubernetesApiException(response.StatusCode, status, retryAfter, message);
+        var message = $"GET {requestUri?.AbsolutePath} answered {(int)statusCode} {status?.Reason}: {status?.Message ?? body}";
+        return new KubernetesApiException(statusCode, status, retryAfter, message);
     }
 
     private static void Append(StringBuilder query, string key, string? value)

@@ -5,6 +5,8 @@ using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
+using Box.K8sEventReporting.Watching;
+using k8s;
 using ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

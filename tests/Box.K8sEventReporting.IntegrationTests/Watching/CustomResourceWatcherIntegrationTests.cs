@@ -30,12 +30,16 @@ public sealed class CustomResourceWatcherIntegrationTests(ClusterFixture cluster
         }
     }
 
-    /// <summary>Lists sent by watchers (paged: they carry limit=), not the test's own state checks.</summary>
-    private static int WatcherLists(Box.K8sEventReporting.Testing.ApiServer.InProcessApiServer server) => server.Requests.Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal));
+    /// <summary>Whether a request is a list sent by a watcher (it carries resourceVersion= or, when consistent, limit=), not a test's own state check.</summary>
+    private static bool IsWatcherList(Box.K8sEventReporting.Testing.ApiServer.RecordedRequest r) =>
+        r.Verb == "list" && (r.Query.Contains("resourceVersion=", StringComparison.Ordinal) || r.Query.Contains("limit=", StringComparison.Ordinal));
+
+    /// <summary>Lists sent by watchers to a server of the test's own.</summary>
+    private static int WatcherLists(Box.K8sEventReporting.Testing.ApiServer.InProcessApiServer server) => server.Requests.Count(IsWatcherList);
 
     /// <summary>Lists sent by this test's watchers on the shared fixture server (only its namespaces' paths).</summary>
     private int WatcherLists(Box.K8sEventReporting.Testing.ApiServer.InProcessApiServer server, string? team = null) =>
-        context.OwnRequests(server).Count(r => r.Verb == "list" && r.Query.Contains("limit=", StringComparison.Ordinal) && (team is null || r.Path.Contains("/" + context.Ns(team) + "/", StringComparison.Ordinal)));
+        context.OwnRequests(server).Count(r => IsWatcherList(r) && (team is null || r.Path.Contains("/" + context.Ns(team) + "/", StringComparison.Ordinal)));
 
     private async Task<(CustomResourceWatcher<TestPki> Watcher, ConsumerView View)> StartSyncedAsync(CustomResourceWatcherOptions? options = null)
     {
@@ -138,7 +142,7 @@ public sealed class CustomResourceWatcherIntegrationTests(ClusterFixture cluster
     public async Task Watch_HalfOpenConnectionWhileObjectsChange_RestartedAfterInactivityAndViewMatches()
     {
         context = await WatcherTestContext.StartAsync();
-        var (watcher, view) = await StartSyncedAsync(WatcherTestContext.FastOptions(o => o.InactivityTimeout = TimeSpan.FromMilliseconds(600)));
+        var (watcher, view) = await StartSyncedAsync(WatcherTestContext.FastOptions(o => (o.MinWatchTimeout, o.MaxWatchTimeout, o.InactivityTimeout) = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(600))));
         await using var _ = watcher;
         await using var __ = view;
 
@@ -254,7 +258,7 @@ public sealed class CustomResourceWatcherIntegrationTests(ClusterFixture cluster
     }
 
     [Fact]
-    public async Task List_PagedInitialList_ReadsEveryPage()
+    public async Task List_InitialListFromTheWatchCache_OneRequestWhateverThePageSize()
     {
         context = await WatcherTestContext.StartAsync(cluster);
         for (var i = 0; i < 10; i++)
@@ -263,10 +267,41 @@ public sealed class CustomResourceWatcherIntegrationTests(ClusterFixture cluster
         }
 
         await using var watcher = context.CreateWatcher(WatcherTestContext.FastOptions(o => o.PageSize = 3));
-        await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the paged sync");
+        await Wait.ForAsync(watcher.Cache.WaitForInitialSyncAsync(), "the sync");
 
+        // resourceVersion=0: served by the API server's watch cache, which ignores limit (as client-go's reflector relies on).
         Assert.Equal(10, watcher.Cache.Count);
-        context.InProcess(server => Assert.Equal(4, WatcherLists(server, "team-a")));
+        context.InProcess(server =>
+        {
+            var list = Assert.Single(context.OwnRequests(server), r => IsWatcherList(r) && r.Path.Contains("/" + context.Ns("team-a") + "/", StringComparison.Ordinal));
+            Assert.Contains("resourceVersion=0", list.Query, StringComparison.Ordinal);
+            Assert.Contains("limit=3", list.Query, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    [Trait("Cluster", "InProcessOnly")] // Compacts the history to force a relist (ApiServerFaults).
+    public async Task Relist_AfterCompaction_FromTheWatchCacheAtTheLastSyncedVersion()
+    {
+        context = await WatcherTestContext.StartAsync();
+        var (watcher, view) = await StartSyncedAsync();
+        await using var _ = watcher;
+        await using var __ = view;
+        context.Server.Faults.FreezeWatches();
+        await context.CreateAsync("team-a", "while-frozen", "svc");
+        context.Server.Faults.CompactHistory();
+        context.Server.Faults.CloseAllWatches();
+        context.Server.Faults.UnfreezeWatches();
+
+        await Wait.UntilAsync(() => watcher.Cache.Get("team-a", "while-frozen") is not null, "the relist brought the missed object");
+
+        // The relist is not a quorum read: it asks for the last synced version, without a limit, and is answered 200.
+        var lists = context.Server.Requests.Where(r => r.Verb == "list" && r.Query.Contains("resourceVersion=", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lists.Count);
+        Assert.DoesNotContain("limit=", lists[1].Query, StringComparison.Ordinal);
+        Assert.DoesNotContain("resourceVersion=0", lists[1].Query, StringComparison.Ordinal);
+        Assert.Equal(200, lists[1].StatusCode);
+        Assert.DoesNotContain(context.Server.Requests, r => r.Verb == "list" && !r.Query.Contains("resourceVersion=", StringComparison.Ordinal) && r.Query.Contains("limit=", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -74,6 +74,10 @@ public sealed class WatcherSoakTests(ITestOutputHelper output)
         var options = WatcherTestContext.FastOptions(o =>
         {
             o.InactivityTimeout = TimeSpan.FromMilliseconds(300);
+
+            // The inactivity limit counts from a watch's own timeout: short watches, so that a frozen one is given up on soon.
+            o.MinWatchTimeout = TimeSpan.FromSeconds(1);
+            o.MaxWatchTimeout = TimeSpan.FromSeconds(1);
             o.ConsumerBufferSize = 8;
             o.PageSize = 7;
         });

@@ -21,7 +21,7 @@ public class CustomResourceWatcherOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(2), options.BackoffResetAfter);
         Assert.Equal(TimeSpan.FromMinutes(5), options.MinWatchTimeout);
         Assert.Equal(TimeSpan.FromMinutes(10), options.MaxWatchTimeout);
-        Assert.Equal(TimeSpan.FromMinutes(3), options.InactivityTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.InactivityTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), options.RequestTimeout);
         Assert.Null(options.ResyncPeriod);
         Assert.Equal(1024, options.ConsumerBufferSize);

@@ -108,7 +108,7 @@ public sealed class CustomResourceWatcherTests : IDisposable
 
         Assert.Equal("/apis/box.com/v1/pkis", list.Path);
         Assert.Equal("500", list.Query("limit"));
-        Assert.Null(list.Query("resourceVersion"));
+        Assert.Equal("0", list.Query("resourceVersion"));
         Assert.Equal("/apis/box.com/v1/pkis", watch.Path);
         Assert.Equal("42", watch.Query("resourceVersion"));
         Assert.Equal("true", watch.Query("allowWatchBookmarks"));
@@ -173,7 +173,8 @@ public sealed class CustomResourceWatcherTests : IDisposable
 
         Assert.All(initial, c => Assert.Equal(ResourceChangeType.Added, c.Type));
         Assert.False(relist.IsWatch);
-        Assert.Null(relist.Query("resourceVersion"));
+        Assert.Equal("11", relist.Query("resourceVersion"));
+        Assert.Null(relist.Query("limit"));
         Assert.Equal(
             ["Modified a/x 11", "Modified a/y 15", "Added a/w 16", "Deleted a/z 7"],
             changes.Select(c => $"{c.Type} {c.Resource!.Metadata.NamespaceProperty}/{c.Resource.Metadata.Name} {c.Resource.Metadata.ResourceVersion}"));
@@ -197,6 +198,7 @@ public sealed class CustomResourceWatcherTests : IDisposable
         var watch = await server.NextRequestAsync();
 
         Assert.False(relist.IsWatch);
+        Assert.Equal("10", relist.Query("resourceVersion"));
         Assert.Equal("30", watch.Query("resourceVersion"));
         Assert.Equal(0, watcher.Cache.Count);
     }
@@ -207,7 +209,8 @@ public sealed class CustomResourceWatcherTests : IDisposable
         await using var watcher = CreateWatcher(Options(o => o.PageSize = 2));
         var sync = watcher.Cache.WaitForInitialSyncAsync();
 
-        (await server.NextRequestAsync()).RespondList("10", "c1", Pki("a", "x", "5"), Pki("a", "y", "6"));
+        var first = await server.NextRequestAsync();
+        first.RespondList("10", "c1", Pki("a", "x", "5"), Pki("a", "y", "6"));
         var second = await server.NextRequestAsync();
         second.RespondStatus(410, "Expired");
         var restart = await server.NextRequestAsync();
@@ -216,30 +219,151 @@ public sealed class CustomResourceWatcherTests : IDisposable
         await sync.WaitAsync(TimeSpan.FromSeconds(10));
         var watch = await server.NextRequestAsync();
 
+        Assert.Equal("0", first.Query("resourceVersion"));
         Assert.Equal("c1", second.Query("continue"));
+        Assert.Null(second.Query("resourceVersion"));
         Assert.Equal("2", second.Query("limit"));
         Assert.Null(restart.Query("continue"));
+        Assert.Null(restart.Query("resourceVersion"));
+        Assert.Equal("2", restart.Query("limit"));
         Assert.Equal(3, watcher.Cache.Count);
         Assert.Equal("12", watch.Query("resourceVersion"));
     }
 
     [Fact]
-    public async Task Watch_SilentLongerThanInactivityTimeout_RestartedFromLastResourceVersion()
+    public async Task Watch_QuietUntilItsServerTimeout_NotRestartedAndNoWarning()
     {
-        await using var watcher = CreateWatcher(Options(o => o.InactivityTimeout = TimeSpan.FromSeconds(10)));
+        // A real server sends nothing on a quiet watch until it closes it at timeoutSeconds (transcript 03f): that is healthy.
+        var logs = new Hosting.CapturingLoggerProvider();
+        using var loggerFactory = new Microsoft.Extensions.Logging.LoggerFactory([logs]);
+        await using var watcher = new CustomResourceWatcher<TestPki>(
+            server.Client, Options(o => (o.MinWatchTimeout, o.MaxWatchTimeout, o.InactivityTimeout) = (TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10))), loggerFactory, time);
+        var sync = watcher.Cache.WaitForInitialSyncAsync();
+        (await server.NextRequestAsync()).RespondList("10", null);
+        await sync.WaitAsync(TimeSpan.FromSeconds(10));
+        var watch = await server.NextRequestAsync();
+        var stream = watch.RespondWatch();
+
+        for (var i = 0; i < 59; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        var quietFor = time.GetUtcNow() - watch.ReceivedAt;
+        var requestedDuringSilence = server.TryGetRequest(out _);
+        time.Advance(TimeSpan.FromSeconds(5));
+        stream.End();
+        var resumed = await server.NextRequestAsync();
+
+        Assert.Equal(TimeSpan.FromSeconds(295), quietFor);
+        Assert.False(requestedDuringSilence);
+        Assert.False(stream.WasCancelled);
+        Assert.True(resumed.IsWatch);
+        Assert.Equal("10", resumed.Query("resourceVersion"));
+        Assert.Equal(time.GetUtcNow(), resumed.ReceivedAt);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task Watch_SilentPastItsServerTimeoutPlusInactivityTimeout_RestartedFromLastResourceVersion()
+    {
+        await using var watcher = CreateWatcher(Options(o => (o.MinWatchTimeout, o.MaxWatchTimeout, o.InactivityTimeout) = (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(10))));
         await using var consumer = new ChangeCollector<TestPki>(watcher);
         var stream = await SyncAndWatchAsync(watcher, "10");
         stream.Event("ADDED", Pki("a", "x", "12"));
         await consumer.NextAsync();
 
-        time.Advance(TimeSpan.FromSeconds(13));
+        time.Advance(TimeSpan.FromSeconds(65));
+        var cancelledBeforeLimit = stream.WasCancelled;
+        time.Advance(TimeSpan.FromSeconds(8));
         var delay = await NextDelayAsync();
         time.Advance(delay);
         var resumed = await server.NextRequestAsync();
 
+        Assert.False(cancelledBeforeLimit);
         Assert.True(stream.WasCancelled);
         Assert.True(resumed.IsWatch);
         Assert.Equal("12", resumed.Query("resourceVersion"));
+    }
+
+    [Fact]
+    public async Task Relist_LastSyncedVersionExpired_FallsBackToOneConsistentList()
+    {
+        await using var watcher = CreateWatcher();
+        var stream = await SyncAndWatchAsync(watcher, "10", Pki("a", "x", "5"));
+        stream.Bookmark("14");
+        stream.Expired();
+
+        var relist = await server.NextRequestAsync();
+        relist.RespondStatus(410, "Expired");
+        var consistent = await server.NextRequestAsync();
+        consistent.RespondList("40", null, Pki("a", "y", "33"));
+        var watch = await server.NextRequestAsync();
+        var stream2 = watch.RespondWatch();
+        stream2.Expired();
+        time.Advance(await NextDelayAsync());
+        var second = await server.NextRequestAsync();
+
+        Assert.Equal("14", relist.Query("resourceVersion"));
+        Assert.Null(relist.Query("limit"));
+        Assert.False(consistent.IsWatch);
+        Assert.Null(consistent.Query("resourceVersion"));
+        Assert.Equal("500", consistent.Query("limit"));
+        Assert.Equal(relist.ReceivedAt, consistent.ReceivedAt);
+        Assert.Equal("40", watch.Query("resourceVersion"));
+        Assert.Equal(["y"], watcher.Cache.List().Select(p => p.Metadata.Name));
+        Assert.False(second.IsWatch);
+        Assert.Equal("40", second.Query("resourceVersion"));
+    }
+
+    [Fact]
+    public async Task List_ResourceVersionTooLargeForThisServer_FallsBackToAConsistentListAtOnce()
+    {
+        await using var watcher = CreateWatcher();
+        var stream = await SyncAndWatchAsync(watcher, "10");
+        stream.Event("ADDED", Pki("a", "x", "12"));
+        stream.Expired();
+
+        var relist = await server.NextRequestAsync();
+        relist.RespondJson(
+            HttpStatusCode.GatewayTimeout,
+            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Timeout: Too large resource version: 12, current: 11\",\"reason\":\"Timeout\",\"details\":{\"causes\":[{\"reason\":\"ResourceVersionTooLarge\",\"message\":\"Too large resource version\"}],\"retryAfterSeconds\":1},\"code\":504}",
+            TimeSpan.FromSeconds(1));
+        var consistent = await server.NextRequestAsync();
+
+        Assert.Equal("12", relist.Query("resourceVersion"));
+        Assert.False(consistent.IsWatch);
+        Assert.Null(consistent.Query("resourceVersion"));
+        Assert.Equal(relist.ReceivedAt, consistent.ReceivedAt);
+    }
+
+    [Theory]
+    [InlineData("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old\",\"reason\":\"Expired\"}")]
+    [InlineData("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"gone\",\"reason\":\"Gone\",\"code\":500}")]
+    public async Task Watch_ErrorEventExpiredByReasonOnly_RelistsAtOnce(string status)
+    {
+        await using var watcher = CreateWatcher();
+        var stream = await SyncAndWatchAsync(watcher, "10");
+
+        stream.Send("{\"type\":\"ERROR\",\"object\":" + status + "}");
+        var next = await server.NextRequestAsync();
+
+        Assert.False(next.IsWatch);
+        Assert.Equal("10", next.Query("resourceVersion"));
+    }
+
+    [Fact]
+    public async Task Watch_HttpErrorExpiredByReasonOnly_Relists()
+    {
+        await using var watcher = CreateWatcher();
+        var sync = watcher.Cache.WaitForInitialSyncAsync();
+        (await server.NextRequestAsync()).RespondList("10", null);
+        await sync.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await server.NextRequestAsync()).RespondStatus(500, "Expired");
+        var next = await server.NextRequestAsync();
+
+        Assert.False(next.IsWatch);
     }
 
     [Fact]
