@@ -27,7 +27,10 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <remarks>
     /// Safe to call twice. Every service is added with <c>TryAdd</c>: register your own first to replace one.
-    /// Bad settings fail the host's start with an <see cref="OptionsValidationException"/> naming each one.
+    /// Bad settings (out of range, not of the setting's type, several at once), an unreadable or malformed kubeconfig and a
+    /// taken health port do not throw: the host logs ONE critical line naming each setting or file, its value and what is
+    /// allowed, sets <see cref="Environment.ExitCode"/> to 1 and stops, so <c>await builder.Build().RunAsync();</c> exits
+    /// non-zero without a stack trace. The application's own options validated with <c>ValidateOnStart</c> are included.
     /// </remarks>
     public static K8sEventReportingBuilder AddK8sEventReporting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -72,6 +75,14 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.AddOptions<HealthProbeOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
+        if (!services.Any(static d => d.ServiceType == typeof(StartupCheck)))
+        {
+            // After the ValidateOnStart calls above (which register the options' own start-up validator, which it runs):
+            // the host resolves the last IStartupValidator, so bad configuration becomes one line, not an exception.
+            services.AddSingleton<StartupCheck>();
+            services.AddSingleton<IStartupValidator>(static sp => sp.GetRequiredService<StartupCheck>());
+        }
+
         return new K8sEventReportingBuilder(services);
     }
 
