@@ -160,7 +160,7 @@ public sealed class ControllerTestHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        foreach (var service in _hosted.Reverse())
+        foreach (var service in Enumerable.Reverse(_hosted))
         {
             await service.StopAsync(timeout.Token).ConfigureAwait(false);
         }
