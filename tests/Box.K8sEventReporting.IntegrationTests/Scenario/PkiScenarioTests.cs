@@ -135,7 +135,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         var ex = Assert.Throws<OptionsValidationException>(() => host.Services.GetServices<IStartupValidator>().First().Validate());
 
         Assert.Equal(
-            $"AllowedNames file '{path}' does not exist: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath).",
+            $"AllowedNames file '{path}' does not exist: it must be a file that lists the allowed service names, one per line (set ControlPlane:AllowedNamesPath).",
             Assert.Single(ex.Failures));
     }
 
