@@ -112,6 +112,7 @@ public sealed class K8sEventReportingBuilder
         }
 
         configure?.Invoke(new ControllerBuilder<T>(Services, registration));
+        K8sEventReportingServiceCollectionExtensions.UseStartupCheck(Services);
         return this;
     }
 

@@ -75,16 +75,28 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.AddOptions<HealthProbeOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
-        if (!services.Any(static d => d.ServiceType == typeof(StartupCheck)))
-        {
-            // After the ValidateOnStart calls above (which register the options' own start-up validator, which it runs):
-            // the host resolves the last IStartupValidator, so bad configuration becomes one line, not an exception.
-            services.AddSingleton<StartupCheck>();
-            services.AddSingleton<IStartupValidator>(static sp => sp.GetRequiredService<StartupCheck>());
-        }
-
+        UseStartupCheck(services);
         return new K8sEventReportingBuilder(services);
     }
+
+    /// <summary>
+    /// Makes <see cref="StartupCheck"/> the host's start-up validator: the host resolves the LAST <see cref="IStartupValidator"/>,
+    /// and a <c>ValidateOnStart</c> call (Microsoft.Extensions.Options 8 adds its own validator on every call) may add one after
+    /// it, so it is moved to the end each time the library registers something. It runs the others itself.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    internal static void UseStartupCheck(IServiceCollection services)
+    {
+        services.TryAddSingleton<StartupCheck>();
+        foreach (var descriptor in services.Where(static d => d.ImplementationFactory == StartupCheckFactory).ToArray())
+        {
+            services.Remove(descriptor);
+        }
+
+        services.Add(ServiceDescriptor.Singleton(typeof(IStartupValidator), StartupCheckFactory));
+    }
+
+    private static readonly Func<IServiceProvider, object> StartupCheckFactory = static sp => sp.GetRequiredService<StartupCheck>();
 
     /// <summary>Marks that configuration was bound once, so a second call does not bind it twice.</summary>
     private sealed class ConfigurationBound;
