@@ -49,9 +49,9 @@ internal sealed class AllowedNamesFile(IConfiguration configuration) :
     public ValidateOptionsResult Validate(string? name, AllowedNamesOptions options) =>
         options.Names.Count > 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(File.Exists(options.AllowedNamesPath)
-                ? $"AllowedNames file '{options.AllowedNamesPath}' is empty: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath)."
-                : $"AllowedNames file '{options.AllowedNamesPath}' does not exist: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath).");
+            : ValidateOptionsResult.Fail(
+                $"AllowedNames file '{options.AllowedNamesPath}' {(File.Exists(options.AllowedNamesPath) ? "is empty" : Directory.Exists(options.AllowedNamesPath) ? "is a directory" : "does not exist")}: " +
+                "it must be a file that lists the allowed service names, one per line (set ControlPlane:AllowedNamesPath).");
 }
 
 internal static class AllowedNamesServiceCollectionExtensions

@@ -5,6 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ControlPlane;
 
@@ -16,8 +17,15 @@ internal static class EmbeddedDemo
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    public static async Task<int> RunAsync(HostApplicationBuilder builder)
+    public static async Task<int> RunAsync(HostApplicationBuilder builder, bool verbose)
     {
+        // The story (what kubectl would show) goes to stdout; log lines go to stderr, and only warnings unless --verbose.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        if (!verbose)
+        {
+            builder.Logging.AddFilter(level => level >= LogLevel.Warning);
+        }
+
         await using var server = await InProcessApiServer.StartAsync();
         using var client = server.CreateClient();
         foreach (var (file, runWorkloads) in new[] { ("ControlPlane-config.yml", false), ("App1-config.yml", true), ("App2-config.yml", true) })
@@ -32,12 +40,11 @@ internal static class EmbeddedDemo
         builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
         builder.Configuration["K8sEventReporting:Health:Enabled"] = "false";   // probes are for the kubelet, not a demo
         using var host = builder.Build();
-        if (!ControlPlaneHost.TryValidateOptions(host))
-        {
-            return 1;
-        }
-
         await host.StartAsync();
+        if (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+        {
+            return 1;   // bad configuration: the library logged one line and stopped the host
+        }
 
         // App1's pod is warned and App2 gets its Secret; then the typo is fixed and App1 gets its Secret too.
         var settled = await WaitUntilAsync(client, async () =>

@@ -7,18 +7,29 @@ using Microsoft.Extensions.Hosting;
 
 // The control plane: watch Pkis, validate their serviceName against the AllowedNames file, provision a Secret for the
 // valid ones, and report every error on the pods that mount the Secret, on the Pki and in its Ready condition.
-var embedded = args.Contains("--embedded");
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Usage.Text);
+    return 0;
+}
+
+string[] flags = ["--embedded", "--verbose"];
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
-    Args = args.Where(a => a != "--embedded").ToArray(),
+    Args = args.Except(flags).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 Program.AddControlPlane(builder.Services, builder.Configuration);
 
 // --embedded: run the whole scenario against an in-process API server and print what kubectl would show.
-return embedded
-    ? await EmbeddedDemo.RunAsync(builder)
-    : await ControlPlaneHost.RunAsync(builder.Build());
+if (args.Contains("--embedded"))
+{
+    return await EmbeddedDemo.RunAsync(builder, verbose: args.Contains("--verbose"));
+}
+
+// A bad setting is one critical line and exit code 1 (the library stops the host), not an exception.
+await builder.Build().RunAsync();
+return Environment.ExitCode;
 
 internal partial class Program
 {
@@ -26,6 +37,7 @@ internal partial class Program
     internal static K8sEventReportingBuilder AddControlPlane(IServiceCollection services, IConfiguration configuration)
     {
         services.AddAllowedNamesFile();
+        services.AddKubernetesEventReporting(events => events.ReportingComponent = "controlplane");   // Events say "From controlplane"
         return services.AddK8sEventReporting(configuration.GetSection("K8sEventReporting"))
             .AddController<Pki>(pki => pki
                 .AddValidator<ServiceNameValidator>()

@@ -16,10 +16,31 @@ public sealed class FakeCustomResourceWatcher<T> : ICustomResourceWatcher<T>
 {
     private readonly object _gate = new();
     private readonly List<Channel<ResourceChange<T>>> _consumers = [];
+    private readonly Func<object, object>? _transform;
 
     /// <summary>Initializes a new instance of the <see cref="FakeCustomResourceWatcher{T}"/> class.</summary>
     /// <param name="synced">Whether the cache starts as synced.</param>
     public FakeCustomResourceWatcher(bool synced = true) => FakeCache = new FakeResourceCache<T>(synced);
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="FakeCustomResourceWatcher{T}"/> class with the indexes and transform of
+    /// <paramref name="options"/>, as the real watcher would apply them (for example the pod index that
+    /// <c>ReportOnPodsConsumingSecret</c> adds).
+    /// </summary>
+    /// <param name="options">The watcher options the application composed.</param>
+    /// <param name="synced">Whether the cache starts as synced.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    public FakeCustomResourceWatcher(CustomResourceWatcherOptions options, bool synced = true)
+        : this(synced)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var index in options.Indexes)
+        {
+            FakeCache.AddIndex(index.Name, o => index.IndexFunc(o));
+        }
+
+        _transform = options.Transform;
+    }
 
     /// <inheritdoc/>
     public IResourceCache<T> Cache => FakeCache;
@@ -43,6 +64,8 @@ public sealed class FakeCustomResourceWatcher<T> : ICustomResourceWatcher<T>
     /// <param name="resource">The object.</param>
     public void Apply(T resource)
     {
+        ArgumentNullException.ThrowIfNull(resource);
+        resource = _transform is null ? resource : (T)_transform(resource);
         lock (_gate)
         {
             var previous = FakeCache.Upsert(resource);

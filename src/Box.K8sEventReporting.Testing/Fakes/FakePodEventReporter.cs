@@ -6,21 +6,10 @@ namespace Box.K8sEventReporting.Testing;
 /// <summary>An <see cref="IPodEventReporter"/> that records what it was asked to report, with assertion helpers.</summary>
 public sealed class FakePodEventReporter : IPodEventReporter
 {
-    private readonly object _gate = new();
-    private readonly List<ReportedPodEvent> _reports = [];
-    private readonly List<(Func<ReportedPodEvent, bool> Match, TaskCompletionSource<ReportedPodEvent> Done)> _waiters = [];
+    private readonly Recording<ReportedPodEvent> _reports = new();
 
     /// <summary>Gets every report so far, in order.</summary>
-    public IReadOnlyList<ReportedPodEvent> Reports
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _reports.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ReportedPodEvent> Reports => _reports.Entries;
 
     /// <inheritdoc/>
     public Task ReportAsync(V1Pod pod, EventReport report, CancellationToken cancellationToken = default)
@@ -28,17 +17,7 @@ public sealed class FakePodEventReporter : IPodEventReporter
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(report);
         cancellationToken.ThrowIfCancellationRequested();
-        var reported = new ReportedPodEvent(pod.Metadata?.NamespaceProperty ?? string.Empty, pod.Metadata?.Name ?? string.Empty, pod.Metadata?.Uid, report);
-        lock (_gate)
-        {
-            _reports.Add(reported);
-            foreach (var waiter in _waiters.Where(w => w.Match(reported)).ToArray())
-            {
-                _waiters.Remove(waiter);
-                waiter.Done.TrySetResult(reported);
-            }
-        }
-
+        _reports.Add(new ReportedPodEvent(pod.Metadata?.NamespaceProperty ?? string.Empty, pod.Metadata?.Name ?? string.Empty, pod.Metadata?.Uid, report));
         return Task.CompletedTask;
     }
 
@@ -82,37 +61,8 @@ public sealed class FakePodEventReporter : IPodEventReporter
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>The first matching report.</returns>
     /// <exception cref="FakeAssertionException">No matching report within <paramref name="timeout"/>.</exception>
-    public async Task<ReportedPodEvent> WaitForReportAsync(Func<ReportedPodEvent, bool> match, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(match);
-        var waiter = (match, new TaskCompletionSource<ReportedPodEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
-        lock (_gate)
-        {
-            var existing = _reports.FirstOrDefault(match);
-            if (existing is not null)
-            {
-                return existing;
-            }
-
-            _waiters.Add(waiter);
-        }
-
-        try
-        {
-            return await waiter.Item2.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            throw new FakeAssertionException($"No matching pod event within {timeout}; reports so far: {Describe(Reports)}.");
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _waiters.Remove(waiter);
-            }
-        }
-    }
+    public Task<ReportedPodEvent> WaitForReportAsync(Func<ReportedPodEvent, bool> match, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _reports.WaitForAsync(match, timeout, reports => $"No matching pod event within {timeout}; reports so far: {Describe(reports)}.", cancellationToken);
 
     private static string Describe(IEnumerable<ReportedPodEvent> reports)
     {

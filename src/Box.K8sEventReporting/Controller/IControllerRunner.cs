@@ -9,6 +9,9 @@ internal interface IControllerRunner
     /// <summary>Gets a value indicating whether the primary and secondary caches have loaded their initial lists.</summary>
     bool HasSynced { get; }
 
+    /// <summary>Gets why the primary cache has not synced yet (the last list failure and for how long), or <see langword="null"/>.</summary>
+    string? SyncProblem { get; }
+
     /// <summary>Gets a value indicating whether keys have waited longer than the stall timeout without any progress.</summary>
     bool IsStalled { get; }
 

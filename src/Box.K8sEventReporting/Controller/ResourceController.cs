@@ -28,6 +28,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     private readonly TimeProvider _timeProvider;
     private readonly WorkQueue _queue;
     private readonly TagList _kindTags;
+    private readonly IReadOnlyList<IReconcileObserver> _observers;
 
     // The resourceVersion each key was last reconciled at: a watch notification that arrives after a reconcile already
     // read that exact version from the cache (the cache is updated before consumers are told) is not queued again.
@@ -47,7 +48,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         IEnumerable<ISecondaryWatch> secondaryWatches,
         ControllerOptions options,
         ILogger logger,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        IEnumerable<IReconcileObserver>? observers = null)
     {
         ArgumentNullException.ThrowIfNull(watcher);
         ArgumentNullException.ThrowIfNull(validators);
@@ -64,6 +66,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _options = options;
         _logger = logger;
         _timeProvider = timeProvider;
+        _observers = [.. observers ?? []];
         Kind = KindOf(typeof(T));
         _kindTags = ControllerMetrics.KindTags(Kind);
         _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind);
@@ -73,6 +76,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     public string Kind { get; }
 
     public bool HasSynced => _watcher.Cache.HasSynced && _secondaryWatches.All(static w => w.HasSynced);
+
+    public string? SyncProblem => (_watcher as CustomResourceWatcher<T>)?.SyncProblem;
 
     public bool IsStalled =>
         _queue.Count > 0
@@ -341,6 +346,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
 
         var outcome = "error";
         var stage = "cache";
+        Exception? error = null;
         T? resource = null;
         try
         {
@@ -404,6 +410,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         catch (TerminalReconcileException ex)
         {
             outcome = "terminal";
+            error = new InvalidOperationException($"The {stage} of {Kind} '{key}' failed for good: {ex.Message}", ex);
             ControllerMetrics.ReconcileErrors.Add(1, new TagList { { "kind", Kind }, { "cause", "terminal" } });
             Log.ReconcileTerminal(_logger, ex, Kind, key.Namespace, key.Name, stage);
             _queue.Forget(key);
@@ -412,6 +419,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         catch (Exception ex)
         {
             outcome = "error";
+            error = new InvalidOperationException($"The {stage} of {Kind} '{key}' failed: {ex.Message}", ex);
             ControllerMetrics.ReconcileErrors.Add(1, new TagList { { "kind", Kind }, { "cause", stage } });
             var attempt = _queue.NumRequeues(key) + 1;
             Log.ReconcileFailed(_logger, ex, Kind, key.Namespace, key.Name, stage, attempt);
@@ -427,6 +435,11 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             if (outcome is "error" or "terminal")
             {
                 activity?.SetStatus(ActivityStatusCode.Error);
+            }
+
+            foreach (var observer in _observers)
+            {
+                observer.Reconciled(Kind, key, outcome, error);
             }
         }
     }

@@ -16,8 +16,9 @@ namespace Box.K8sEventReporting.Hosting;
 internal sealed class ControllerHostedService : BackgroundService, IControllerHealth
 {
     private readonly IServiceProvider _services;
-    private readonly ControllerOptions _controllerOptions;
-    private readonly LeaderElectionOptions _leaderElectionOptions;
+    private readonly IOptions<ControllerOptions> _controllerOptions;
+    private readonly IOptions<LeaderElectionOptions> _leaderElectionOptions;
+    private readonly StartupCheck _check;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
@@ -29,7 +30,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private CancellationToken _stopping;
     private ITimer? _abandonTimer;
     private TimeSpan _abandonDeadline;
-    private volatile string? _startFailure;
+    private volatile bool _started;
     private volatile bool _synced;
     private volatile bool _campaigning;
     private volatile bool _faulted;
@@ -41,9 +42,11 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         TimeProvider timeProvider,
         ILoggerFactory? loggerFactory = null)
     {
+        // Options are read at start, after the start-up check: a bad value is one logged line, not a failed construction.
         _services = services;
-        _controllerOptions = controllerOptions.Value;
-        _leaderElectionOptions = leaderElectionOptions.Value;
+        _controllerOptions = controllerOptions;
+        _leaderElectionOptions = leaderElectionOptions;
+        _check = services.GetRequiredService<StartupCheck>();
         _timeProvider = timeProvider;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting");
@@ -56,41 +59,40 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!TryGetClient(out var client, out var problem))
+        // Under a host the check already ran (it is the host's start-up validator); started by hand, it runs here.
+        if (_check.Run() is not null)
         {
-            FailStart(problem);
             return;
         }
 
-        try
-        {
-            _runners = [.. _services.GetServices<IControllerRunner>()];
-        }
-        catch (ArgumentException ex)
-        {
-            // A watcher refused its options (the message lists every problem): configuration, not a crash.
-            FailStart(ex.Message);
-            return;
-        }
-        _election = _leaderElectionOptions.Enabled
-            ? new LeaseLeaderElection(client, _leaderElectionOptions, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
+        _runners = [.. _services.GetServices<IControllerRunner>()];
+        var election = _leaderElectionOptions.Value;
+        _election = election.Enabled
+            ? new LeaseLeaderElection(_services.GetRequiredService<IKubernetes>(), election, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
             : new SingleReplicaLeaderElection();
         foreach (var hook in _services.GetServices<IControllerHook>())
         {
             _attachedHooks.AddRange(hook.Attach(_services));
         }
 
-        Log.Starting(_logger, _runners.Length, _leaderElectionOptions.Enabled ? "on" : "off");
+        Log.Starting(_logger, _runners.Length, election.Enabled ? "on" : "off");
+        _started = true;
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        var deadline = _controllerOptions.ShutdownTimeout;
-        if (_leaderElectionOptions.Enabled && _leaderElectionOptions.RenewDeadline < deadline)
+        if (!_started)
+        {
+            return;
+        }
+
+        var deadline = _controllerOptions.Value.ShutdownTimeout;
+        var election = _leaderElectionOptions.Value;
+        if (election.Enabled && election.RenewDeadline < deadline)
         {
             // The Lease is renewed while draining and released after it: bound how long a standby waits for the handover.
-            deadline = _leaderElectionOptions.RenewDeadline;
+            deadline = election.RenewDeadline;
         }
 
         _abandonTimer?.Dispose();
@@ -142,7 +144,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
 
     public ControllerHealthReport Check()
     {
-        if (_startFailure is { } failure)
+        if (_check.Problem is { } failure)
         {
             return new ControllerHealthReport(false, false, false, "not started: " + failure);
         }
@@ -155,7 +157,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         var description =
             _faulted ? "failed: the controllers stopped on an unexpected error"
             : stalled.Length > 0 ? "stalled: no progress on " + string.Join(", ", stalled)
-            : !synced ? "syncing caches"
+            : !synced ? "syncing caches" + string.Concat(_runners.Select(static r => r.SyncProblem).OfType<string>().Select(static p => ": " + p))
             : isLeader ? $"leading as '{_election!.Identity}'"
             : $"standby as '{_election?.Identity}'";
         return new ControllerHealthReport(isReady, isLive, isLeader, description);
@@ -199,36 +201,5 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         await Task.WhenAll(_runners.Select(r => r.RunWorkersAsync(stopTaking.Token, abandon.Token))).ConfigureAwait(false);
-    }
-
-    private void FailStart(string problem)
-    {
-        // One clear line, no stack trace: configuration is the operator's to fix, not a crash to debug.
-        _startFailure = problem;
-        Log.StartFailed(_logger, problem);
-        Environment.ExitCode = 1;
-        _services.GetService<IHostApplicationLifetime>()?.StopApplication();
-    }
-
-    private bool TryGetClient(out IKubernetes client, out string problem)
-    {
-        try
-        {
-            if (_services.GetService<IKubernetes>() is { } found)
-            {
-                client = found;
-                problem = string.Empty;
-                return true;
-            }
-
-            problem = "no IKubernetes is registered: call UseKubernetesClient(...) on the AddK8sEventReporting builder or register an IKubernetes.";
-        }
-        catch (Exception ex)
-        {
-            problem = ex.Message;
-        }
-
-        client = null!;
-        return false;
     }
 }

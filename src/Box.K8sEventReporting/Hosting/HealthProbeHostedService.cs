@@ -21,24 +21,27 @@ namespace Box.K8sEventReporting.Hosting;
 internal sealed class HealthProbeHostedService : IHostedService, IDisposable
 {
     private readonly IControllerHealth _health;
-    private readonly HealthProbeOptions _options;
+    private readonly IOptions<HealthProbeOptions> _options;
+    private readonly StartupCheck? _check;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private HttpListener? _listener;
     private Task _serving = Task.CompletedTask;
 
-    public HealthProbeHostedService(IControllerHealth health, IOptions<HealthProbeOptions> options, ILoggerFactory? loggerFactory = null)
+    public HealthProbeHostedService(IControllerHealth health, IOptions<HealthProbeOptions> options, ILoggerFactory? loggerFactory = null, StartupCheck? check = null)
     {
+        // Options are read at start, after the start-up check: a bad value is one logged line, not a failed construction.
         _health = health;
-        _options = options.Value;
+        _options = options;
+        _check = check;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Hosting.Health");
     }
 
-    internal string Prefix => string.Create(CultureInfo.InvariantCulture, $"http://{FormatHost(_options.Address)}:{_options.Port}/");
+    internal string Prefix => string.Create(CultureInfo.InvariantCulture, $"http://{FormatHost(_options.Value.Address)}:{_options.Value.Port}/");
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
+        if (_check?.Run() is not null || !_options.Value.Enabled)
         {
             return Task.CompletedTask;
         }
@@ -52,13 +55,19 @@ internal sealed class HealthProbeHostedService : IHostedService, IDisposable
         catch (Exception ex) when (ex is HttpListenerException or SocketException)
         {
             ((IDisposable)listener).Dispose();
-            Log.HealthProbesStartFailed(_logger, ex, Prefix);
+            var problem = string.Create(
+                CultureInfo.InvariantCulture,
+                $"cannot serve health probes on {Prefix}: {ex.Message}. Free the port, or set K8sEventReporting:Health:Port (was {_options.Value.Port}) or K8sEventReporting:Health:Address, or set K8sEventReporting:Health:Enabled to false.");
+            if (_check is null)
+            {
+                // Composed without AddK8sEventReporting: no start-up check to report through.
+                throw new InvalidOperationException(problem, ex);
+            }
 
-            // Like Kestrel on a taken port: the host does not start, and the message says what to change.
-            throw new InvalidOperationException(
-                $"Cannot serve health probes on {Prefix}: {ex.Message}. Free the port, or set K8sEventReporting:Health:Port " +
-                "(or Address), or set K8sEventReporting:Health:Enabled to false.",
-                ex);
+            // Like Kestrel on a taken port the host does not run, but with one line that says what to change.
+            Log.HealthProbesStartFailed(_logger, ex);
+            _check.Fail(problem);
+            return Task.CompletedTask;
         }
 
         _listener = listener;

@@ -112,6 +112,7 @@ public sealed class K8sEventReportingBuilder
         }
 
         configure?.Invoke(new ControllerBuilder<T>(Services, registration));
+        K8sEventReportingServiceCollectionExtensions.UseStartupCheck(Services);
         return this;
     }
 
@@ -128,7 +129,8 @@ public sealed class K8sEventReportingBuilder
             registration.SecondaryWatches.Select(create => create(sp)),
             sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetServices<IReconcileObserver>()));
         Services.TryAddSingleton<IResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>());
         Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IControllerRunner, ResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>()));

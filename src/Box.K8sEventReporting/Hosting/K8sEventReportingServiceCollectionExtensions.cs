@@ -27,7 +27,10 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <remarks>
     /// Safe to call twice. Every service is added with <c>TryAdd</c>: register your own first to replace one.
-    /// Bad settings fail the host's start with an <see cref="OptionsValidationException"/> naming each one.
+    /// Bad settings (out of range, not of the setting's type, several at once), an unreadable or malformed kubeconfig and a
+    /// taken health port do not throw: the host logs ONE critical line naming each setting or file, its value and what is
+    /// allowed, sets <see cref="Environment.ExitCode"/> to 1 and stops, so <c>await builder.Build().RunAsync();</c> exits
+    /// non-zero without a stack trace. The application's own options validated with <c>ValidateOnStart</c> are included.
     /// </remarks>
     public static K8sEventReportingBuilder AddK8sEventReporting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -72,8 +75,28 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.AddOptions<HealthProbeOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
+        UseStartupCheck(services);
         return new K8sEventReportingBuilder(services);
     }
+
+    /// <summary>
+    /// Makes <see cref="StartupCheck"/> the host's start-up validator: the host resolves the LAST <see cref="IStartupValidator"/>,
+    /// and a <c>ValidateOnStart</c> call (Microsoft.Extensions.Options 8 adds its own validator on every call) may add one after
+    /// it, so it is moved to the end each time the library registers something. It runs the others itself.
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    internal static void UseStartupCheck(IServiceCollection services)
+    {
+        services.TryAddSingleton<StartupCheck>();
+        foreach (var descriptor in services.Where(static d => d.ImplementationFactory == StartupCheckFactory).ToArray())
+        {
+            services.Remove(descriptor);
+        }
+
+        services.Add(ServiceDescriptor.Singleton(typeof(IStartupValidator), StartupCheckFactory));
+    }
+
+    private static readonly Func<IServiceProvider, object> StartupCheckFactory = static sp => sp.GetRequiredService<StartupCheck>();
 
     /// <summary>Marks that configuration was bound once, so a second call does not bind it twice.</summary>
     private sealed class ConfigurationBound;

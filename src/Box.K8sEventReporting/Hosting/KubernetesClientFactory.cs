@@ -12,14 +12,61 @@ internal static class KubernetesClientFactory
     {
         var kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");
         var defaultFile = KubernetesClientConfiguration.KubeConfigDefaultLocation;
-        if (!string.IsNullOrEmpty(kubeconfig) || File.Exists(defaultFile) || KubernetesClientConfiguration.IsInCluster())
+        if (!string.IsNullOrEmpty(kubeconfig))
         {
-            return KubernetesClientConfiguration.BuildDefaultConfig();
+            // KUBECONFIG may list several files; the client merges them.
+            return FromFiles(kubeconfig.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries), "KUBECONFIG");
+        }
+
+        if (KubernetesClientConfiguration.IsInCluster())
+        {
+            return KubernetesClientConfiguration.InClusterConfig();
+        }
+
+        if (File.Exists(defaultFile) || Directory.Exists(defaultFile))
+        {
+            return FromFiles([defaultFile], "the default location");
         }
 
         // KubernetesClient would fall back to http://localhost:8080 here; a controller must not silently talk to nothing.
         throw new InvalidOperationException(
             $"no Kubernetes cluster configuration: not running in a pod (KUBERNETES_SERVICE_HOST is not set), KUBECONFIG is not set and " +
             $"'{defaultFile}' does not exist. Run in a pod with a service account, set KUBECONFIG, or call UseKubernetesClient(configuration).");
+    }
+
+    /// <summary>Reads kubeconfig files; whatever goes wrong names the file and what a kubeconfig must be.</summary>
+    internal static KubernetesClientConfiguration FromFiles(IReadOnlyList<string> files, string source)
+    {
+        foreach (var file in files)
+        {
+            if (Directory.Exists(file))
+            {
+                throw new InvalidOperationException(
+                    $"the kubeconfig '{file}' (from {source}) is a directory: it must be a kubeconfig file (YAML with clusters, users and contexts, as 'kubectl config view' shows).");
+            }
+
+            if (!File.Exists(file))
+            {
+                throw new InvalidOperationException(
+                    $"the kubeconfig '{file}' (from {source}) does not exist: point KUBECONFIG at a kubeconfig file, or call UseKubernetesClient(configuration).");
+            }
+        }
+
+        try
+        {
+            // Several files (KUBECONFIG=a:b) are merged by the client's default loader.
+            return files.Count == 1
+                ? KubernetesClientConfiguration.BuildConfigFromConfigObject(KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(files[0])))
+                : KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+#pragma warning disable CA1031 // Unreadable (permissions), malformed YAML, no current context: all say which file to fix.
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+            throw new InvalidOperationException(
+                $"the kubeconfig '{string.Join(Path.PathSeparator, files)}' (from {source}) cannot be used: {ex.Message.TrimEnd('.')}. It must be a " +
+                "readable kubeconfig file (YAML with clusters, users and a current context, as 'kubectl config view' shows).",
+                ex);
+        }
     }
 }

@@ -69,9 +69,9 @@ internal static partial class Log
         Message = "Health probes on {Prefix} stopped.")]
     public static partial void HealthProbesStopped(ILogger logger, string prefix);
 
-    [LoggerMessage(EventId = 5016, EventName = "HealthProbesStartFailed", Level = LogLevel.Critical,
-        Message = "Cannot serve health probes on {Prefix}: free the port, or set K8sEventReporting:Health:Port (or Address), or turn K8sEventReporting:Health:Enabled off.")]
-    public static partial void HealthProbesStartFailed(ILogger logger, Exception exception, string prefix);
+    [LoggerMessage(EventId = 5016, EventName = "HealthProbesStartFailed", Level = LogLevel.Debug,
+        Message = "The health probes' listener did not start (the one-line summary follows at Critical).")]
+    public static partial void HealthProbesStartFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5017, EventName = "HealthProbeFailed", Level = LogLevel.Warning,
         Message = "A health probe request failed; the endpoint keeps serving.")]
@@ -88,4 +88,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 5031, EventName = "LeaseReleaseFailed", Level = LogLevel.Warning,
         Message = "'{Identity}' could not release Lease '{Namespace}/{LeaseName}' on shutdown; a standby takes over when it expires.")]
     public static partial void LeaseReleaseFailed(ILogger logger, Exception exception, string identity, string @namespace, string leaseName);
+
+    [LoggerMessage(EventId = 5019, EventName = "StartCheckFailed", Level = LogLevel.Debug,
+        Message = "A start-up check failed (the one-line summary follows at Critical).")]
+    public static partial void StartCheckFailed(ILogger logger, Exception exception);
 }

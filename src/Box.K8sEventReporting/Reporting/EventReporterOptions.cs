@@ -13,9 +13,21 @@ public sealed class EventReporterOptions
     /// <summary>The configuration section, under the library's section, that these options are bound from (<c>K8sEventReporting:Events</c> in the sample).</summary>
     public const string SectionName = "Events";
 
+    /// <summary>The component name used when no application name gives one.</summary>
+    internal const string FallbackReportingComponent = "k8s-event-reporting";
+
+    /// <summary>Gets the default <see cref="ReportingComponent"/>: the entry assembly's name, made a valid component name.</summary>
+    internal static string DefaultReportingComponent { get; } =
+        KubernetesNames.ToComponentName(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name) ?? FallbackReportingComponent;
+
     /// <summary>Gets or sets the reporting component: <c>source.component</c> and <c>reportingComponent</c> (core/v1), or <c>reportingController</c> (events.k8s.io/v1).</summary>
-    /// <value>The default is <c>controlplane</c>. A qualified name: an optional DNS subdomain prefix and <c>/</c>, then a name of at most 63 characters (for example <c>box.com/controlplane</c>).</value>
-    public string ReportingComponent { get; set; } = "controlplane";
+    /// <value>
+    /// The default is the application's name, lowercased and made a valid name (<c>IHostEnvironment.ApplicationName</c> when the
+    /// options come from a host, otherwise the entry assembly's name; <c>k8s-event-reporting</c> if neither gives one), so
+    /// <c>kubectl describe</c> shows <c>From your-app</c>. A qualified name: an optional DNS subdomain prefix and <c>/</c>, then a
+    /// name of at most 63 characters (for example <c>box.com/controlplane</c>).
+    /// </value>
+    public string ReportingComponent { get; set; } = DefaultReportingComponent;
 
     /// <summary>Gets or sets the reporting instance: <c>reportingInstance</c> on every Event (and <c>source.host</c> on core/v1).</summary>
     /// <value>The default is the host name, which inside Kubernetes is the pod name. At most 128 characters.</value>

@@ -20,6 +20,8 @@ public static class EventReportingServiceCollectionExtensions
     public static IServiceCollection AddKubernetesEventReporting(this IServiceCollection services, Action<EventReporterOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // First, so that every Configure and Bind after it overrides the application-name default.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<EventReporterOptions>, ApplicationNameReportingComponent>());
         var builder = services.AddOptions<EventReporterOptions>();
         if (configure is not null)
         {

@@ -277,11 +277,6 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             throw new ArgumentException($"Event type must be Normal or Warning (was {(int)report.Type}).", nameof(report));
         }
 
-        if (!KubernetesNames.IsValidReason(report.Reason))
-        {
-            throw new ArgumentException($"Event reason must be UpperCamelCase ASCII letters and digits, 1-128 characters, e.g. 'InvalidServiceName' (was '{report.Reason}').", nameof(report));
-        }
-
         if (report.Action is { Length: 0 or > KubernetesNames.MaxReasonLength })
         {
             throw new ArgumentException($"Event action must be 1-128 characters or null (was '{report.Action}').", nameof(report));

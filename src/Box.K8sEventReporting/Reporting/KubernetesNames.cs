@@ -31,6 +31,38 @@ internal static class KubernetesNames
         return true;
     }
 
+    /// <summary>What <see cref="IsValidReason"/> allows, for messages.</summary>
+    public const string ReasonRule = "UpperCamelCase ASCII letters and digits, a capital letter first, 1-128 characters, e.g. 'InvalidServiceName'";
+
+    /// <summary>Returns <paramref name="reason"/> if it is valid, or throws an <see cref="ArgumentException"/> saying what is allowed.</summary>
+    /// <param name="reason">The reason to check.</param>
+    /// <param name="paramName">The parameter or property that carries it.</param>
+    /// <returns><paramref name="reason"/>.</returns>
+    public static string RequireValidReason(string reason, string paramName) =>
+        IsValidReason(reason)
+            ? reason
+            : throw new ArgumentException($"Event reason must be {ReasonRule} (was '{reason}').", paramName);
+
+    /// <summary>
+    /// Turns an application name into a valid name part of a qualified name (lowercase, <c>[a-z0-9-_.]</c>, alphanumeric at
+    /// both ends, at most 63 characters), or <see langword="null"/> when nothing usable is left.
+    /// </summary>
+    /// <param name="name">The application name, for example <c>IHostEnvironment.ApplicationName</c>.</param>
+    /// <returns>The component name, or <see langword="null"/>.</returns>
+    public static string? ToComponentName(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        var chars = name.ToLowerInvariant().Select(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray();
+        var component = new string(chars);
+        component = component.Length > MaxNamePartLength ? component[..MaxNamePartLength] : component;
+        component = component.Trim('-', '_', '.');
+        return component.Length == 0 ? null : component;
+    }
+
     /// <summary>Whether <paramref name="value"/> is a Kubernetes qualified name: <c>[prefix/]name</c>.</summary>
     public static bool IsQualifiedName(string? value)
     {

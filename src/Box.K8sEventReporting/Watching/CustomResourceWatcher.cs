@@ -53,6 +53,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     private ITimer? resyncTimer;
     private readonly HashSet<string> listedScopes = new(StringComparer.Ordinal);
     private long lastActivityTimestamp;
+    private string? listProblem;
     private volatile bool disposed;
 
     /// <summary>Creates a watcher; nothing is sent to the API server until it is first used.</summary>
@@ -322,6 +323,11 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     }
 
     void IListWatchTarget<T>.OnActivity() => Volatile.Write(ref lastActivityTimestamp, timeProvider.GetTimestamp());
+
+    void IListWatchTarget<T>.OnListProblem(string? problem) => Volatile.Write(ref listProblem, problem);
+
+    /// <summary>Gets why the cache has not synced yet (the last list failure, for readiness), or <see langword="null"/>.</summary>
+    internal string? SyncProblem => cache.HasSynced ? null : Volatile.Read(ref listProblem);
 
     private Task WaitForInitialSyncAsync(CancellationToken cancellationToken)
     {

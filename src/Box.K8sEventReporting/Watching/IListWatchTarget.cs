@@ -15,4 +15,7 @@ internal interface IListWatchTarget<T>
 
     /// <summary>Something (including a bookmark) arrived on a watch.</summary>
     void OnActivity();
+
+    /// <summary>A list failed (<paramref name="problem"/> says how and for how long) or, with <see langword="null"/>, succeeded.</summary>
+    void OnListProblem(string? problem);
 }

@@ -26,6 +26,7 @@ internal sealed class ListWatchLoop<T>
     private readonly Random random;
     private readonly KeyValuePair<string, object?> kindTag;
     private readonly ExponentialBackoff backoff;
+    private long? failingSince;
 
     public ListWatchLoop(
         ResourceHttpClient<T> client,
@@ -80,12 +81,14 @@ internal sealed class ListWatchLoop<T>
                         await ListAsync(versions, isRelist, cancellationToken).ConfigureAwait(false);
                         needsList = false;
                         WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "success"));
+                        failingSince = null;
+                        target.OnListProblem(null);
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
                     {
                         WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "failure"));
                         delay = NextDelay(ex);
-                        Log.ListFailed(logger, ex, settings.Kind, scope, delay);
+                        ReportListFailure(ex, delay);
                         await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
@@ -122,8 +125,10 @@ internal sealed class ListWatchLoop<T>
                         Log.WatchErrorEvent(logger, settings.Kind, scope, status.Code, status.Reason, status.Message, delay);
                         break;
                     default:
-                        delay = NextDelay(detail as Exception);
-                        Log.WatchFailed(logger, detail as Exception ?? new KubernetesApiException("The watch failed."), settings.Kind, scope, resourceVersion, delay);
+                        var failure = detail as Exception ?? new KubernetesApiException("The watch failed.");
+                        delay = NextDelay(failure);
+                        Log.WatchFailed(logger, settings.Kind, scope, failure.Message, resourceVersion, delay);
+                        Log.WatchFailedDetail(logger, failure, settings.Kind, scope);
                         break;
                 }
 
@@ -295,6 +300,17 @@ internal sealed class ListWatchLoop<T>
         return timeProvider.GetElapsedTime(started) + tolerance >= timeout
             ? (WatchEnd.Timeout, resourceVersion, null)
             : (WatchEnd.Closed, resourceVersion, null);
+    }
+
+    /// <summary>One Warning with the error's message and how long the API server has been unreachable; the stack at Debug.</summary>
+    private void ReportListFailure(Exception error, TimeSpan delay)
+    {
+        var now = timeProvider.GetTimestamp();
+        failingSince ??= now;
+        var unreachable = timeProvider.GetElapsedTime(failingSince.Value, now);
+        Log.ListFailed(logger, settings.Kind, scope, error.Message, unreachable, delay);
+        Log.ListFailedDetail(logger, error, settings.Kind, scope);
+        target.OnListProblem($"listing {settings.Kind} in {scope} has failed for {unreachable:hh\\:mm\\:ss}: {error.Message}");
     }
 
     private TimeSpan NextDelay(Exception? failure)

@@ -14,8 +14,12 @@ internal static partial class Log
     public static partial void ListCompleted(ILogger logger, int count, string kind, string scope, int pages, string resourceVersion);
 
     [LoggerMessage(EventId = 1002, EventName = "ListFailed", Level = LogLevel.Warning,
-        Message = "Listing {Kind} in {Scope} failed; retrying in {Delay}")]
-    public static partial void ListFailed(ILogger logger, Exception exception, string kind, string scope, TimeSpan delay);
+        Message = "Listing {Kind} in {Scope} failed: {Error} (failing for {Unreachable}); retrying in {Delay}")]
+    public static partial void ListFailed(ILogger logger, string kind, string scope, string error, TimeSpan unreachable, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1021, EventName = "ListFailedDetail", Level = LogLevel.Debug,
+        Message = "Listing {Kind} in {Scope} failed (the Warning above has the message).")]
+    public static partial void ListFailedDetail(ILogger logger, Exception exception, string kind, string scope);
 
     [LoggerMessage(EventId = 1003, EventName = "ListContinueExpired", Level = LogLevel.Information,
         Message = "The continue token of the {Kind} list in {Scope} expired (410 Gone); restarting the list")]
@@ -42,8 +46,12 @@ internal static partial class Log
     public static partial void WatchInactive(ILogger logger, string kind, string scope, TimeSpan inactivityTimeout, string resourceVersion, TimeSpan delay);
 
     [LoggerMessage(EventId = 1009, EventName = "WatchFailed", Level = LogLevel.Warning,
-        Message = "The watch of {Kind} in {Scope} failed; resuming from resourceVersion {ResourceVersion} in {Delay}")]
-    public static partial void WatchFailed(ILogger logger, Exception exception, string kind, string scope, string resourceVersion, TimeSpan delay);
+        Message = "The watch of {Kind} in {Scope} failed: {Error}; resuming from resourceVersion {ResourceVersion} in {Delay}")]
+    public static partial void WatchFailed(ILogger logger, string kind, string scope, string error, string resourceVersion, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1022, EventName = "WatchFailedDetail", Level = LogLevel.Debug,
+        Message = "The watch of {Kind} in {Scope} failed (the Warning above has the message).")]
+    public static partial void WatchFailedDetail(ILogger logger, Exception exception, string kind, string scope);
 
     [LoggerMessage(EventId = 1010, EventName = "WatchErrorEvent", Level = LogLevel.Warning,
         Message = "The watch of {Kind} in {Scope} sent an ERROR event: {Code} {Reason}: {Message}; resuming in {Delay}")]

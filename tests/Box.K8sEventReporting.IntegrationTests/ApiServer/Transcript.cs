@@ -2,10 +2,10 @@ using System.Text;
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
-/// <summary>One recorded exchange from <c>transcripts/*.http</c> (see the transcripts' README for the format).</summary>
+/// <summary>One recorded exchange from <c>Transcripts/*.http</c> (see <c>Transcripts/README.md</c> for the format).</summary>
 internal sealed record Transcript(string Name, string Method, string Target, IReadOnlyDictionary<string, string> RequestHeaders, string? RequestBody, int StatusCode, IReadOnlyDictionary<string, string> ResponseHeaders, string ResponseBody)
 {
-    public static string Directory => Path.Combine(AppContext.BaseDirectory, "transcripts");
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Transcripts");
 
     public static Transcript Load(string name)
     {

@@ -2,7 +2,7 @@ using Box.K8sEventReporting.Testing.ApiServer;
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
-/// <summary>Replays the recorded real-server exchanges (transcripts/*.http) and compares answers.</summary>
+/// <summary>Replays the recorded real-server exchanges (Transcripts/*.http, recorded from a real Kubernetes 1.26 API server) and compares answers.</summary>
 [Trait("Cluster", "InProcessOnly")] // Replays the recorded exchanges against the in-process server and compares (uses its fault API to compact history).
 public sealed class TranscriptReplayTests
 {

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using NSubstitute;
 
 namespace Box.K8sEventReporting.IntegrationTests.Hosting;
@@ -88,23 +90,38 @@ public sealed class HealthProbeIntegrationTests
     }
 
     [Fact]
-    public async Task StartAsync_PortTaken_FailsTheHostNamingThePortAndTheSetting()
+    public async Task StartAsync_PortTaken_StopsTheHostWithOneLineNamingThePortAndTheSetting()
     {
         var port = FreePort();
         using var taken = new TcpListener(IPAddress.Any, port);
         taken.Start();
-        using var host = BuildHost(Substitute.For<IControllerHealth>(), port);
+        var logs = new CapturingLoggerFactory();
+        using var host = BuildHost(Substitute.For<IControllerHealth>(), port, logs);
+        var exitCode = Environment.ExitCode;
+        try
+        {
+            await host.StartAsync();
+            await host.WaitForShutdownAsync().WaitAsync(Patience);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
-
-        Assert.StartsWith($"Cannot serve health probes on http://*:{port}/: ", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("K8sEventReporting:Health:Port", ex.Message, StringComparison.Ordinal);
-        await StopAsync(host);
+            var critical = Assert.Single(logs.Lines, l => l.Contains(" Critical ", StringComparison.Ordinal));
+            Assert.Contains($"Cannot start: cannot serve health probes on http://*:{port}/: ", critical, StringComparison.Ordinal);
+            Assert.Contains($"set K8sEventReporting:Health:Port (was {port})", critical, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", critical, StringComparison.Ordinal);
+            Assert.Equal(1, Environment.ExitCode);
+        }
+        finally
+        {
+            Environment.ExitCode = exitCode;
+        }
     }
 
-    private static IHost BuildHost(IControllerHealth health, int port)
+    private static IHost BuildHost(IControllerHealth health, int port, ILoggerFactory? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        if (logs is not null)
+        {
+            builder.Services.AddSingleton(logs);
+        }
 
         // Registered first, so the library's TryAdd keeps these: the probe reads the fake health, and the (controller-less)
         // controller service finds a client it never calls.

@@ -23,6 +23,7 @@ internal static class Reporting
     {
         var options = new EventReporterOptions
         {
+            ReportingComponent = "controlplane",
             ReportingInstance = "controlplane-test",
             RetryBaseDelay = TimeSpan.FromMilliseconds(10),
             RetryMaxDelay = TimeSpan.FromMilliseconds(50),

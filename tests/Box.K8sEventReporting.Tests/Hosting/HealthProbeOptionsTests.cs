@@ -69,9 +69,9 @@ public sealed class HealthProbeOptionsTests
         services.AddK8sEventReporting(configuration.GetSection("K8sEventReporting"));
         using var provider = services.BuildServiceProvider();
 
-        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        var problem = provider.GetRequiredService<StartupCheck>().Run();
 
-        Assert.Contains("HealthProbeOptions.Port must be 1–65535 (was 70000); set K8sEventReporting:Health:Port.", ex.Failures);
+        Assert.Contains("HealthProbeOptions.Port must be 1–65535 (was 70000); set K8sEventReporting:Health:Port.", problem, StringComparison.Ordinal);
     }
 
     [Fact]

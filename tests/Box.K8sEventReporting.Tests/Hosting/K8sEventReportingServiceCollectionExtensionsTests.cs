@@ -77,6 +77,22 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void ReportingComponent_DefaultsToTheApplicationName_AndConfigurationWins()
+    {
+        static string Component(Dictionary<string, string?> settings)
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "Acme.Database Operator" });
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Services.AddK8sEventReporting(builder.Configuration.GetSection("K8sEventReporting"));
+            using var host = builder.Build();
+            return host.Services.GetRequiredService<IOptions<Box.K8sEventReporting.Reporting.EventReporterOptions>>().Value.ReportingComponent;
+        }
+
+        Assert.Equal("acme.database-operator", Component([]));
+        Assert.Equal("box.com/db", Component(new() { ["K8sEventReporting:Events:ReportingComponent"] = "box.com/db" }));
+    }
+
+    [Fact]
     public async Task StartAsync_InvalidOptions_FailsNamingEverySettingAndItsKey()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -86,21 +102,41 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
             ["LeaderElection:Enabled"] = "true",
             ["LeaderElection:RenewDeadline"] = "00:01:00",
         }).Build();
+        var logs = new CapturingLoggerProvider();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddK8sEventReporting(configuration);
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await StartFailureAsync(host, logs);
 
-        Assert.Contains("ControllerOptions.Workers must be 1–64 (was 0); set K8sEventReporting:Controller:Workers.", error.Message);
-        Assert.Contains("ControllerOptions.RevalidationInterval must be 00:00:01–1.00:00:00 (was 00:00:00)", error.Message);
+        Assert.Contains("ControllerOptions.Workers must be 1–64 (was 0); set K8sEventReporting:Controller:Workers.", error);
+        Assert.Contains("ControllerOptions.RevalidationInterval must be 00:00:01–1.00:00:00 (was 00:00:00)", error);
+    }
+
+    /// <summary>Starts a host whose configuration is bad: it must not throw, log one critical line and stop itself.</summary>
+    private static async Task<string> StartFailureAsync(IHost host, CapturingLoggerProvider logs)
+    {
+        var exitCode = Environment.ExitCode;
+        try
+        {
+            await host.StartAsync();
+            await host.WaitForShutdownAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            return Assert.Single(logs.Entries, e => e.Level == LogLevel.Critical).Message;
+        }
+        finally
+        {
+            Environment.ExitCode = exitCode;
+        }
     }
 
     [Fact]
     public async Task StartAsync_LeaderElectionRenewDeadlineNotBelowLeaseDuration_Fails()
     {
+        var logs = new CapturingLoggerProvider();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.AddProvider(logs);
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddK8sEventReporting().ConfigureLeaderElection(o =>
         {
@@ -109,10 +145,10 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         });
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await StartFailureAsync(host, logs);
 
-        Assert.Contains("LeaderElectionOptions.RenewDeadline must be more than RetryPeriod", error.Message);
-        Assert.Contains("K8sEventReporting:LeaderElection:RenewDeadline", error.Message);
+        Assert.Contains("LeaderElectionOptions.RenewDeadline must be more than RetryPeriod", error);
+        Assert.Contains("K8sEventReporting:LeaderElection:RenewDeadline", error);
     }
 
     [Fact]

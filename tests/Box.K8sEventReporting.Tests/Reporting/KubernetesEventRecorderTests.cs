@@ -271,13 +271,14 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     [InlineData("invalidReason")]
     [InlineData("Invalid Reason")]
     [InlineData("")]
-    public void Record_BadReason_ThrowsClearArgumentException(string reason)
+    public void EventReport_BadReason_ThrowsWhenCreated_SayingWhatIsAllowed(string reason)
     {
-        var recorder = Create(new EventReporterOptions());
-
-        var ex = Assert.Throws<ArgumentException>(() => recorder.Record(Pods.Ref("app1"), EventReport.Warning(reason, "m")));
+        var ex = Assert.Throws<ArgumentException>(() => EventReport.Warning(reason, "m"));
 
         Assert.Contains("UpperCamelCase", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"(was '{reason}')", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("Reason", ex.ParamName);
+        Assert.Throws<ArgumentException>(() => EventReport.Normal("Valid", "m") with { Reason = reason });
     }
 
     [Fact]

@@ -15,6 +15,26 @@ public class KubernetesNamesTests
     [InlineData(null, false)]
     public void IsValidReason_Table(string? reason, bool expected) => Assert.Equal(expected, KubernetesNames.IsValidReason(reason));
 
+    [Theory]
+    [InlineData("ControlPlane", "controlplane")]
+    [InlineData("Acme.DatabaseOperator", "acme.databaseoperator")]
+    [InlineData("my app (v2)", "my-app--v2")]
+    [InlineData("_internal_", "internal")]
+    [InlineData("???", null)]
+    [InlineData("", null)]
+    [InlineData(null, null)]
+    public void ToComponentName_SanitizesAnApplicationName(string? name, string? expected)
+    {
+        var component = KubernetesNames.ToComponentName(name);
+
+        Assert.Equal(expected, component);
+        Assert.True(component is null || KubernetesNames.IsQualifiedName(component));
+    }
+
+    [Fact]
+    public void ToComponentName_LongName_IsCutTo63Characters() =>
+        Assert.Equal(new string('a', 63), KubernetesNames.ToComponentName(new string('A', 100)));
+
     [Fact]
     public void IsValidReason_129Characters_IsRejected() => Assert.False(KubernetesNames.IsValidReason("A" + new string('b', 128)));
 

@@ -95,7 +95,7 @@ public sealed class AllowedNamesFileTests : IDisposable
         var result = file.Validate(Options.DefaultName, options);
 
         Assert.True(result.Failed);
-        Assert.Equal($"AllowedNames file '{path}' does not exist: it must list the allowed service names, one per line (set ControlPlane:AllowedNamesPath).", result.FailureMessage);
+        Assert.Equal($"AllowedNames file '{path}' does not exist: it must be a file that lists the allowed service names, one per line (set ControlPlane:AllowedNamesPath).", result.FailureMessage);
     }
 
     [Fact]
