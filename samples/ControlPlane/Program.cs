@@ -27,6 +27,7 @@ internal partial class Program
     {
         services.AddAllowedNamesFile();
         return services.AddK8sEventReporting(configuration.GetSection("K8sEventReporting"))
+            .AddCertificateIssuer()                                   // the control plane's CA, in a Secret of its namespace
             .AddController<Pki>(pki => pki
                 .AddValidator<ServiceNameValidator>()
                 .ReportOnPodsConsumingSecret(p => p.Metadata.Name)
