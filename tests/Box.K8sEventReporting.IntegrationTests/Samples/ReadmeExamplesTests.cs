@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
@@ -6,6 +7,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Box.K8sEventReporting.IntegrationTests.Samples;
 
@@ -17,14 +19,17 @@ public class ReadmeExamplesTests
     {
         await using var server = await InProcessApiServer.StartAsync();
         server.EnsureNamespace("app2");
+        server.EnsureNamespace("controlplane");
         using var client = server.CreateClient();
         var secrets = new FakeCustomResourceWatcher<V1Secret>();       // the Secret cache the handler reads
+        using var issuer = new CertificateIssuer(client, Options.Create(new CertificateOptions { SecretNamespace = "controlplane" }));
         var pki = new Pki { Metadata = new() { Name = "app2-pki", NamespaceProperty = "app2", Uid = "u-1" }, Spec = new() { ServiceName = "app2" } };
 
-        await new SecretProvisioner(client, secrets).ReconcileAsync(pki, CancellationToken.None);
+        await new SecretProvisioner(client, secrets, issuer).ReconcileAsync(pki, CancellationToken.None);
 
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);
+        Assert.Equal("kubernetes.io/tls", secret.Type);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Hosting;
@@ -45,7 +46,11 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 
         var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns2, "app2-pki"), "App2's Secret");
         Assert.Equal(app2Pki.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences).Uid);
-        Assert.Equal("app2", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(secret.Data["tls.crt"])))
+        {
+            Assert.Equal("CN=app2", certificate.Subject);
+        }
         await StopAsync(host);
 
         Assert.Empty(await EventsAboutAsync(ns2, "Pod", app2Pod.Metadata.Name));
@@ -66,7 +71,10 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             new V1Patch("{\"spec\":{\"serviceName\":\"app1\"}}", V1Patch.PatchType.MergePatch), "box.com", "v1", ns, "pkis", "app1-pki");
 
         var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "app1-pki"), "App1's Secret after the fix");
-        Assert.Equal("app1", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(secret.Data["tls.crt"])))
+        {
+            Assert.Equal("CN=app1", certificate.Subject);
+        }
         await Wait.UntilAsync(
             async () => (await ReadPkiAsync(ns, "app1-pki")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Status == "True",
             "the Ready condition turns True");
@@ -156,6 +164,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         {
             ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
             ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
+            ["K8sEventReporting:Certificates:SecretNamespace"] = namespaces.FirstOrDefault() ?? "default",
         };
         for (var i = 0; i < namespaces.Length; i++)
         {
