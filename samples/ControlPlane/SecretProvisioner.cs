@@ -36,7 +36,8 @@ public sealed partial class SecretProvisioner(
         var serviceName = resource.Spec?.ServiceName ?? throw new TerminalReconcileException("The Pki has no spec.serviceName.");
         var dnsNames = DnsNames(serviceName, ns);
         var current = secrets.Cache.Get(ns, resource.Metadata.Name);
-        var check = await issuer.CheckAsync(current?.Data, serviceName, dnsNames, cancellationToken);
+        var authority = await issuer.GetAuthorityAsync(cancellationToken);
+        var check = authority.Check(current?.Data, serviceName, dnsNames);
         DateTimeOffset notAfter, renewAt;
         if (current is not null && current.Type == TlsSecret.Type && IsControlledBy(current, resource) && check.IsCurrent)
         {
@@ -44,7 +45,7 @@ public sealed partial class SecretProvisioner(
         }
         else
         {
-            var issued = await issuer.IssueAsync(serviceName, dnsNames, cancellationToken);
+            var issued = authority.Issue(serviceName, dnsNames);
             if (!await WriteAsync(current, DesiredSecret(resource, issued), cancellationToken))
             {
                 // The cache was behind (created meanwhile, or changed since): look again shortly, with fresher data.

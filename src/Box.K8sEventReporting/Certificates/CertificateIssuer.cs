@@ -6,9 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Box.K8sEventReporting.Certificates;
 
-/// <summary>
-/// Issues certificates signed by a CA kept in a Secret in the control plane's namespace (see <see cref="ICertificateIssuer"/>).
-/// </summary>
+/// <summary>The control plane's CA, kept in a Secret in its namespace (see <see cref="ICertificateIssuer"/>).</summary>
 /// <remarks>
 /// The CA is read, or created when its Secret does not exist, on first use, and kept in memory. Concurrent first uses load
 /// it once. A failure (the API server unreachable, a Secret that holds no usable CA) is thrown to the caller and the next
@@ -22,6 +20,7 @@ public sealed class CertificateIssuer : ICertificateIssuer, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile CertificateAuthority? _authority;
+    private volatile ICertificateAuthority? _bound;
 
     /// <summary>Initializes a new instance of the <see cref="CertificateIssuer"/> class.</summary>
     /// <param name="client">The Kubernetes client that reads and creates the CA's Secret.</param>
@@ -44,20 +43,15 @@ public sealed class CertificateIssuer : ICertificateIssuer, IDisposable
     public string Namespace { get; }
 
     /// <inheritdoc />
-    public async Task<IssuedCertificate> IssueAsync(string commonName, IReadOnlyCollection<string> dnsNames, CancellationToken cancellationToken = default)
+    public async Task<ICertificateAuthority> GetAuthorityAsync(CancellationToken cancellationToken = default)
     {
-        var authority = await GetAuthorityAsync(cancellationToken).ConfigureAwait(false);
-        var issued = authority.Issue(commonName, dnsNames, _options, _timeProvider.GetUtcNow());
-        Log.CertificateIssued(_logger, issued);
-        return issued;
-    }
+        if (_bound is { } bound)
+        {
+            return bound;
+        }
 
-    /// <inheritdoc />
-    public async Task<CertificateCheck> CheckAsync(IDictionary<string, byte[]>? secretData, string commonName, IReadOnlyCollection<string> dnsNames, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dnsNames);
-        var authority = await GetAuthorityAsync(cancellationToken).ConfigureAwait(false);
-        return authority.Check(secretData, commonName, dnsNames, _options.RenewAtFractionOfLifetime, _timeProvider.GetUtcNow());
+        var authority = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return _bound ??= new BoundAuthority(authority, this);
     }
 
     /// <inheritdoc />
@@ -67,7 +61,7 @@ public sealed class CertificateIssuer : ICertificateIssuer, IDisposable
         _loading.Dispose();
     }
 
-    private async ValueTask<CertificateAuthority> GetAuthorityAsync(CancellationToken cancellationToken)
+    private async ValueTask<CertificateAuthority> LoadAsync(CancellationToken cancellationToken)
     {
         if (_authority is { } loaded)
         {
@@ -96,6 +90,27 @@ public sealed class CertificateIssuer : ICertificateIssuer, IDisposable
         finally
         {
             _loading.Release();
+        }
+    }
+
+    /// <summary>The loaded CA on this issuer's options and clock.</summary>
+    private sealed class BoundAuthority(CertificateAuthority authority, CertificateIssuer issuer) : ICertificateAuthority
+    {
+        public string CertificatePem => authority.CertificatePem;
+
+        public DateTimeOffset NotAfter => authority.NotAfter;
+
+        public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames)
+        {
+            var issued = authority.Issue(commonName, dnsNames, issuer._options, issuer._timeProvider.GetUtcNow());
+            Log.CertificateIssued(issuer._logger, issued);
+            return issued;
+        }
+
+        public CertificateCheck Check(IDictionary<string, byte[]>? secretData, string commonName, IReadOnlyCollection<string> dnsNames)
+        {
+            ArgumentNullException.ThrowIfNull(dnsNames);
+            return authority.Check(secretData, commonName, dnsNames, issuer._options.RenewAtFractionOfLifetime, issuer._timeProvider.GetUtcNow());
         }
     }
 }

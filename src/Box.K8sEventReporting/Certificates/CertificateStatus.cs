@@ -1,6 +1,6 @@
 namespace Box.K8sEventReporting.Certificates;
 
-/// <summary>What <see cref="ICertificateIssuer.CheckAsync"/> found in a TLS Secret's data.</summary>
+/// <summary>What <see cref="ICertificateAuthority.Check"/> found in a TLS Secret's data.</summary>
 public enum CertificateStatus
 {
     /// <summary>A certificate of this CA for exactly the expected names, with its key, not yet due for renewal.</summary>

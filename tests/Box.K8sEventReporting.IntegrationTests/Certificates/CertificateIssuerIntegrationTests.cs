@@ -20,7 +20,7 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
         var ns = await cluster.CreateNamespaceAsync("ca");
         using var issuer = Issuer(cluster.Client, ns);
 
-        var issued = await issuer.IssueAsync("app2", Names);
+        var issued = await Issue(issuer, "app2", Names);
 
         var caSecret = Assert.Single((await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: "app.kubernetes.io/component=certificate-authority")).Items);
         Assert.Equal(TlsSecret.Type, caSecret.Type);
@@ -35,19 +35,19 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
         var ns = await cluster.CreateNamespaceAsync("ca-race");
         using var a = Issuer(cluster.Client, ns);
         var aCreated = new TaskCompletionSource<IssuedCertificate>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var clientB = new Kubernetes(cluster.Configuration, new BeforeCreate(async () => aCreated.TrySetResult(await a.IssueAsync("app1", ["app1"]))));
+        using var clientB = new Kubernetes(cluster.Configuration, new BeforeCreate(async () => aCreated.TrySetResult(await Issue(a, "app1", ["app1"]))));
         using var b = Issuer(clientB, ns);
 
-        var fromB = await b.IssueAsync("app2", Names);
+        var fromB = await Issue(b, "app2", Names);
         var fromA = await aCreated.Task;
-        var fromAAgain = await a.IssueAsync("app2", Names);
+        var fromAAgain = await Issue(a, "app2", Names);
 
         var caSecret = Assert.Single((await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns)).Items);
         Assert.Equal(fromA.CaCertificatePem, fromB.CaCertificatePem);
         AssertSignedBy(fromA, caSecret);
         AssertSignedBy(fromB, caSecret);
         AssertSignedBy(fromAAgain, caSecret);
-        Assert.True((await a.CheckAsync(fromB.ToSecretData(), "app2", Names)).IsCurrent);
+        Assert.True((await a.GetAuthorityAsync()).Check(fromB.ToSecretData(), "app2", Names).IsCurrent);
         if (cluster.Server is { } server)
         {
             var creates = server.Requests.Where(r => r.Verb == "create" && r.Path.Contains($"/namespaces/{ns}/secrets", StringComparison.Ordinal)).ToArray();
@@ -62,7 +62,7 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
         var issuers = Enumerable.Range(0, 6).Select(_ => Issuer(cluster.Client, ns)).ToArray();
         try
         {
-            var issued = await Task.WhenAll(issuers.Select(i => Task.Run(() => i.IssueAsync("app2", Names))));
+            var issued = await Task.WhenAll(issuers.Select(i => Task.Run(() => Issue(i, "app2", Names))));
 
             var caSecret = Assert.Single((await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns)).Items);
             Assert.All(issued, certificate => AssertSignedBy(certificate, caSecret));
@@ -89,7 +89,7 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
             ns);
         using var issuer = Issuer(cluster.Client, ns);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => issuer.IssueAsync("app2", Names));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => Issue(issuer, "app2", Names));
 
         Assert.Equal(
             $"The CA Secret {ns}/box-k8s-event-reporting-ca holds no usable CA: it has no tls.crt and tls.key. It is never overwritten: " +
@@ -108,13 +108,16 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
         var name = new CertificateOptions().SecretName;
         await cluster.Client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = name } }, ns);
         using var issuer = Issuer(cluster.Client, ns);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => issuer.IssueAsync("app2", Names));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Issue(issuer, "app2", Names));
 
         await cluster.Client.CoreV1.DeleteNamespacedSecretAsync(name, ns);
-        var issued = await issuer.IssueAsync("app2", Names);
+        var issued = await Issue(issuer, "app2", Names);
 
         AssertSignedBy(issued, await cluster.Client.CoreV1.ReadNamespacedSecretAsync(name, ns));
     }
+
+    private static async Task<IssuedCertificate> Issue(CertificateIssuer issuer, string commonName, IReadOnlyCollection<string> dnsNames) =>
+        (await issuer.GetAuthorityAsync()).Issue(commonName, dnsNames);
 
     private static CertificateIssuer Issuer(IKubernetes client, string ns) =>
         new(client, Options.Create(new CertificateOptions { SecretNamespace = ns }));
