@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
-using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -12,18 +11,20 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ControlPlane;
 
 /// <summary>
-/// For a valid Pki: a <c>kubernetes.io/tls</c> Secret named after it, owned by it, with a fresh key pair and a certificate
-/// for its service signed by the control plane's CA (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>); renewed at the
-/// configured point of its lifetime, re-issued when <c>spec.serviceName</c> changes, its expiry in <c>status.notAfter</c>.
+/// For a valid Pki: a <c>kubernetes.io/tls</c> Secret named after it and controlled by it, with a fresh key pair and a
+/// certificate for its service signed by the control plane's CA (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>); renewed
+/// at the configured point of its lifetime, re-issued when <c>spec.serviceName</c> changes, its expiry in
+/// <c>status.notAfter</c>. A Secret of that name that the Pki does not control (another team's) is never touched: the
+/// Pki reports <c>SecretConflict</c> instead, until that Secret is gone.
 /// </summary>
 /// <remarks>
-/// Reads the Secret from the watcher's cache: a Pki whose certificate is current costs no API request, only a requeue at
+/// Reads the Secret from the writer's cache: a Pki whose certificate is current costs no API request, only a requeue at
 /// its renewal time. Each issuance is one Secret write and one status write.
 /// </remarks>
 public sealed partial class SecretProvisioner(
-    IKubernetes kubernetes,
-    ICustomResourceWatcher<V1Secret> secrets,
+    OwnedChildWriter<V1Secret> secrets,
     ICertificateIssuer issuer,
+    IKubernetes kubernetes,
     TimeProvider? timeProvider = null,
     ILogger<SecretProvisioner>? logger = null) : IReconciler<Pki>
 {
@@ -32,28 +33,31 @@ public sealed partial class SecretProvisioner(
 
     public async ValueTask<ReconcileResult> ReconcileAsync(Pki resource, CancellationToken cancellationToken)
     {
-        var ns = resource.Metadata.NamespaceProperty;
         var serviceName = resource.Spec?.ServiceName ?? throw new TerminalReconcileException("The Pki has no spec.serviceName.");
-        var dnsNames = DnsNames(serviceName, ns);
-        var current = secrets.Cache.Get(ns, resource.Metadata.Name);
+        var dnsNames = DnsNames(serviceName, resource.Metadata.NamespaceProperty);
         var authority = await issuer.GetAuthorityAsync(cancellationToken);
-        var check = authority.Check(current?.Data, serviceName, dnsNames);
-        DateTimeOffset notAfter, renewAt;
-        if (current is not null && current.Type == TlsSecret.Type && IsControlledBy(current, resource) && check.IsCurrent)
-        {
-            (notAfter, renewAt) = (check.NotAfter!.Value, check.RenewAt!.Value);
-        }
-        else
-        {
-            var issued = authority.Issue(serviceName, dnsNames);
-            if (!await WriteAsync(current, DesiredSecret(resource, issued), cancellationToken))
+        CertificateCheck check = default;
+        IssuedCertificate? issued = null;
+        var result = await secrets.EnsureAsync(
+            resource,
+            resource.Metadata.Name,
+            current =>
             {
-                // The cache was behind (created meanwhile, or changed since): look again shortly, with fresher data.
-                return ReconcileResult.Requeue(TimeSpan.FromSeconds(1));
-            }
+                // Called with the Secret this Pki controls (or null): keep a current certificate, else issue a new one.
+                check = authority.Check(current?.Type == TlsSecret.Type ? current.Data : null, serviceName, dnsNames);
+                issued = current is not null && check.IsCurrent ? null : authority.Issue(serviceName, dnsNames);
+                return issued is null ? Unchanged(current!) : DesiredSecret(resource, issued);
+            },
+            cancellationToken);
+        if (result.Outcome is not (OwnedChildOutcome.Created or OwnedChildOutcome.Updated or OwnedChildOutcome.Unchanged))
+        {
+            return result.ToReconcileResult();
+        }
 
-            LogIssued(_logger, ns, resource.Metadata.Name, current is null ? "new" : check.Status.ToString(), issued.Subject, issued.NotAfter);
-            (notAfter, renewAt) = (issued.NotAfter, issued.RenewAt);
+        var (notAfter, renewAt) = issued is null ? (check.NotAfter!.Value, check.RenewAt!.Value) : (issued.NotAfter, issued.RenewAt);
+        if (issued is not null)
+        {
+            LogIssued(_logger, resource.Metadata.NamespaceProperty, resource.Metadata.Name, check.Status, issued.Subject, issued.NotAfter);
         }
 
         await WriteNotAfterAsync(resource, notAfter, cancellationToken);
@@ -67,60 +71,28 @@ public sealed partial class SecretProvisioner(
 
     internal static V1Secret DesiredSecret(Pki pki, IssuedCertificate certificate) => new()
     {
-        Metadata = new V1ObjectMeta
-        {
-            Name = pki.Metadata.Name,
-            NamespaceProperty = pki.Metadata.NamespaceProperty,
-            Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
-            OwnerReferences =
-            [
-                new V1OwnerReference
-                {
-                    ApiVersion = pki.ApiVersion, Kind = pki.Kind, Name = pki.Metadata.Name, Uid = pki.Metadata.Uid,
-                    Controller = true, BlockOwnerDeletion = true,
-                },
-            ],
-        },
+        Metadata = new V1ObjectMeta { Name = pki.Metadata.Name },
         Type = TlsSecret.Type,
         Data = certificate.ToSecretData(),
     };
 
-    private static bool IsControlledBy(V1Secret secret, Pki pki) =>
-        secret.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == pki.Metadata.Uid) == true;
-
-    // Seam for the owned-child writer (issue 8 §1): create, or replace what this Pki controls.
-    private async Task<bool> WriteAsync(V1Secret? current, V1Secret desired, CancellationToken cancellationToken)
+    /// <summary>The current Secret as the desired one: nothing to write.</summary>
+    private static V1Secret Unchanged(V1Secret current) => new()
     {
-        var ns = desired.Metadata.NamespaceProperty;
-        try
-        {
-            if (current is null)
-            {
-                await kubernetes.CoreV1.CreateNamespacedSecretAsync(desired, ns, cancellationToken: cancellationToken);
-            }
-            else
-            {
-                desired.Metadata.ResourceVersion = current.Metadata.ResourceVersion;
-                await kubernetes.CoreV1.ReplaceNamespacedSecretAsync(desired, desired.Metadata.Name, ns, cancellationToken: cancellationToken);
-            }
-
-            return true;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-    }
+        Metadata = new V1ObjectMeta { Name = current.Metadata.Name },
+        Type = current.Type,
+        Data = current.Data,
+    };
 
     /// <summary>Writes <c>status.notAfter</c> when it differs: once per issuance (a merge patch of that one field).</summary>
     private async Task WriteNotAfterAsync(Pki pki, DateTimeOffset notAfter, CancellationToken cancellationToken)
     {
-        var value = notAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         if (pki.Status?.NotAfter == notAfter)
         {
             return;
         }
 
+        var value = notAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         try
         {
             await kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
@@ -139,6 +111,6 @@ public sealed partial class SecretProvisioner(
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Issued a certificate for Pki {Namespace}/{Name} ({Why}): {Subject}, expires {NotAfter:u}.")]
-    private static partial void LogIssued(ILogger logger, string @namespace, string name, string why, string subject, DateTimeOffset notAfter);
+        Message = "Issued a certificate for Pki {Namespace}/{Name} (the Secret's was {Was}): {Subject}, expires {NotAfter:u}.")]
+    private static partial void LogIssued(ILogger logger, string @namespace, string name, CertificateStatus was, string subject, DateTimeOffset notAfter);
 }

@@ -41,4 +41,16 @@ public sealed class ControllerOptions
     /// </summary>
     /// <value>2 minutes; allowed 1 second–1 hour.</value>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Gets or sets the value of the <c>app.kubernetes.io/managed-by</c> label that <see cref="OwnedChildWriter{TChild}"/>
+    /// puts on every child object it writes, and by which <c>Owns&lt;TChild&gt;()</c> restricts the child watch, so that
+    /// objects of that type which the controllers did not write are never listed, watched or cached.
+    /// </summary>
+    /// <value><see langword="null"/>: the name part of <see cref="Reporting.EventReporterOptions.ReportingComponent"/> (<c>controlplane</c>); otherwise a label value (1–63 letters, digits, '-', '_' or '.').</value>
+    public string? ManagedBy { get; set; }
+
+    /// <summary>Returns the managed-by label value in effect: <see cref="ManagedBy"/>, or the name part of the reporting component.</summary>
+    internal string ManagedByOrDefault(Reporting.EventReporterOptions events) =>
+        ManagedBy is { Length: > 0 } value ? value : events.ReportingComponent[(events.ReportingComponent.LastIndexOf('/') + 1)..];
 }

@@ -19,6 +19,11 @@ internal sealed class ControllerOptionsValidator : IValidateOptions<ControllerOp
         Check(failures, nameof(options.RetryBurst), options.RetryBurst, 1, 100_000);
         Check(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout, TimeSpan.Zero, TimeSpan.FromMinutes(10));
         Check(failures, nameof(options.StallTimeout), options.StallTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        if (options.ManagedBy is { } managedBy && !Reporting.KubernetesNames.IsLabelValue(managedBy))
+        {
+            failures.Add($"{nameof(ControllerOptions)}.{nameof(options.ManagedBy)} must be a label value: 1–63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (was '{managedBy}'); set {Prefix}{nameof(options.ManagedBy)}.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

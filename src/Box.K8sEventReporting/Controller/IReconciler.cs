@@ -12,6 +12,8 @@ namespace Box.K8sEventReporting.Controller;
 /// <list type="bullet">
 /// <item><see cref="ReconcileResult.Done"/>: nothing more until the resource or a watched secondary object changes.</item>
 /// <item><see cref="ReconcileResult.Requeue(TimeSpan)"/>: reconciled again after the delay.</item>
+/// <item><see cref="ReconcileResult.Invalid"/>: an error of the resource (for example a child object someone else
+/// controls, see <see cref="OwnedChildWriter{TChild}"/>), reported and revalidated exactly like a validation failure.</item>
 /// <item>Any exception: reported on the resource and retried with per-key exponential backoff.</item>
 /// <item><see cref="TerminalReconcileException"/>: reported, logged and counted, not retried until the resource changes.</item>
 /// </list>

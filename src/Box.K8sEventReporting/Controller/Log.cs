@@ -60,4 +60,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 4013, EventName = "SecondaryMapFailed", Level = LogLevel.Warning,
         Message = "Mapping a change of {Kind} '{Namespace}/{Name}' to the controller's resources failed; that trigger is skipped.")]
     public static partial void SecondaryMapFailed(ILogger logger, Exception exception, string kind, string? @namespace, string? name);
+
+    [LoggerMessage(EventId = 4030, EventName = "OwnedChildConflict", Level = LogLevel.Information,
+        Message = "{Kind} '{Namespace}/{Name}' is not controlled by {OwnerKind} '{OwnerName}' and is left unchanged: {Message}")]
+    public static partial void OwnedChildConflict(ILogger logger, string kind, string? @namespace, string name, string ownerKind, string ownerName, string message);
+
+    [LoggerMessage(EventId = 4031, EventName = "OwnedChildWritten", Level = LogLevel.Debug,
+        Message = "{Kind} '{Namespace}/{Name}' {Outcome}.")]
+    public static partial void OwnedChildWritten(ILogger logger, string kind, string? @namespace, string name, string outcome);
 }

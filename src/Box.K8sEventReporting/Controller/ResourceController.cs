@@ -365,11 +365,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             if (!result.IsValid)
             {
                 stage = "reporter";
-                await _reporter.ReportInvalidAsync(resource, result, cancellationToken).ConfigureAwait(false);
-                _queue.Forget(key);
-                _queue.AddAfter(key, _options.RevalidationInterval);
-                outcome = "invalid";
-                Log.ResourceInvalid(_logger, Kind, key.Namespace, key.Name, result.Failures.Count, _options.RevalidationInterval);
+                outcome = await ReportInvalidAsync(key, resource, result, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -378,6 +374,14 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
                 ? ReconcileResult.Done
                 : await _reconciler.ReconcileAsync(resource, cancellationToken).ConfigureAwait(false);
             stage = "reporter";
+            if (next.Failures.Count > 0)
+            {
+                // An error of the resource found while reconciling (a conflicting child object): the same path as a
+                // validation failure, so it is reported on the same pods and revalidated until it is gone.
+                outcome = await ReportInvalidAsync(key, resource, ValidationResult.Fail(next.Failures), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             await _reporter.ReportValidAsync(resource, cancellationToken).ConfigureAwait(false);
             _queue.Forget(key);
             if (next.RequeueAfter is { } after)
@@ -425,6 +429,15 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
                 activity?.SetStatus(ActivityStatusCode.Error);
             }
         }
+    }
+
+    private async ValueTask<string> ReportInvalidAsync(ResourceKey key, T resource, ValidationResult result, CancellationToken cancellationToken)
+    {
+        await _reporter.ReportInvalidAsync(resource, result, cancellationToken).ConfigureAwait(false);
+        _queue.Forget(key);
+        _queue.AddAfter(key, _options.RevalidationInterval);
+        Log.ResourceInvalid(_logger, Kind, key.Namespace, key.Name, result.Failures.Count, _options.RevalidationInterval);
+        return "invalid";
     }
 
     private async ValueTask<ValidationResult> ValidateAsync(T resource, CancellationToken cancellationToken)

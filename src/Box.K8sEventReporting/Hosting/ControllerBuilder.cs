@@ -132,14 +132,25 @@ public sealed class ControllerBuilder<T>
     }
 
     /// <summary>
-    /// Reconciles the owner of a <typeparamref name="TOther"/> (found by its <c>ownerReferences</c>) when that object is
-    /// changed or deleted by someone else, so that, for example, a provisioned Secret that is deleted is provisioned again.
+    /// Declares that the resources own <typeparamref name="TOther"/> children: adds an
+    /// <see cref="OwnedChildWriter{TChild}"/> for reconcilers to take (it creates and updates only children the resource
+    /// controls, and reports any other object of that name as a conflict), and reconciles the owner of a child (found by its
+    /// <c>ownerReferences</c>) when that child is changed or deleted by someone else, so that, for example, a provisioned
+    /// Secret that is deleted is provisioned again.
     /// </summary>
     /// <typeparam name="TOther">The owned type; its watcher is registered if none is.</typeparam>
     /// <returns>This builder.</returns>
+    /// <remarks>
+    /// The <typeparamref name="TOther"/> watch lists and watches only objects labelled
+    /// <c>app.kubernetes.io/managed-by=</c><see cref="ControllerOptions.ManagedBy"/> (the label the writer puts on every
+    /// child), so other objects of that type (another team's Secrets) are never listed, watched or held in memory. The
+    /// service account needs <c>list</c> and <c>watch</c> (with that selector), <c>create</c>, <c>update</c> and <c>get</c>
+    /// (the one object a create answered 409 AlreadyExists) on the type.
+    /// </remarks>
     public ControllerBuilder<T> Owns<TOther>()
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
+        OwnedChildRegistration.TryAddWriter<TOther>(Services);
         var entity = KubernetesEntity.Of<T>();
         return Watches<TOther>(
             _ => other => (other.Metadata?.OwnerReferences ?? [])

@@ -95,4 +95,8 @@ internal static class KubernetesNames
     }
 
     private static bool IsLowerAlnum(char c) => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c);
+
+    /// <summary>Whether <paramref name="value"/> is a non-empty label value: a qualified name without a prefix.</summary>
+    public static bool IsLabelValue(string? value) =>
+        value is not null && !value.Contains('/', StringComparison.Ordinal) && IsQualifiedName(value);
 }

@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Certificates;
+using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
@@ -21,11 +22,11 @@ public class ReadmeExamplesTests
         server.EnsureNamespace("app2");
         server.EnsureNamespace("controlplane");
         using var client = server.CreateClient();
-        var secrets = new FakeCustomResourceWatcher<V1Secret>();       // the Secret cache the handler reads
+        var secrets = new OwnedChildWriter<V1Secret>(client, "controlplane");   // no cache given: it reads the Secret first
         using var issuer = new CertificateIssuer(client, Options.Create(new CertificateOptions { SecretNamespace = "controlplane" }));
         var pki = new Pki { Metadata = new() { Name = "app2-pki", NamespaceProperty = "app2", Uid = "u-1" }, Spec = new() { ServiceName = "app2" } };
 
-        await new SecretProvisioner(client, secrets, issuer).ReconcileAsync(pki, CancellationToken.None);
+        await new SecretProvisioner(secrets, issuer, client).ReconcileAsync(pki, CancellationToken.None);
 
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);

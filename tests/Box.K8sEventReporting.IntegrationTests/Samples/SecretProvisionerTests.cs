@@ -104,7 +104,7 @@ public sealed class SecretProvisionerTests(ClusterFixture cluster) : IDisposable
         var ns = await cluster.CreateNamespaceAsync("tls");
         var controlPlane = await cluster.CreateNamespaceAsync("cp");
         _issuer = new CertificateIssuer(cluster.Client, Options.Create(new CertificateOptions { SecretNamespace = controlPlane }), timeProvider: _time);
-        return (ns, new CachingReconciler(new SecretProvisioner(cluster.Client, _secrets, _issuer, _time), _secrets, cluster.Client));
+        return (ns, new CachingReconciler(new SecretProvisioner(new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", _secrets.Cache), _issuer, cluster.Client, _time), _secrets, cluster.Client));
     }
 
     private async Task<Pki> CreatePkiAsync(string ns, string name, string serviceName) =>

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Watching;
 using ControlPlane;
 using k8s;
 using k8s.Models;
@@ -134,6 +135,127 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task ControlPlane_PkiNamedLikeAnotherTeamsSecret_LeavesItUntouchedAndReportsSecretConflictUntilItIsGone()
+    {
+        var ns = await cluster.CreateNamespaceAsync("conflict");
+        byte[] password = [0x00, 0xff, 0x10, (byte)'p', (byte)'w', 0x80, 0x0a];
+        var foreign = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = "db-password", NamespaceProperty = ns },
+                Type = "Opaque",
+                Data = new Dictionary<string, byte[]> { ["password"] = password },
+            },
+            ns);
+        var pki = await CreatePkiAsync(ns, "db-password", "app1");
+        var pod = await CreatePodAsync(ns, "app1-5f6d7c8b9-c0nfl", Volume.Secret("db-password"));
+        using var host = await StartControlPlaneAsync(
+            builder => builder.ConfigureControllers(o => o.RevalidationInterval = TimeSpan.FromSeconds(1)), ns);
+
+        var onPod = await Wait.ForValueAsync(
+            async () => (await EventsAboutAsync(ns, "Pod", pod.Metadata.Name)).FirstOrDefault(e => e.Reason == "SecretConflict"),
+            "the SecretConflict Warning on the pod waiting for the Secret");
+        var onPki = await Wait.ForValueAsync(
+            async () => (await EventsAboutAsync(ns, "Pki", "db-password")).FirstOrDefault(e => e.Reason == "SecretConflict"),
+            "the SecretConflict Warning on the Pki");
+        var ready = await Wait.ForValueAsync(
+            async () => (await ReadPkiAsync(ns, "db-password")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready" && c.Reason == "SecretConflict"),
+            "Ready=False with reason SecretConflict");
+        var untouched = await cluster.Client.CoreV1.ReadNamespacedSecretAsync("db-password", ns);
+
+        Assert.Equal(("Warning", "Warning", "False"), (onPod.Type, onPki.Type, ready.Status));
+        Assert.Equal(onPki.Message, onPod.Message);
+        Assert.Equal(
+            $"Secret {ns}/db-password already exists and is controlled by no owner, not by Pki {ns}/db-password: it is left unchanged. Remove that Secret to let this Pki create its own.",
+            ready.Message);
+        Assert.Equal(foreign.Metadata.ResourceVersion, untouched.Metadata.ResourceVersion);
+        Assert.Equal(password, untouched.Data["password"]);
+        Assert.Equal(["password"], untouched.Data.Keys);
+        Assert.Null(untouched.Metadata.OwnerReferences);
+        Assert.Null(host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache.Get(ns, "db-password"));
+
+        await cluster.Client.CoreV1.DeleteNamespacedSecretAsync("db-password", ns);
+
+        var provisioned = await Wait.ForValueAsync(
+            async () => await TryReadSecretAsync(ns, "db-password") is { Metadata.OwnerReferences: [_] } s ? s : null,
+            "the Pki's own Secret once the other one is gone (revalidated every second)");
+        await Wait.UntilAsync(
+            async () => (await ReadPkiAsync(ns, "db-password")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Status == "True",
+            "the Ready condition turns True by itself");
+        await StopAsync(host);
+        Assert.Equal(pki.Metadata.Uid, provisioned.Metadata.OwnerReferences[0].Uid);
+        using var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(provisioned.Data["tls.crt"]));
+        Assert.Equal("CN=app1", certificate.Subject);
+    }
+
+    [Fact]
+    public async Task ControlPlane_PkiNamedLikeASecretAnotherOwnerControls_LeavesItUntouched()
+    {
+        var ns = await cluster.CreateNamespaceAsync("owned");
+        var other = await CreatePkiAsync(ns, "other-pki", "app2");
+        var foreign = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "shared",
+                    NamespaceProperty = ns,
+                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = "other-pki", Uid = other.Metadata.Uid, Controller = true }],
+                },
+                Data = new Dictionary<string, byte[]> { ["serviceName"] = "app2"u8.ToArray() },
+            },
+            ns);
+        await CreatePkiAsync(ns, "shared", "app1");
+        using var host = await StartControlPlaneAsync(ns);
+
+        var ready = await Wait.ForValueAsync(
+            async () => (await ReadPkiAsync(ns, "shared")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready" && c.Reason == "SecretConflict"),
+            "Ready=False with reason SecretConflict");
+        await StopAsync(host);
+        var untouched = await cluster.Client.CoreV1.ReadNamespacedSecretAsync("shared", ns);
+
+        Assert.Contains($"is controlled by Pki other-pki (uid {other.Metadata.Uid})", ready.Message, StringComparison.Ordinal);
+        Assert.Equal(foreign.Metadata.ResourceVersion, untouched.Metadata.ResourceVersion);
+        Assert.Equal(other.Metadata.Uid, Assert.Single(untouched.Metadata.OwnerReferences).Uid);
+        Assert.Equal("app2", Encoding.UTF8.GetString(untouched.Data["serviceName"]));
+    }
+
+    [Fact]
+    public async Task ControlPlane_OtherTeamsSecrets_AreNeverListedWatchedOrCached()
+    {
+        var ns = await cluster.CreateNamespaceAsync("foreign");
+        await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "team-credentials", NamespaceProperty = ns }, Data = new Dictionary<string, byte[]> { ["token"] = "s3cr3t"u8.ToArray() } },
+            ns);
+        await CreatePkiAsync(ns, "app2-pki", "app2");
+        using var host = await StartControlPlaneAsync(ns);
+        var cache = host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache;
+
+        await Wait.UntilAsync(() => cache.Get(ns, "app2-pki") is not null, "the control plane's own Secret is in its cache");
+        await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "created-later", NamespaceProperty = ns }, Data = new Dictionary<string, byte[]> { ["token"] = "x"u8.ToArray() } },
+            ns);
+        await cluster.Client.CoreV1.DeleteNamespacedSecretAsync("app2-pki", ns);
+        await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "app2-pki"), "the deleted own Secret is provisioned again (the watch still works)");
+        await StopAsync(host);
+
+        Assert.Equal(["app2-pki"], cache.List(ns).Select(s => s.Metadata.Name));
+        Assert.All(cache.List(ns), s => Assert.Equal("controlplane", s.Metadata.Labels["app.kubernetes.io/managed-by"]));
+        if (cluster.Server is { } server)
+        {
+            // Every Secret list and watch but this test's own reads by name (TryReadSecretAsync).
+            var secretReads = server.Requests
+                .Where(r => r.Path == $"/api/v1/namespaces/{ns}/secrets" && r.Verb is "list" or "watch" && !r.Query.Contains("fieldSelector=metadata.name", StringComparison.Ordinal))
+                .ToArray();
+            Assert.Contains(secretReads, r => r.Verb == "list");
+            Assert.Contains(secretReads, r => r.Verb == "watch");
+            Assert.All(secretReads, r => Assert.Contains("labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcontrolplane", r.Query, StringComparison.Ordinal));
+            Assert.DoesNotContain(server.Requests, r => r.Path.StartsWith($"/api/v1/namespaces/{ns}/secrets/", StringComparison.Ordinal) && r.Verb == "get");
+        }
+    }
+
+    [Fact]
     public void ControlPlane_MissingAllowedNamesFile_FailsStartWithOneLineNamingTheFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}");
@@ -150,21 +272,21 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 
     private async Task<IHost> StartControlPlaneAsync(Action<K8sEventReportingBuilder>? extend, params string[] namespaces)
     {
-        var host = BuildControlPlane(_allowedNames, extend, namespaces);
+        var host = BuildControlPlane(_allowedNames, extend, namespaces, await cluster.CreateNamespaceAsync("cp"));
         await host.StartAsync();
         return host;
     }
 
     private IHost BuildControlPlane(string allowedNamesPath, params string[] namespaces) => BuildControlPlane(allowedNamesPath, null, namespaces);
 
-    private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, params string[] namespaces)
+    private IHost BuildControlPlane(string allowedNamesPath, Action<K8sEventReportingBuilder>? extend, string[] namespaces, string caNamespace = "default")
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
         {
             ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
             ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
-            ["K8sEventReporting:Certificates:SecretNamespace"] = namespaces.FirstOrDefault() ?? "default",
+            ["K8sEventReporting:Certificates:SecretNamespace"] = caNamespace,   // the control plane's own namespace
         };
         for (var i = 0; i < namespaces.Length; i++)
         {

@@ -49,6 +49,36 @@ public sealed class ResourceControllerTests
     }
 
     [Fact]
+    public async Task Reconcile_ReconcilerReportsAResourceError_IsReportedAsInvalidAndRevalidatedUntilItClears()
+    {
+        await using var h = new ControllerHarness().StartPump().StartWorkers();
+        var conflict = true;
+        h.OnReconcile = _ => ValueTask.FromResult(Volatile.Read(ref conflict)
+            ? ReconcileResult.Invalid(new ValidationFailure("metadata.name", "SecretConflict", "Secret ns/a already exists"))
+            : ReconcileResult.Done);
+
+        h.Watcher.Add(Widget.Create("a"));
+        await Eventually.TrueAsync(() => h.Controller.Queue.WaitingCount == 1, "the widget in conflict waits for revalidation");
+        h.Time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        var beforeInterval = h.Reporter.Calls.ToArray();
+        Volatile.Write(ref conflict, false);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["invalid a SecretConflict"], beforeInterval);
+        await Eventually.TrueAsync(() => h.Reporter.CountOf("valid a") == 1, "the conflict clears by itself at the next revalidation");
+        Assert.Equal(2, h.ReconcileCount("a"));
+        Assert.Equal(0, h.Controller.Queue.WaitingCount);
+    }
+
+    [Fact]
+    public void ReconcileResult_Invalid_NeedsAFailure()
+    {
+        Assert.Throws<ArgumentException>(() => ReconcileResult.Invalid());
+        Assert.Empty(ReconcileResult.Done.Failures);
+        Assert.Equal("R", Assert.Single(ReconcileResult.Invalid(new ValidationFailure("f", "R", "m")).Failures).Reason);
+    }
+
+    [Fact]
     public async Task Reconcile_ReconcilerThrows_ReportsAndRetriesWithBackoffWithoutStoppingTheLoop()
     {
         await using var h = new ControllerHarness().StartPump().StartWorkers();

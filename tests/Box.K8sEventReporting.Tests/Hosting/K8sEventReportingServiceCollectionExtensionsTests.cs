@@ -30,6 +30,29 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         Assert.Single(services, d => d.ServiceType == typeof(IControllerHealth));
     }
 
+    [Theory]
+    [InlineData(null, "controlplane")]
+    [InlineData("pki-operator", "pki-operator")]
+    public async Task Owns_RestrictsTheChildWatchToTheManagedByLabelThatItsWriterStamps(string? managedBy, string expected)
+    {
+        var services = new ServiceCollection();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Controller:ManagedBy"] = managedBy,
+            ["Watcher:LabelSelector"] = "tier=backend",
+        }).Build();
+        services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));   // never called
+
+        services.AddK8sEventReporting(configuration).AddController<Widget>(c => c.Owns<k8s.Models.V1Secret>());
+        await using var provider = services.BuildServiceProvider();
+
+        var watch = provider.GetRequiredService<IOptionsMonitor<CustomResourceWatcherOptions>>().Get(WatcherRegistration.OptionsName<k8s.Models.V1Secret>());
+        var primary = provider.GetRequiredService<IOptionsMonitor<CustomResourceWatcherOptions>>().Get(WatcherRegistration.OptionsName<Widget>());
+        Assert.Equal($"tier=backend,app.kubernetes.io/managed-by={expected}", watch.LabelSelector);
+        Assert.Equal("tier=backend", primary.LabelSelector);
+        Assert.Equal(expected, provider.GetRequiredService<OwnedChildWriter<k8s.Models.V1Secret>>().ManagedBy);
+    }
+
     [Fact]
     public void AddK8sEventReporting_Configuration_BindsControllerAndLeaderElectionOptions()
     {
