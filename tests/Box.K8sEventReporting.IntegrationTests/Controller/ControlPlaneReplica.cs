@@ -1,17 +1,13 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Validation;
-using Box.K8sEventReporting.Watching;
 using ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using k8s.Autorest;
 using k8s.Models;
-using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Controller;
 
@@ -119,37 +115,20 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
 
     private async ValueTask<ReconcileResult> ProvisionSecretAsync(Pki pki, CancellationToken cancellationToken)
     {
-        var secrets = _host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache;
-        if (secrets.Get(pki.Metadata.NamespaceProperty, pki.Metadata.Name) is not null)
+        // The library's owned-child writer: it reads the (managed-by labelled) Secret cache and writes only Secrets the Pki controls.
+        var secrets = _host.Services.GetRequiredService<OwnedChildWriter<V1Secret>>();
+        var desired = new V1Secret
         {
-            return ReconcileResult.Done;
-        }
-
-        var client = _host.Services.GetRequiredService<IKubernetes>();
-        var secret = new V1Secret
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = pki.Metadata.Name,
-                NamespaceProperty = pki.Metadata.NamespaceProperty,
-                OwnerReferences =
-                [
-                    new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = pki.Metadata.Name, Uid = pki.Metadata.Uid, Controller = true },
-                ],
-            },
-            StringData = new Dictionary<string, string> { ["service"] = pki.Spec?.ServiceName ?? string.Empty },
+            Metadata = new V1ObjectMeta { Name = pki.Metadata.Name },
+            Data = new Dictionary<string, byte[]> { ["service"] = System.Text.Encoding.UTF8.GetBytes(pki.Spec?.ServiceName ?? string.Empty) },
         };
-        try
+        var result = await secrets.EnsureAsync(pki, desired, cancellationToken);
+        if (result.Outcome == OwnedChildOutcome.Created)
         {
-            await client.CoreV1.CreateNamespacedSecretAsync(secret, pki.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
             Provisioned.Enqueue($"{pki.Metadata.NamespaceProperty}/{pki.Metadata.Name}");
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Already there (our cache is behind): the goal is reached.
-        }
 
-        return ReconcileResult.Done;
+        return result.ToReconcileResult();
     }
 }
 
