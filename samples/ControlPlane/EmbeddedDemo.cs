@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
@@ -39,6 +42,7 @@ internal static class EmbeddedDemo
 
         builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
         builder.Configuration["K8sEventReporting:Health:Enabled"] = "false";   // probes are for the kubelet, not a demo
+        builder.Configuration["K8sEventReporting:Certificates:SecretNamespace"] = "controlplane";   // in a pod: its own namespace
         using var host = builder.Build();
         await host.StartAsync();
         if (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
@@ -49,19 +53,23 @@ internal static class EmbeddedDemo
         // App1's pod is warned and App2 gets its Secret; then the typo is fixed and App1 gets its Secret too.
         var settled = await WaitUntilAsync(client, async () =>
             (await client.CoreV1.ListNamespacedEventAsync("app1")).Items.Any(e => e.InvolvedObject.Kind == "Pod" && e.Type == "Warning")
-            && (await client.CoreV1.ListNamespacedSecretAsync("app2")).Items.Any(s => s.Metadata.Name == "app2-pki"));
+            && await HasCertificateAsync(client, "app2", "app2-pki"));
         await PrintAsync(client);
 
         Console.WriteLine();
         Console.WriteLine("$ kubectl patch pki app1-pki -n app1 --type merge -p '{\"spec\":{\"serviceName\":\"app1\"}}'");
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("{\"spec\":{\"serviceName\":\"app1\"}}", V1Patch.PatchType.MergePatch), "box.com", "v1", "app1", "pkis", "app1-pki");
-        var fixedUp = settled && await WaitUntilAsync(client, async () =>
-            (await client.CoreV1.ListNamespacedSecretAsync("app1")).Items.Any(s => s.Metadata.Name == "app1-pki"));
+        var fixedUp = settled && await WaitUntilAsync(client, () => HasCertificateAsync(client, "app1", "app1-pki"));
         await host.StopAsync();
         await PrintPkisAndSecretsAsync(client);
         return settled && fixedUp ? 0 : 1;
     }
+
+    /// <summary>The Pki's Secret exists and its expiry is in the Pki's status.</summary>
+    private static async Task<bool> HasCertificateAsync(IKubernetes client, string ns, string name) =>
+        (await client.CoreV1.ListNamespacedSecretAsync(ns)).Items.Any(s => s.Metadata.Name == name)
+        && (await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name)).Status?.NotAfter is not null;
 
     private static async Task<bool> WaitUntilAsync(IKubernetes client, Func<Task<bool>> condition)
     {
@@ -111,13 +119,25 @@ internal static class EmbeddedDemo
             foreach (var pki in pkis.Items)
             {
                 var ready = pki.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
-                Console.WriteLine($"{ns,-6} pki/{pki.Metadata.Name,-10} serviceName={pki.Spec?.ServiceName,-6} Ready={ready?.Status ?? "Unknown"} {ready?.Reason}");
+                Console.WriteLine($"{ns,-6} pki/{pki.Metadata.Name,-10} serviceName={pki.Spec?.ServiceName,-6} Ready={ready?.Status ?? "Unknown"} {ready?.Reason} notAfter={pki.Status?.NotAfter:u}");
             }
 
             foreach (var secret in (await client.CoreV1.ListNamespacedSecretAsync(ns)).Items)
             {
-                Console.WriteLine($"{ns,-6} secret/{secret.Metadata.Name}");
+                Console.WriteLine($"{ns,-6} secret/{secret.Metadata.Name,-10} {secret.Type} [{string.Join(", ", (secret.Data?.Keys ?? []).Order(StringComparer.Ordinal))}] {DescribeCertificate(secret)}");
             }
         }
+    }
+
+    /// <summary>The subject and expiry of a TLS Secret's certificate (never its key).</summary>
+    private static string DescribeCertificate(V1Secret secret)
+    {
+        if (secret.Data is null || !secret.Data.TryGetValue(TlsSecret.CertificateKey, out var pem))
+        {
+            return string.Empty;
+        }
+
+        using var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(pem));
+        return $"{certificate.Subject} notAfter={certificate.NotAfter.ToUniversalTime():u}";
     }
 }

@@ -37,6 +37,10 @@ public sealed class PkiStatus
 
     [JsonPropertyName("conditions")]
     public IList<V1Condition>? Conditions { get; set; }
+
+    /// <summary>When the certificate in the Pki's Secret expires (it is renewed well before).</summary>
+    [JsonPropertyName("notAfter")]
+    public DateTimeOffset? NotAfter { get; set; }
 }
 
 public sealed class PkiList

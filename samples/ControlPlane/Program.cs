@@ -39,6 +39,7 @@ internal partial class Program
         services.AddAllowedNamesFile();
         services.AddKubernetesEventReporting(events => events.ReportingComponent = "controlplane");   // Events say "From controlplane"
         return services.AddK8sEventReporting(configuration.GetSection("K8sEventReporting"))
+            .AddCertificateIssuer()                                   // the control plane's CA, in a Secret of its namespace
             .AddController<Pki>(pki => pki
                 .AddValidator<ServiceNameValidator>()
                 .ReportOnPodsConsumingSecret(p => p.Metadata.Name)

@@ -1,23 +1,119 @@
-using System.Text;
+using System.Globalization;
+using System.Net;
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
+using k8s;
+using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ControlPlane;
 
 /// <summary>
-/// For a valid Pki: makes sure a Secret named after it exists in its namespace, controlled by it, with the PKI material.
-/// A Secret of that name that the Pki does not control (another team's) is never touched: the Pki reports
-/// <c>SecretConflict</c> instead, until that Secret is gone.
+/// For a valid Pki: a <c>kubernetes.io/tls</c> Secret named after it and controlled by it, with a fresh key pair and a
+/// certificate for its service signed by the control plane's CA (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>); renewed
+/// at the configured point of its lifetime, re-issued when <c>spec.serviceName</c> changes, its expiry in
+/// <c>status.notAfter</c>. A Secret of that name that the Pki does not control (another team's) is never touched: the
+/// Pki reports <c>SecretConflict</c> instead, until that Secret is gone.
 /// </summary>
-public sealed class SecretProvisioner(OwnedChildWriter<V1Secret> secrets) : IReconciler<Pki>
+/// <remarks>
+/// Reads the Secret from the writer's cache: a Pki whose certificate is current costs no API request, only a requeue at
+/// its renewal time. Each issuance is one Secret write and one status write.
+/// </remarks>
+public sealed partial class SecretProvisioner(
+    OwnedChildWriter<V1Secret> secrets,
+    ICertificateIssuer issuer,
+    IKubernetes kubernetes,
+    TimeProvider? timeProvider = null,
+    ILogger<SecretProvisioner>? logger = null) : IReconciler<Pki>
 {
-    public async ValueTask<ReconcileResult> ReconcileAsync(Pki resource, CancellationToken cancellationToken) =>
-        (await secrets.EnsureAsync(resource, DesiredSecret(resource), cancellationToken)).ToReconcileResult();
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
 
-    internal static V1Secret DesiredSecret(Pki pki) => new()
+    public async ValueTask<ReconcileResult> ReconcileAsync(Pki resource, CancellationToken cancellationToken)
     {
-        Metadata = new V1ObjectMeta { Name = pki.Metadata.Name },
-        Type = "Opaque",
-        Data = new Dictionary<string, byte[]> { ["serviceName"] = Encoding.UTF8.GetBytes(pki.Spec?.ServiceName ?? string.Empty) },
+        var serviceName = resource.Spec?.ServiceName ?? throw new TerminalReconcileException("The Pki has no spec.serviceName.");
+        var dnsNames = DnsNames(serviceName, resource.Metadata.NamespaceProperty);
+        var authority = await issuer.GetAuthorityAsync(cancellationToken);
+        CertificateCheck check = default;
+        IssuedCertificate? issued = null;
+        var result = await secrets.EnsureAsync(
+            resource,
+            SecretName(resource),
+            current =>
+            {
+                // Called with the Secret this Pki controls (or null): keep a current certificate, else issue a new one.
+                check = authority.Check(current?.Type == TlsSecret.Type ? current.Data : null, serviceName, dnsNames);
+                issued = current is not null && check.IsCurrent ? null : authority.Issue(serviceName, dnsNames);
+                return issued is null ? Unchanged(current!) : DesiredSecret(resource, issued);
+            },
+            cancellationToken);
+        if (result.Outcome is not (OwnedChildOutcome.Created or OwnedChildOutcome.Updated or OwnedChildOutcome.Unchanged))
+        {
+            return result.ToReconcileResult();
+        }
+
+        var (notAfter, renewAt) = issued is null ? (check.NotAfter!.Value, check.RenewAt!.Value) : (issued.NotAfter, issued.RenewAt);
+        if (issued is not null)
+        {
+            LogIssued(_logger, resource.Metadata.NamespaceProperty, resource.Metadata.Name, check.Status, issued.Subject, issued.NotAfter);
+        }
+
+        await WriteNotAfterAsync(resource, notAfter, cancellationToken);
+        var untilRenewal = renewAt - _time.GetUtcNow();
+        return ReconcileResult.Requeue(untilRenewal > TimeSpan.Zero ? untilRenewal : TimeSpan.Zero);
+    }
+
+    /// <summary>The certificate's DNS names: the service's short name and its names inside the cluster.</summary>
+    internal static string[] DnsNames(string serviceName, string ns) =>
+        [serviceName, $"{serviceName}.{ns}.svc", $"{serviceName}.{ns}.svc.cluster.local"];
+
+    /// <summary>The name of a Pki's Secret (the one its app mounts): the Pki's own name, in its namespace.</summary>
+    internal static string SecretName(Pki pki) => pki.Metadata.Name;
+
+    internal static V1Secret DesiredSecret(Pki pki, IssuedCertificate certificate) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = SecretName(pki) },
+        Type = TlsSecret.Type,
+        Data = certificate.ToSecretData(),
     };
+
+    /// <summary>The current Secret as the desired one: nothing to write.</summary>
+    private static V1Secret Unchanged(V1Secret current) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = current.Metadata.Name },
+        Type = current.Type,
+        Data = current.Data,
+    };
+
+    /// <summary>Writes <c>status.notAfter</c> when it differs: once per issuance (a merge patch of that one field).</summary>
+    private async Task WriteNotAfterAsync(Pki pki, DateTimeOffset notAfter, CancellationToken cancellationToken)
+    {
+        if (pki.Status?.NotAfter == notAfter)
+        {
+            return;
+        }
+
+        var value = notAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        try
+        {
+            await kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch($$$"""{"status":{"notAfter":"{{{value}}}"}}""", V1Patch.PatchType.MergePatch),
+                "box.com",
+                "v1",
+                pki.Metadata.NamespaceProperty,
+                "pkis",
+                pki.Metadata.Name,
+                cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Deleted meanwhile: its Secret goes with it.
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Issued a certificate for Pki {Namespace}/{Name} (the Secret's was {Was}): {Subject}, expires {NotAfter:u}.")]
+    private static partial void LogIssued(ILogger logger, string @namespace, string name, CertificateStatus was, string subject, DateTimeOffset notAfter);
 }

@@ -26,7 +26,10 @@ public readonly record struct ReconcileResult
     public IReadOnlyList<ValidationFailure> Failures => failures ?? [];
 
     /// <summary>Asks for the resource to be reconciled again after <paramref name="delay"/>.</summary>
-    /// <param name="delay">How long to wait; zero reconciles again as soon as a worker is free.</param>
+    /// <param name="delay">
+    /// How long to wait; zero reconciles again as soon as a worker is free. Delays past about 24.8 days (the longest a timer
+    /// waits) reconcile after that long, when the reconciler can ask again for the rest.
+    /// </param>
     /// <returns>The result.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
     public static ReconcileResult Requeue(TimeSpan delay)

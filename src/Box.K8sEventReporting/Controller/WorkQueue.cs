@@ -100,9 +100,17 @@ internal sealed class WorkQueue : IDisposable
         }
     }
 
-    /// <summary>Adds <paramref name="key"/> once <paramref name="delay"/> has passed; an earlier pending add wins.</summary>
+    /// <summary>The longest delay a timer takes (about 24.8 days); a longer one adds the key then, and its reconciler asks again.</summary>
+    internal static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    /// <summary>Adds <paramref name="key"/> once <paramref name="delay"/> (at most <see cref="MaxDelay"/>) has passed; an earlier pending add wins.</summary>
     public void AddAfter(ResourceKey key, TimeSpan delay)
     {
+        if (delay > MaxDelay)
+        {
+            delay = MaxDelay;
+        }
+
         if (delay <= TimeSpan.Zero)
         {
             Add(key);

@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
 using k8s;
 using k8s.Models;
@@ -80,6 +81,31 @@ public sealed class K8sEventReportingBuilder
             options.Enabled = true;
             configure?.Invoke(options);
         });
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an <see cref="ICertificateIssuer"/>: TLS certificates signed by the control plane's own CA, which is kept in a
+    /// Secret in the control plane's namespace (created on first use, shared by every replica). Its options
+    /// (<see cref="CertificateOptions"/>, section <c>Certificates</c>) are validated at start.
+    /// </summary>
+    /// <param name="configure">Changes the options after they are bound from configuration.</param>
+    /// <returns>This builder.</returns>
+    /// <remarks>The service account needs <c>get</c> and <c>create</c> on <c>secrets</c> in the CA's namespace.</remarks>
+    public K8sEventReportingBuilder AddCertificateIssuer(Action<CertificateOptions>? configure = null)
+    {
+        if (configure is not null)
+        {
+            Services.Configure(configure);
+        }
+
+        Services.AddOptions<CertificateOptions>().ValidateOnStart();
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CertificateOptions>, CertificateOptionsValidator>());
+        Services.TryAddSingleton<ICertificateIssuer>(sp => new CertificateIssuer(
+            sp.GetRequiredService<IKubernetes>(),
+            sp.GetRequiredService<IOptions<CertificateOptions>>(),
+            sp.GetService<ILogger<CertificateIssuer>>(),
+            sp.GetService<TimeProvider>()));
         return this;
     }
 

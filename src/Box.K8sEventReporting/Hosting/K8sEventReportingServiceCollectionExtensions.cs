@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Reporting;
@@ -21,7 +22,7 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <param name="configuration">
     /// The library's section (for example <c>configuration.GetSection("K8sEventReporting")</c>), with subsections
     /// <c>Controller</c> (<see cref="ControllerOptions"/>), <c>LeaderElection</c> (<see cref="LeaderElectionOptions"/>),
-    /// <c>Events</c> (<see cref="EventReporterOptions"/>), <c>Health</c> (<see cref="HealthProbeOptions"/>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
+    /// <c>Events</c> (<see cref="EventReporterOptions"/>), <c>Health</c> (<see cref="HealthProbeOptions"/>), <c>Certificates</c> (<see cref="CertificateOptions"/>, with <c>AddCertificateIssuer</c>) and <c>Watcher</c> (<see cref="CustomResourceWatcherOptions"/>, for every watched type).
     /// </param>
     /// <returns>A builder to add controllers with.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -44,6 +45,7 @@ public static class K8sEventReportingServiceCollectionExtensions
             services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
             services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection(EventReporterOptions.SectionName));
             services.AddOptions<HealthProbeOptions>().Bind(configuration.GetSection(HealthProbeOptions.SectionName));
+            services.AddOptions<CertificateOptions>().Bind(configuration.GetSection(CertificateOptions.SectionName));
 
             // One section for every type's watcher (named options, see WatcherRegistration).
             services.Configure<CustomResourceWatcherOptions>(name: null, configuration.GetSection("Watcher"));

@@ -12,7 +12,6 @@ namespace Box.K8sEventReporting.Hosting;
 /// </summary>
 internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
 {
-    private const string InClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
     private readonly IKubernetes _client;
     private readonly LeaderElectionOptions _options;
     private readonly ILogger _logger;
@@ -31,7 +30,7 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         _options = options;
         _logger = logger;
         Identity = ResolveIdentity(options);
-        Namespace = ResolveNamespace(options);
+        Namespace = PodNamespace.Resolve(options.LeaseNamespace);
         _gauge = ControllerMetrics.RegisterLeaderSource(() => new Measurement<int>(_isLeader ? 1 : 0));
     }
 
@@ -77,28 +76,6 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         !string.IsNullOrWhiteSpace(options.Identity) ? options.Identity
         : Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } podName ? podName
         : $"{Environment.MachineName}-{Guid.NewGuid():N}";
-
-    private static string ResolveNamespace(LeaderElectionOptions options)
-    {
-        if (!string.IsNullOrWhiteSpace(options.LeaseNamespace))
-        {
-            return options.LeaseNamespace;
-        }
-
-        if (Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } podNamespace)
-        {
-            return podNamespace;
-        }
-
-        try
-        {
-            return File.Exists(InClusterNamespaceFile) ? File.ReadAllText(InClusterNamespaceFile).Trim() : "default";
-        }
-        catch (IOException)
-        {
-            return "default";
-        }
-    }
 
     /// <summary>
     /// One term: runs <paramref name="lead"/> while renewing. When a renewal fails past the renew deadline, the lead token

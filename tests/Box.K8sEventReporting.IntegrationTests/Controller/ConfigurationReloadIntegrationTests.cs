@@ -51,6 +51,7 @@ public sealed class ConfigurationReloadIntegrationTests(ClusterFixture cluster) 
             ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
             ["K8sEventReporting:Events:ReportingInstance"] = "reload-test",
             ["K8sEventReporting:Watcher:Namespaces:0"] = ns,
+            ["K8sEventReporting:Certificates:SecretNamespace"] = ns,
         });
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(cluster.ControlPlaneConfiguration));
         Program.AddControlPlane(builder.Services, builder.Configuration);

@@ -23,7 +23,7 @@ public sealed class OwnedChildWriterIntegrationTests(ClusterFixture cluster)
         var writer = new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", secrets.Cache);
         var requestsBefore = cluster.Server?.Requests.Count ?? 0;
 
-        var result = await writer.EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
+        var result = await writer.EnsureAsync(owner, Desired(owner));
         var requests = cluster.Server?.Requests.Skip(requestsBefore).ToArray() ?? [];
 
         var untouched = await cluster.Client.CoreV1.ReadNamespacedSecretAsync("db-password", ns);
@@ -49,12 +49,12 @@ public sealed class OwnedChildWriterIntegrationTests(ClusterFixture cluster)
         var ns = await cluster.CreateNamespaceAsync("writer");
         var owner = await CreatePkiAsync(ns, "app-pki");
         var writer = new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane");
-        var created = await writer.EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
+        var created = await writer.EnsureAsync(owner, Desired(owner));
         await cluster.Client.CoreV1.PatchNamespacedSecretAsync(
             new V1Patch("""{"metadata":{"labels":{"team":"a"}},"data":{"serviceName":"aGFja2Vk"}}""", V1Patch.PatchType.MergePatch), "app-pki", ns);
 
-        var restored = await writer.EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
-        var again = await writer.EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
+        var restored = await writer.EnsureAsync(owner, Desired(owner));
+        var again = await writer.EnsureAsync(owner, Desired(owner));
 
         var secret = await cluster.Client.CoreV1.ReadNamespacedSecretAsync("app-pki", ns);
         Assert.Equal(
@@ -73,14 +73,22 @@ public sealed class OwnedChildWriterIntegrationTests(ClusterFixture cluster)
     {
         var ns = await cluster.CreateNamespaceAsync("writer");
         var owner = await CreatePkiAsync(ns, "app-pki");
-        await new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane").EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
+        await new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane").EnsureAsync(owner, Desired(owner));
         var empty = new Box.K8sEventReporting.Testing.FakeResourceCache<V1Secret>();
 
-        var result = await new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", empty).EnsureAsync(owner, SecretProvisioner.DesiredSecret(owner));
+        var result = await new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", empty).EnsureAsync(owner, Desired(owner));
 
         Assert.Equal(OwnedChildOutcome.Unchanged, result.Outcome);
         Assert.Equal(ReconcileResult.Done, result.ToReconcileResult());
     }
+
+    /// <summary>A fixed child (the writer's behaviour does not depend on what it holds; the sample's holds fresh TLS material).</summary>
+    private static V1Secret Desired(Pki owner) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = owner.Metadata.Name },
+        Type = "Opaque",
+        Data = new Dictionary<string, byte[]> { ["serviceName"] = System.Text.Encoding.UTF8.GetBytes(owner.Spec?.ServiceName ?? string.Empty) },
+    };
 
     private async Task<CustomResourceWatcher<V1Secret>> StartCacheAsync(string ns)
     {

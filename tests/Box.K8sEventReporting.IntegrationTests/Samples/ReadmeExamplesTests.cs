@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing;
@@ -7,6 +8,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Box.K8sEventReporting.IntegrationTests.Samples;
 
@@ -19,14 +21,17 @@ public class ReadmeExamplesTests
     {
         await using var server = await InProcessApiServer.StartAsync();
         server.EnsureNamespace("app2");
+        server.EnsureNamespace("controlplane");
         using var client = server.CreateClient();
         var secrets = new OwnedChildWriter<V1Secret>(client, "controlplane");   // no cache given: it reads the Secret first
+        using var issuer = new CertificateIssuer(client, Options.Create(new CertificateOptions { SecretNamespace = "controlplane" }));
         var pki = new Pki { Metadata = new() { Name = "app2-pki", NamespaceProperty = "app2", Uid = "u-1" }, Spec = new() { ServiceName = "app2" } };
 
-        await new SecretProvisioner(secrets).ReconcileAsync(pki, CancellationToken.None);
+        await new SecretProvisioner(secrets, issuer, client).ReconcileAsync(pki, CancellationToken.None);
 
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);
+        Assert.Equal("kubernetes.io/tls", secret.Type);
     }
 
     [Fact]

@@ -134,8 +134,11 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
     private static async Task<V1Secret?> SecretAsync(IKubernetes admin, string ns, string name) =>
         (await admin.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: "metadata.name=" + name)).Items.SingleOrDefault();
 
+    /// <summary>The service a Pki's TLS Secret is for: its certificate's common name.</summary>
     private static string? ServiceName(V1Secret? secret) =>
-        secret?.Data?.TryGetValue("serviceName", out var value) == true ? Encoding.UTF8.GetString(value) : null;
+        secret?.Data?.TryGetValue("tls.crt", out var pem) == true
+            ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(pem)).GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false)
+            : null;
 
     private static async Task<string?> ReadyAsync(IKubernetes admin, string ns, string name) =>
         (await admin.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name)).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Status;

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Hosting;
@@ -47,7 +48,11 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
 
         var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns2, "app2-pki"), "App2's Secret");
         Assert.Equal(app2Pki.Metadata.Uid, Assert.Single(secret.Metadata.OwnerReferences).Uid);
-        Assert.Equal("app2", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(secret.Data["tls.crt"])))
+        {
+            Assert.Equal("CN=app2", certificate.Subject);
+        }
         await StopAsync(host);
 
         Assert.Empty(await EventsAboutAsync(ns2, "Pod", app2Pod.Metadata.Name));
@@ -76,7 +81,10 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             new V1Patch("{\"spec\":{\"serviceName\":\"app1\"}}", V1Patch.PatchType.MergePatch), "box.com", "v1", ns, "pkis", "app1-pki");
 
         var secret = await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "app1-pki"), "App1's Secret after the fix");
-        Assert.Equal("app1", Encoding.UTF8.GetString(secret.Data["serviceName"]));
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(secret.Data["tls.crt"])))
+        {
+            Assert.Equal("CN=app1", certificate.Subject);
+        }
         await Wait.UntilAsync(
             async () => (await ReadPkiAsync(ns, "app1-pki")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Status == "True",
             "the Ready condition turns True");
@@ -186,7 +194,8 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             "the Ready condition turns True by itself");
         await StopAsync(host);
         Assert.Equal(pki.Metadata.Uid, provisioned.Metadata.OwnerReferences[0].Uid);
-        Assert.Equal("app1", Encoding.UTF8.GetString(provisioned.Data["serviceName"]));
+        using var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(provisioned.Data["tls.crt"]));
+        Assert.Equal("CN=app1", certificate.Subject);
     }
 
     [Fact]

@@ -28,6 +28,9 @@ internal static class SampleControlPlane
             settings[$"K8sEventReporting:Watcher:Namespaces:{i}"] = namespaces[i];
         }
 
+        // The CA Secret lives in the control plane's own namespace; here the test's first namespace (each test its own CA).
+        settings["K8sEventReporting:Certificates:SecretNamespace"] = namespaces.FirstOrDefault() ?? "default";
+
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(client);
         services?.Invoke(builder.Services);

@@ -92,6 +92,29 @@ public sealed class WorkQueueTests : IDisposable
     }
 
     [Fact]
+    public void AddAfter_DelayLongerThanATimerTakes_WaitsInsteadOfThrowing()
+    {
+        // A certificate renewed in 60 days: the system timer refuses due times past ~49.7 days.
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1000)), TimeProvider.System);
+
+        queue.AddAfter(KeyA, TimeSpan.FromDays(60));
+
+        Assert.Equal(0, queue.Count);
+        Assert.Equal(1, queue.WaitingCount);
+    }
+
+    [Fact]
+    public async Task AddAfter_DelayLongerThanMaxDelay_AddsAfterMaxDelay()
+    {
+        _queue.AddAfter(KeyA, TimeSpan.FromDays(60));
+
+        _time.Advance(WorkQueue.MaxDelay - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, _queue.Count);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(KeyA, await GetAsync());
+    }
+
+    [Fact]
     public void AddAfter_SameKeyTwice_EarlierDueTimeWins()
     {
         _queue.AddAfter(KeyA, TimeSpan.FromSeconds(30));

@@ -121,7 +121,7 @@ public class SampleManifestTests
         Assert.Equal(["app1-pki", "app2-pki"], pkis.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal));
         foreach (var pki in pkis)
         {
-            var secretName = SecretProvisioner.DesiredSecret(pki).Metadata.Name;
+            var secretName = SecretProvisioner.SecretName(pki);
             var apps = deployments.Where(d => d.Metadata.NamespaceProperty == pki.Metadata.NamespaceProperty).ToList();
             Assert.NotEmpty(apps);
             foreach (var app in apps)
