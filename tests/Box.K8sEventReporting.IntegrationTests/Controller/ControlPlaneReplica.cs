@@ -70,7 +70,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         string? leaseNamespace = null,
         ILoggerProvider? logs = null,
         ReportLedger? ledger = null) =>
-        StartAsync(cluster.ControlPlaneConfiguration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? namespaces[0], logs, ledger);
+        StartAsync(cluster.ControlPlaneConfiguration, namespaces, allowed, identity, leaderElection, null, leaseNamespace ?? LeaseNamespace, logs, ledger);
 
     private static async Task<ControlPlaneReplica> StartAsync(
         KubernetesClientConfiguration configuration,
@@ -109,6 +109,11 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
                 o.Enabled = leaderElection;
                 o.Identity = identity;
                 o.LeaseNamespace = leaseNamespace;
+                if (namespaces.Count > 0)
+                {
+                    // The control plane's Role grants Leases in its own namespace only: one Lease per test there.
+                    o.LeaseName = "lease-" + namespaces[0];
+                }
                 o.LeaseDuration = TimeSpan.FromSeconds(2);
                 o.RenewDeadline = TimeSpan.FromSeconds(1.5);
                 o.RetryPeriod = TimeSpan.FromMilliseconds(200);
@@ -131,6 +136,7 @@ internal sealed class ControlPlaneReplica : IAsyncDisposable
         });
         builder.Services.Configure<EventReporterOptions>(o =>
         {
+            o.ReportingComponent = "controlplane";   // what ClusterAssertions and ReportLedger filter by
             o.ReportingInstance = identity;
             o.RetryBaseDelay = TimeSpan.FromMilliseconds(20);
             o.RetryMaxDelay = TimeSpan.FromMilliseconds(200);

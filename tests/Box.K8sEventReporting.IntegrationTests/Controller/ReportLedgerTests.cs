@@ -36,6 +36,8 @@ public sealed class ReportLedgerTests
             Reason = original.Reason,
             Message = original.Message,
             Source = original.Source,
+            ReportingComponent = original.ReportingComponent,
+            ReportingInstance = original.ReportingInstance,
             Count = 1,
             FirstTimestamp = original.FirstTimestamp,
             LastTimestamp = original.LastTimestamp,

@@ -49,7 +49,7 @@ internal static class Reporting
 
     /// <summary>Our Events about an object (on a real cluster the scheduler and kubelet write some too).</summary>
     public static async Task<IList<Corev1Event>> EventsAboutAsync(IKubernetes client, string name, string @namespace = "team-a") =>
-        (await client.CoreV1.ListNamespacedEventAsync(@namespace, fieldSelector: "involvedObject.name=" + name + ",reportingComponent=" + new EventReporterOptions().ReportingComponent)).Items;
+        (await client.CoreV1.ListNamespacedEventAsync(@namespace, fieldSelector: "involvedObject.name=" + name + ",reportingComponent=controlplane")).Items;
 
     public static int EventWrites(InProcessApiServer server, string? @namespace = null) =>
         server.Requests.Count(r => r.Path.Contains("/events", StringComparison.Ordinal) && r.Method is "POST" or "PATCH"

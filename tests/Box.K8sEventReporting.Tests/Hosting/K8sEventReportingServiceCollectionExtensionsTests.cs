@@ -39,6 +39,7 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Controller:ManagedBy"] = managedBy,
+            ["Events:ReportingComponent"] = "controlplane",
             ["Watcher:LabelSelector"] = "tier=backend",
         }).Build();
         services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));   // never called
