@@ -1,5 +1,5 @@
 // A stand-in for a real cluster, for rehearsing the real-cluster suite here: the in-process API server, alone in its
-// own process, over HTTPS with HTTP/2, writing a kubeconfig that trusts its self-signed certificate.
+// own process, over HTTPS with HTTP/2 and enforcing RBAC, writing a kubeconfig that trusts its self-signed certificate.
 //
 //   dotnet run tests/e2e/standalone-apiserver.cs -- /tmp/e2e.kubeconfig &
 //   K8S_E2E_KUBECONFIG=/tmp/e2e.kubeconfig dotnet test -c Release tests/Box.K8sEventReporting.IntegrationTests --filter "Cluster!=InProcessOnly"
@@ -14,7 +14,7 @@
 using Box.K8sEventReporting.Testing.ApiServer;
 
 var kubeconfig = args.Length > 0 ? args[0] : Path.Combine(Path.GetTempPath(), "e2e.kubeconfig");
-await using var server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { Https = true });
+await using var server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { Https = true, EnforceRbac = true });
 await File.WriteAllTextAsync(kubeconfig, server.CreateKubeconfig());
 Console.WriteLine($"in-process API server on {server.BaseAddress}; kubeconfig: {kubeconfig}");
 

@@ -79,6 +79,11 @@ internal sealed class RequestAuthorizer(ClusterState cluster, InProcessApiServer
         }
 
         const string Bearer = "Bearer ";
+        if (string.Equals(authorization, Bearer + InProcessApiServer.AdminToken, StringComparison.Ordinal))
+        {
+            return (UserInfo.Admin, null);   // the user of the server's own kubeconfig (CreateKubeconfig)
+        }
+
         if (authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)
             && tokens.TryGetValue(authorization[Bearer.Length..].Trim(), out var identity)
             && ServiceAccountExists(identity))
