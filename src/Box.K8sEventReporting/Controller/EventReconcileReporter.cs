@@ -8,9 +8,16 @@ namespace Box.K8sEventReporting.Controller;
 
 /// <summary>
 /// Reports through the reporting services: validation outcomes with <see cref="ValidationProblemReporter{T}"/> (pods, the
-/// resource, its Ready condition), reconcile errors and unreadable objects as Warning Events on the object.
+/// resource, its Ready condition), reconcile errors as Warning Events on the object, and unreadable objects as a Warning
+/// Event and a <c>Ready=False</c> condition with the same message.
 /// </summary>
-internal sealed class EventReconcileReporter<T>(ValidationProblemReporter<T> validationReporter, IEventRecorder recorder, string kind, string apiVersion)
+internal sealed class EventReconcileReporter<T>(
+    ValidationProblemReporter<T> validationReporter,
+    IEventRecorder recorder,
+    string kind,
+    string apiVersion,
+    IRawResourceConditionWriter? conditionWriter = null,
+    string conditionType = "Ready")
     : IReconcileReporter<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
@@ -40,7 +47,8 @@ internal sealed class EventReconcileReporter<T>(ValidationProblemReporter<T> val
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken)
+    /// <remarks>The Event is recorded first; a failed condition write throws to the caller, which logs it.</remarks>
+    public async ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(failure);
         var reference = new V1ObjectReference
@@ -52,9 +60,17 @@ internal sealed class EventReconcileReporter<T>(ValidationProblemReporter<T> val
             Uid = failure.Uid,
             ResourceVersion = failure.ResourceVersion,
         };
-        recorder.Record(reference, EventReport.Warning(
-            DecodeFailedReason,
-            $"{kind} {failure.Namespace}/{failure.Name} could not be read and is ignored until fixed: {failure.Error}"));
-        return ValueTask.CompletedTask;
+        var message = EventMessage.Sanitize($"{kind} {failure.Namespace}/{failure.Name} could not be read and is ignored until fixed: {failure.Error}");
+        recorder.Record(reference, EventReport.Warning(DecodeFailedReason, message));
+        if (conditionWriter is not null && !string.IsNullOrEmpty(failure.Namespace) && !string.IsNullOrEmpty(failure.Name))
+        {
+            await conditionWriter.SetConditionAsync(
+                typeof(T),
+                failure.Namespace,
+                failure.Name,
+                failure.RawJson,
+                new ResourceCondition(conditionType, ConditionStatus.False, DecodeFailedReason, message),
+                cancellationToken).ConfigureAwait(false);
+        }
     }
 }

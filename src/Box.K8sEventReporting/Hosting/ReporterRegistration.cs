@@ -21,15 +21,18 @@ internal static class ReporterRegistration
             var entity = KubernetesEntity.Of<T>();
 
             // Built here rather than resolved: a controller may have no pod selector (then it reports on the resource only).
+            var conditionWriter = sp.GetRequiredService<IResourceConditionWriter>();
             var validationReporter = new ValidationProblemReporter<T>(
                 sp.GetRequiredService<IEventRecorder>(),
                 sp.GetService<IAffectedPodSelector<T>>() ?? NoPods<T>.Instance,
-                sp.GetRequiredService<IResourceConditionWriter>(),
+                conditionWriter,
                 sp.GetRequiredService<IOptions<EventReporterOptions>>(),
                 sp.GetService<ILogger<ValidationProblemReporter<T>>>(),
                 replicaSets: sp.GetService<Watching.ICustomResourceWatcher<V1ReplicaSet>>()?.Cache,
                 podReporter: sp.GetService<IPodEventReporter>());
-            return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion);
+            return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion,
+                conditionWriter as IRawResourceConditionWriter,   // a replaced writer (a test fake) has no raw path
+                sp.GetRequiredService<IOptions<EventReporterOptions>>().Value.ConditionType);
         });
     }
 

@@ -18,7 +18,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <see cref="KubernetesEntityAttribute"/> (or its apiVersion and kind). Strategic merge patch is not used: custom
 /// resources answer it with 415.
 /// </remarks>
-public sealed class ResourceConditionWriter : IResourceConditionWriter
+public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
 {
     private readonly IKubernetes client;
     private readonly ILogger logger;
@@ -45,23 +45,67 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(condition);
-        if (!KubernetesNames.IsValidReason(condition.Type) || !KubernetesNames.IsValidReason(condition.Reason))
-        {
-            throw new ArgumentException($"Condition type and reason must be UpperCamelCase ASCII letters and digits, 1-128 characters (were '{condition.Type}', '{condition.Reason}').", nameof(condition));
-        }
-
+        ValidateCondition(condition);
         var metadata = resource.Metadata;
         if (string.IsNullOrEmpty(metadata?.Name) || string.IsNullOrEmpty(metadata.NamespaceProperty))
         {
             throw new ArgumentException("The resource needs metadata.name and metadata.namespace.", nameof(resource));
         }
 
-        var (group, version, plural, kind) = Describe(resource);
-        var current = resource;
+        var target = Describe(resource.GetType(), resource.ApiVersion, resource.Kind, metadata.NamespaceProperty, metadata.Name);
+        return await PatchConditionsAsync(
+            target,
+            condition,
+            Snapshot.Of(resource),
+            async ct =>
+            {
+                // Read the current object with a list selecting its name: the list permission every watcher of the type
+                // already has, where a GET of the status subresource would need one more RBAC rule (get on <plural>/status).
+                var fresh = await client.CustomObjects.ListNamespacedCustomObjectAsync<ItemList<T>>(
+                    target.Group, target.Version, target.Namespace, target.Plural, fieldSelector: "metadata.name=" + target.Name, cancellationToken: ct).ConfigureAwait(false);
+                return fresh?.Items is [{ } item] ? Snapshot.Of(item) : null;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    async Task<bool> IRawResourceConditionWriter.SetConditionAsync(Type resourceType, string @namespace, string name, string rawJson, ResourceCondition condition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resourceType);
+        ArgumentException.ThrowIfNullOrEmpty(@namespace);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(condition);
+        ValidateCondition(condition);
+        JsonNode? raw;
+        try
+        {
+            raw = JsonNode.Parse(rawJson ?? string.Empty);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            raw = null;   // truncated or not JSON: no resourceVersion precondition, no existing conditions
+        }
+
+        var target = Describe(resourceType, Text(raw?["apiVersion"]), Text(raw?["kind"]), @namespace, name);
+
+        // A conflict is not retried: the change that caused it arrives as a new watch event, which is reported again.
+        return await PatchConditionsAsync(target, condition, Snapshot.Of(raw), _ => Task.FromResult<Snapshot?>(null), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void ValidateCondition(ResourceCondition condition)
+    {
+        if (!KubernetesNames.IsValidReason(condition.Type) || !KubernetesNames.IsValidReason(condition.Reason))
+        {
+            throw new ArgumentException($"Condition type and reason must be UpperCamelCase ASCII letters and digits, 1-128 characters (were '{condition.Type}', '{condition.Reason}').", nameof(condition));
+        }
+    }
+
+    private async Task<bool> PatchConditionsAsync(Target target, ResourceCondition condition, Snapshot current, Func<CancellationToken, Task<Snapshot?>> reread, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
-            var conditions = StatusConditions.Read(current);
-            if (!StatusConditions.TryApply(conditions, condition, current.Metadata.Generation, timeProvider.GetUtcNow()))
+            var conditions = current.Conditions;
+            if (!StatusConditions.TryApply(conditions, condition, current.Generation, timeProvider.GetUtcNow()))
             {
                 return false;
             }
@@ -70,10 +114,10 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
             // since our copy was read is overwritten. On a conflict the status is read once more and the write retried.
             var body = new JsonObject
             {
-                ["metadata"] = new JsonObject { ["resourceVersion"] = current.Metadata.ResourceVersion },
+                ["metadata"] = new JsonObject { ["resourceVersion"] = current.ResourceVersion },
                 ["status"] = new JsonObject { ["conditions"] = conditions },
             };
-            if (string.IsNullOrEmpty(current.Metadata.ResourceVersion))
+            if (string.IsNullOrEmpty(current.ResourceVersion))
             {
                 body.Remove("metadata");
             }
@@ -81,55 +125,75 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-                    new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), group, version, metadata.NamespaceProperty, plural, metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch), target.Group, target.Version, target.Namespace, target.Plural, target.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
             {
-                Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, 404);
+                Log.ConditionWriteFailed(logger, ex, condition.Type, target.Kind, target.Namespace, target.Name, 404);
                 return false;
             }
             catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.Conflict && attempt == 1)
             {
-                // Read the current object with a list selecting its name: the list permission every watcher of the type
-                // already has, where a GET of the status subresource would need one more RBAC rule (get on <plural>/status).
-                var fresh = await client.CustomObjects.ListNamespacedCustomObjectAsync<ItemList<T>>(
-                    group, version, metadata.NamespaceProperty, plural, fieldSelector: "metadata.name=" + metadata.Name, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (fresh?.Items is not [{ } item])
+                if (await reread(cancellationToken).ConfigureAwait(false) is not { } fresh)
                 {
-                    Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, 404);
+                    Log.ConditionWriteFailed(logger, ex, condition.Type, target.Kind, target.Namespace, target.Name, 409);
                     return false;
                 }
 
-                current = item;
+                current = fresh;
             }
             catch (HttpOperationException ex)
             {
-                Log.ConditionWriteFailed(logger, ex, condition.Type, kind, metadata.NamespaceProperty, metadata.Name, (int)(ex.Response?.StatusCode ?? 0));
+                Log.ConditionWriteFailed(logger, ex, condition.Type, target.Kind, target.Namespace, target.Name, (int)(ex.Response?.StatusCode ?? 0));
                 throw;
             }
         }
 
-        Log.ConditionWritten(logger, condition.Type, condition.Status, condition.Reason, kind, metadata.NamespaceProperty, metadata.Name);
+        Log.ConditionWritten(logger, condition.Type, condition.Status, condition.Reason, target.Kind, target.Namespace, target.Name);
         return true;
     }
 
-    private static (string Group, string Version, string Plural, string Kind) Describe<T>(T resource)
-        where T : IKubernetesObject<V1ObjectMeta>
+    private static Target Describe(Type type, string? apiVersion, string? kind, string @namespace, string name)
     {
-        var entity = resource.GetType().GetCustomAttribute<KubernetesEntityAttribute>();
+        var entity = type.GetCustomAttribute<KubernetesEntityAttribute>();
         if (entity is not null && !string.IsNullOrEmpty(entity.PluralName))
         {
-            return (entity.Group, entity.ApiVersion, entity.PluralName, entity.Kind);
+            return new Target(entity.Group, entity.ApiVersion, entity.PluralName, entity.Kind, @namespace, name);
         }
 
-        var apiVersion = resource.ApiVersion ?? throw new ArgumentException($"{resource.GetType().Name} has neither [KubernetesEntity] with PluralName nor an apiVersion.", nameof(resource));
+        if (apiVersion is null || kind is null)
+        {
+            throw new ArgumentException($"{type.Name} has neither [KubernetesEntity] with PluralName nor an apiVersion and kind.", nameof(type));
+        }
+
         var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
-        var kind = resource.Kind ?? throw new ArgumentException($"{resource.GetType().Name} has neither [KubernetesEntity] with PluralName nor a kind.", nameof(resource));
 #pragma warning disable CA1308 // Kubernetes plurals are lowercase.
         var plural = kind.ToLowerInvariant() + "s";
 #pragma warning restore CA1308
-        return slash < 0 ? (string.Empty, apiVersion, plural, kind) : (apiVersion[..slash], apiVersion[(slash + 1)..], plural, kind);
+        return slash < 0
+            ? new Target(string.Empty, apiVersion, plural, kind, @namespace, name)
+            : new Target(apiVersion[..slash], apiVersion[(slash + 1)..], plural, kind, @namespace, name);
+    }
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>Where the condition goes.</summary>
+    private readonly record struct Target(string Group, string Version, string Plural, string Kind, string Namespace, string Name);
+
+    /// <summary>What a write starts from: the object's conditions, generation and resourceVersion.</summary>
+    private sealed record Snapshot(JsonArray Conditions, long? Generation, string? ResourceVersion)
+    {
+        public static Snapshot Of<T>(T resource)
+            where T : IKubernetesObject<V1ObjectMeta> =>
+            new(StatusConditions.Read(resource), resource.Metadata.Generation, resource.Metadata.ResourceVersion);
+
+        public static Snapshot Of(JsonNode? raw) =>
+            new(
+                raw?["status"]?["conditions"] is JsonArray conditions ? (JsonArray)conditions.DeepClone() : [],
+                raw?["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) ? generation : null,
+                Text(raw?["metadata"]?["resourceVersion"]));
     }
 }
 

@@ -182,7 +182,7 @@ internal sealed class ResourceDecoder<T>
         }
         catch (Exception ex) when (IsDecodeException(ex))
         {
-            return Failed(eventType, ObjectIdentity.Read(element), Truncate(element.GetRawText()), $"The object does not deserialize into {typeof(T).Name}: {ex.Message}");
+            return Failed(eventType, ObjectIdentity.Read(element), Truncate(element.GetRawText()), $"The object does not deserialize into {typeof(T).Name}: {WithoutPosition(ex.Message)}");
         }
 
         if (obj is null)
@@ -226,6 +226,16 @@ internal sealed class ResourceDecoder<T>
     }
 
     internal static string Truncate(string raw) => raw.Length <= MaxRawJsonChars ? raw : raw[..MaxRawJsonChars];
+
+    /// <summary>
+    /// Drops System.Text.Json's <c>| LineNumber: n | BytePositionInLine: n</c>: the position moves whenever metadata changes
+    /// (a status write, a new resourceVersion), so the same problem would read as a new message each time. The path stays.
+    /// </summary>
+    private static string WithoutPosition(string message)
+    {
+        var position = message.IndexOf(" | LineNumber: ", StringComparison.Ordinal);
+        return position < 0 ? message : message[..position] + ".";
+    }
 
     private static bool IsDecodeException(Exception ex) =>
         ex is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException or NotSupportedException or InvalidCastException;
