@@ -248,6 +248,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             ns);
         await cluster.Client.CoreV1.DeleteNamespacedSecretAsync("app2-pki", ns);
         await Wait.ForValueAsync(() => TryReadSecretAsync(ns, "app2-pki"), "the deleted own Secret is provisioned again (the watch still works)");
+        await Wait.UntilAsync(() => cache.Get(ns, "app2-pki") is not null, "the watch brings the new Secret into the cache");
         await StopAsync(host);
 
         Assert.Equal(["app2-pki"], cache.List(ns).Select(s => s.Metadata.Name));
