@@ -34,6 +34,10 @@ internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
         new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
         async (j, ct) => await client.CoreV1.CreateNamespacedPodAsync(Pod(Ns(j / 2), $"app-{j % 2}"), Ns(j / 2), cancellationToken: ct));
 
+    /// <summary>Bytes of JSON of one pod as the server returns it.</summary>
+    public async Task<int> PodSizeAsync() =>
+        KubernetesJson.Serialize(await client.CoreV1.ReadNamespacedPodAsync("app-0", Ns(0))).Length;
+
     /// <summary>Creates the N Pkis, 16 in flight; returns when the last create was answered.</summary>
     public async Task<TimeSpan> CreatePkisAsync(Stopwatch timer)
     {

@@ -10,7 +10,7 @@ namespace Box.K8sEventReporting.Benchmarks.Loop;
 internal static class LoopBenchmark
 {
     private const string Usage = """
-        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--trace [path of dotnet-trace]]
+        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--profile perf|dotnet-trace]
           Publish the controller first: dotnet publish -c Release samples/ControlPlane -o <dir>
         """;
 
@@ -29,7 +29,8 @@ internal static class LoopBenchmark
         var sizes = new List<int>();
         string[] kinds = ["seed", "ours"];
         string? controllerDir = null;
-        string? trace = null;
+        string? profile = null;
+        string? profileTool = null;
         var cold = false;
         var restart = true;
         var repeat = 1;
@@ -46,9 +47,15 @@ internal static class LoopBenchmark
                 case "--repeat" when i + 1 < args.Length:
                     repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
-                case "--trace":
-                    trace = Profiler.Find(i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) && !int.TryParse(args[i + 1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _) ? args[++i] : null)
-                        ?? throw new ArgumentException("dotnet-trace not found: dotnet tool install -g dotnet-trace, or give its path after --trace");
+                case "--profile" when i + 1 < args.Length && args[i + 1] is "perf" or "dotnet-trace":
+                    profile = args[++i];
+                    profileTool = Profiler.Find(profile);
+                    if (profileTool is null)
+                    {
+                        Console.Error.WriteLine($"{profile} not found on PATH (dotnet-trace: dotnet tool install -g dotnet-trace; perf: the linux-perf package).");
+                        return 2;
+                    }
+
                     break;
                 case "--cold":
                     cold = true;
@@ -94,7 +101,7 @@ internal static class LoopBenchmark
             {
                 foreach (var kind in kinds)
                 {
-                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, trace, Quiet: false));
+                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, profile, profileTool, Quiet: false));
                     rows.Add(result);
                     Console.WriteLine(Row(result));
                 }

@@ -5,7 +5,7 @@ using k8s;
 namespace Box.K8sEventReporting.Benchmarks.Loop;
 
 /// <summary>What one run of one controller at one size is asked to do.</summary>
-internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, string? TraceTool, bool Quiet);
+internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, string? Profile, string? ProfileTool, bool Quiet);
 
 /// <summary>
 /// One run on a fresh cluster: the API server process, the load generator (this process), the controller process.
@@ -31,7 +31,7 @@ internal static class LoopRun
         await load.CreatePodsAsync();
         load.StartWatching();
         await WaitUntilAsync(async () => (await server.RequestsAsync()).Where(g => g.Verb == "watch").Sum(g => g.Count) >= 2, TimeSpan.FromSeconds(30));
-        Log(s, $"{label} setup: {s.N:N0} namespaces, {2 * s.N:N0} pods in {setup.Elapsed.TotalSeconds:N1} s");
+        Log(s, $"{label} setup: {s.N:N0} namespaces, {2 * s.N:N0} pods ({await load.PodSizeAsync():N0} bytes of JSON each) in {setup.Elapsed.TotalSeconds:N1} s");
 
         var timer = new Stopwatch();
         var createdIn = Task.FromResult(TimeSpan.Zero);
@@ -47,7 +47,7 @@ internal static class LoopRun
         var startupCpu = controller.CpuSeconds();
         await WaitUntilAsync(async () => (await server.RequestsAsync()).Any(g => g.Verb == "watch" && g.Resource == "pkis"), TimeSpan.FromSeconds(30));
         var sync = s.Cold ? [] : await server.RequestsAsync();
-        using var trace = s.TraceTool is null ? null : Profiler.Start(s.TraceTool, controller.Id, Path.Combine(s.WorkDir, $"{s.Kind}-{s.N}.nettrace"));
+        using var trace = s.Profile is null ? null : await Profiler.StartAsync(s.Profile, s.ProfileTool!, controller.Id, Path.Combine(s.WorkDir, $"{s.Kind}-{s.N}"));
         var serverCpuAtStart = server.CpuSeconds();
         if (!s.Cold)
         {
@@ -148,8 +148,8 @@ internal static class LoopRun
     {
         var log = Path.Combine(s.WorkDir, $"controller-{s.Kind}-{s.N}{suffix}.log");
         return s.Kind == "seed"
-            ? ControllerProcess.StartSeed(kubeconfig, s.AllowedNames, log)
-            : ControllerProcess.StartOurs(s.ControllerDir!, kubeconfig, s.AllowedNames, log);
+            ? ControllerProcess.StartSeed(kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf")
+            : ControllerProcess.StartOurs(s.ControllerDir!, kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf");
     }
 
     /// <summary>Requests by verb and resource (and status code when an error), largest first.</summary>
