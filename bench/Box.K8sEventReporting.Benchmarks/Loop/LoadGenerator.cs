@@ -36,7 +36,7 @@ internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
 
     /// <summary>Bytes of JSON of one pod as the server returns it.</summary>
     public async Task<int> PodSizeAsync() =>
-        KubernetesJson.Serialize(await client.CoreV1.ReadNamespacedPodAsync("app-0", Ns(0))).Length;
+        n == 0 ? 0 : KubernetesJson.Serialize(await client.CoreV1.ReadNamespacedPodAsync("app-0", Ns(0))).Length;
 
     /// <summary>Creates the N Pkis, 16 in flight; returns when the last create was answered.</summary>
     public async Task<TimeSpan> CreatePkisAsync(Stopwatch timer)
@@ -169,6 +169,7 @@ internal sealed class Tracker
 
         secrets = pendingSecrets.Count;
         pods = pendingPods.Count;
+        CheckDone();   // N = 0: start-up on an empty cluster only
     }
 
     public Task Done => done.Task;
