@@ -15,12 +15,13 @@ namespace Box.K8sEventReporting.Benchmarks.Loop;
 /// the server adds status and managedFields, so the controller lists and watches pods of a real pod's size.
 /// Two watches opened before the controller starts see when it is done.
 /// </summary>
-internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
+internal sealed class LoadGenerator(IKubernetes client, int n, bool runningPods) : IDisposable
 {
     public const string PkiName = "app-pki";
     public const string NamespacePrefix = "loop-";
     private const int Parallelism = 16;
-    private static readonly JsonObject PodShape = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Loop", "pod-as-served-by-1.26.json")))!;
+    private static readonly JsonObject PodShape = Shape("pod-as-served-by-1.26.json");
+    private static readonly JsonObject RunningShape = Shape("pod-running-1.26.json");
     private readonly CancellationTokenSource stopWatches = new();
     private Task watching = Task.CompletedTask;
 
@@ -28,11 +29,22 @@ internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
 
     public static string Ns(int i) => string.Create(CultureInfo.InvariantCulture, $"{NamespacePrefix}{i:D5}");
 
-    /// <summary>Creates 2 pods in each of the N namespaces (which must exist).</summary>
+    /// <summary>
+    /// Creates 2 pods in each of the N namespaces (which must exist); with <c>runningPods</c>, as on a cluster with nodes:
+    /// bound to a node, with the service account's token volume, then given a running status by the "kubelet".
+    /// </summary>
     public Task CreatePodsAsync() => Parallel.ForEachAsync(
         Enumerable.Range(0, 2 * n),
         new ParallelOptions { MaxDegreeOfParallelism = Parallelism },
-        async (j, ct) => await client.CoreV1.CreateNamespacedPodAsync(Pod(Ns(j / 2), $"app-{j % 2}"), Ns(j / 2), cancellationToken: ct));
+        async (j, ct) =>
+        {
+            await client.CoreV1.CreateNamespacedPodAsync(Pod(Ns(j / 2), $"app-{j % 2}", runningPods), Ns(j / 2), cancellationToken: ct);
+            if (runningPods)
+            {
+                var status = new JsonObject { ["status"] = RunningShape["status"]!.DeepClone() }.ToJsonString();
+                await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(status, V1Patch.PatchType.MergePatch), $"app-{j % 2}", Ns(j / 2), fieldManager: "kubelet", cancellationToken: ct);
+            }
+        });
 
     /// <summary>Bytes of JSON of one pod as the server returns it.</summary>
     public async Task<int> PodSizeAsync() =>
@@ -74,7 +86,10 @@ internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
 
     public void Dispose() => stopWatches.Dispose();
 
-    private static V1Pod Pod(string ns, string name)
+    private static JsonObject Shape(string file) =>
+        (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Loop", file)))!;
+
+    private static V1Pod Pod(string ns, string name, bool running)
     {
         var pod = (JsonObject)PodShape.DeepClone();
         pod.Remove("status");
@@ -88,6 +103,16 @@ internal sealed class LoadGenerator(IKubernetes client, int n) : IDisposable
         meta["namespace"] = ns;
         meta["labels"] = new JsonObject { ["app"] = "app" };
         pod["spec"]!["volumes"]![0]!["secret"]!["secretName"] = PkiName;
+        if (running)
+        {
+            var spec = (JsonObject)pod["spec"]!;
+            var extra = RunningShape["spec"]!;
+            spec["serviceAccountName"] = extra["serviceAccountName"]!.DeepClone();
+            spec["serviceAccount"] = extra["serviceAccount"]!.DeepClone();
+            spec["nodeName"] = extra["nodeName"]!.DeepClone();
+            ((JsonArray)spec["volumes"]!).Add(extra["volumes"]![0]!.DeepClone());
+            ((JsonArray)spec["containers"]![0]!["volumeMounts"]!).Add(extra["volumeMounts"]![0]!.DeepClone());
+        }
         return KubernetesJson.Deserialize<V1Pod>(pod.ToJsonString());
     }
 

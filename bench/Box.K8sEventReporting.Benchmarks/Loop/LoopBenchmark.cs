@@ -10,7 +10,7 @@ namespace Box.K8sEventReporting.Benchmarks.Loop;
 internal static class LoopBenchmark
 {
     private const string Usage = """
-        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--profile perf|dotnet-trace]
+        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--running-pods] [--profile perf|dotnet-trace]
           Publish the controller first: dotnet publish -c Release samples/ControlPlane -o <dir>
         """;
 
@@ -33,6 +33,7 @@ internal static class LoopBenchmark
         string? profileTool = null;
         var cold = false;
         var restart = true;
+        var runningPods = false;
         var repeat = 1;
         for (var i = 0; i < args.Length; i++)
         {
@@ -62,6 +63,9 @@ internal static class LoopBenchmark
                     break;
                 case "--no-restart":
                     restart = false;
+                    break;
+                case "--running-pods":
+                    runningPods = true;
                     break;
                 default:
                     if (!int.TryParse(args[i], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var n))
@@ -101,7 +105,7 @@ internal static class LoopBenchmark
             {
                 foreach (var kind in kinds)
                 {
-                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, profile, profileTool, Quiet: false));
+                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, runningPods, profile, profileTool, Quiet: false));
                     rows.Add(result);
                     Console.WriteLine(Row(result));
                 }

@@ -5,7 +5,7 @@ using k8s;
 namespace Box.K8sEventReporting.Benchmarks.Loop;
 
 /// <summary>What one run of one controller at one size is asked to do.</summary>
-internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, string? Profile, string? ProfileTool, bool Quiet);
+internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, bool RunningPods, string? Profile, string? ProfileTool, bool Quiet);
 
 /// <summary>
 /// One run on a fresh cluster: the API server process, the load generator (this process), the controller process.
@@ -23,7 +23,7 @@ internal static class LoopRun
         var kubeconfig = Path.Combine(s.WorkDir, $"kubeconfig-{s.Kind}-{s.N}");
         await using var server = await ServerProcess.StartAsync(kubeconfig);
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
-        using var load = new LoadGenerator(client, s.N);
+        using var load = new LoadGenerator(client, s.N, s.RunningPods);
 
         // Setup, untimed: namespaces (in the server), 2 pods each (over HTTPS), the two watches that see "done".
         var setup = Stopwatch.StartNew();
