@@ -63,7 +63,7 @@ internal sealed class ControllerProcess : IDisposable
     private Task SeedReady { get; }
 
     /// <summary>Starts the ControlPlane sample from its publish directory, as a Deployment would (config.yml's env).</summary>
-    public static ControllerProcess StartOurs(string publishDir, string kubeconfig, string allowedNames, string logPath, bool perfMap)
+    public static ControllerProcess StartOurs(string publishDir, string kubeconfig, string allowedNames, string logPath, bool perfMap, IReadOnlyDictionary<string, string> environment)
     {
         var apphost = Path.Combine(publishDir, "ControlPlane");
         var start = File.Exists(apphost)
@@ -79,11 +79,11 @@ internal sealed class ControllerProcess : IDisposable
         start.Environment["POD_NAMESPACE"] = "controlplane";
         start.Environment["POD_NAME"] = "controlplane-loop-bench";
         PerfMap(start, perfMap);
-        return Start(start, port, logPath);
+        return Start(start, port, logPath, environment);
     }
 
     /// <summary>Starts the seed's logic (<see cref="SeedControlPlane"/>) in a child process of this executable.</summary>
-    public static ControllerProcess StartSeed(string kubeconfig, string allowedNames, string logPath, bool perfMap)
+    public static ControllerProcess StartSeed(string kubeconfig, string allowedNames, string logPath, bool perfMap, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!);
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -100,7 +100,7 @@ internal sealed class ControllerProcess : IDisposable
         start.Environment["DOTNET_gcConcurrent"] = "1";
         start.RedirectStandardInput = true;
         PerfMap(start, perfMap);
-        return Start(start, null, logPath);
+        return Start(start, null, logPath, environment);
     }
 
     /// <summary>Waits until the controller is synced: ours answers 200 on /readyz, the seed prints @READY (watch open).</summary>
@@ -114,6 +114,7 @@ internal sealed class ControllerProcess : IDisposable
         }
 
         var url = new Uri($"http://127.0.0.1:{healthPort}/readyz");
+        var listening = false;
         while (true)
         {
             if (process.HasExited)
@@ -124,6 +125,16 @@ internal sealed class ControllerProcess : IDisposable
             if (deadline.Elapsed > timeout)
             {
                 throw new TimeoutException($"the controller was not ready after {timeout.TotalSeconds:N0} s; see {LogPath}");
+            }
+
+            // .NET's managed HttpListener (the probe endpoint) crashes the process when a connection arrives while its
+            // Start() runs (dotnet/corefx#35191: ArgumentNullException in HttpEndPointListener.ProcessAccept), so connect
+            // only once the port is listening, and a moment later.
+            if (!listening)
+            {
+                listening = IsListening(healthPort.Value);
+                await Task.Delay(listening ? 100 : 20);
+                continue;
             }
 
             try
@@ -204,8 +215,14 @@ internal sealed class ControllerProcess : IDisposable
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
-    private static ControllerProcess Start(ProcessStartInfo start, int? healthPort, string logPath)
+    // --controller-env KEY=VALUE: for the controller only (e.g. DOTNET_TieredPGO=0), last, so it wins.
+    private static ControllerProcess Start(ProcessStartInfo start, int? healthPort, string logPath, IReadOnlyDictionary<string, string> environment)
     {
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.UseShellExecute = false;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -222,6 +239,17 @@ internal sealed class ControllerProcess : IDisposable
             start.Environment["DOTNET_PerfMapEnabled"] = "1";
             start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         }
+    }
+
+    /// <summary>Whether a socket listens on this loopback or wildcard TCP port (/proc/net/tcp, state 0A).</summary>
+    private static bool IsListening(int port)
+    {
+        var hexPort = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        return new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists).SelectMany(File.ReadLines).Skip(1).Any(line =>
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length > 3 && fields[1].EndsWith(hexPort, StringComparison.Ordinal) && fields[3] == "0A";
+        });
     }
 
     private static int FreePort()

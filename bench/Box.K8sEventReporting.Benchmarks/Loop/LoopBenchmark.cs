@@ -10,7 +10,7 @@ namespace Box.K8sEventReporting.Benchmarks.Loop;
 internal static class LoopBenchmark
 {
     private const string Usage = """
-        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--running-pods] [--profile perf|dotnet-trace]
+        Usage: loop [N ...] --controller-dir <ControlPlane publish dir> [--only seed|ours] [--repeat K] [--cold] [--no-restart] [--running-pods] [--controller-env KEY=VALUE ...] [--profile perf|dotnet-trace]
           Publish the controller first: dotnet publish -c Release samples/ControlPlane -o <dir>
         """;
 
@@ -34,6 +34,7 @@ internal static class LoopBenchmark
         var cold = false;
         var restart = true;
         var runningPods = false;
+        var controllerEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         var repeat = 1;
         for (var i = 0; i < args.Length; i++)
         {
@@ -63,6 +64,10 @@ internal static class LoopBenchmark
                     break;
                 case "--no-restart":
                     restart = false;
+                    break;
+                case "--controller-env" when i + 1 < args.Length && args[i + 1].Contains('=', StringComparison.Ordinal):
+                    var pair = args[++i].Split('=', 2);
+                    controllerEnvironment[pair[0]] = pair[1];
                     break;
                 case "--running-pods":
                     runningPods = true;
@@ -95,7 +100,7 @@ internal static class LoopBenchmark
         var allowedNames = Path.Combine(workDir, "allowedNames");
         await File.WriteAllTextAsync(allowedNames, "app1\napp2\n");
         Console.WriteLine($"# Loop benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
-        Console.WriteLine($"controller: {controllerDir ?? "-"}; logs, kubeconfigs and traces in {workDir}");
+        Console.WriteLine($"controller: {controllerDir ?? "-"} {string.Join(' ', controllerEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}; logs, kubeconfigs and profiles in {workDir}");
         Console.WriteLine($"load average before: {(File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Trim() : "?")}");
 
         var rows = new List<LoopResult>();
@@ -105,7 +110,7 @@ internal static class LoopBenchmark
             {
                 foreach (var kind in kinds)
                 {
-                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, runningPods, profile, profileTool, Quiet: false));
+                    var result = await LoopRun.RunAsync(new LoopSettings(kind, n, controllerDir, allowedNames, workDir, cold, restart, runningPods, profile, profileTool, controllerEnvironment, Quiet: false));
                     rows.Add(result);
                     Console.WriteLine(Row(result));
                 }

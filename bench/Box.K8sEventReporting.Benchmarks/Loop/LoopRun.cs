@@ -5,7 +5,7 @@ using k8s;
 namespace Box.K8sEventReporting.Benchmarks.Loop;
 
 /// <summary>What one run of one controller at one size is asked to do.</summary>
-internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, bool RunningPods, string? Profile, string? ProfileTool, bool Quiet);
+internal sealed record LoopSettings(string Kind, int N, string? ControllerDir, string AllowedNames, string WorkDir, bool Cold, bool Restart, bool RunningPods, string? Profile, string? ProfileTool, IReadOnlyDictionary<string, string> ControllerEnvironment, bool Quiet);
 
 /// <summary>
 /// One run on a fresh cluster: the API server process, the load generator (this process), the controller process.
@@ -133,6 +133,7 @@ internal static class LoopRun
         using var again = Start(s, kubeconfig, "-restart");
         await again.WaitReadyAsync(TimeSpan.FromSeconds(150));
         var startup = again.CpuSeconds();
+        await WaitUntilAsync(async () => (await server.RequestsAsync()).Any(g => g.Verb == "watch" && g.Resource == "pkis"), TimeSpan.FromSeconds(30));
         await SettleAsync(server, limit);
         var cpu = again.CpuSeconds();
         var requests = await server.RequestsAsync();
@@ -148,8 +149,8 @@ internal static class LoopRun
     {
         var log = Path.Combine(s.WorkDir, $"controller-{s.Kind}-{s.N}{suffix}.log");
         return s.Kind == "seed"
-            ? ControllerProcess.StartSeed(kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf")
-            : ControllerProcess.StartOurs(s.ControllerDir!, kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf");
+            ? ControllerProcess.StartSeed(kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf", s.ControllerEnvironment)
+            : ControllerProcess.StartOurs(s.ControllerDir!, kubeconfig, s.AllowedNames, log, perfMap: s.Profile == "perf", s.ControllerEnvironment);
     }
 
     /// <summary>Requests by verb and resource (and status code when an error), largest first.</summary>
