@@ -116,7 +116,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
                 });
             }
         });
-        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9006),
+        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9009),
         // not Kestrel's per-request noise.
         var app = builder.Build();
         var server = new InProcessApiServer(app, options, certificate);
