@@ -42,7 +42,7 @@ public sealed class InProcessApiServerWebhookTests
             ],
         };
 
-    private static object Pki(string name, string serviceName) => new JsonObject
+    private static JsonObject Pki(string name, string serviceName) => new()
     {
         ["apiVersion"] = "box.com/v1",
         ["kind"] = "Pki",
