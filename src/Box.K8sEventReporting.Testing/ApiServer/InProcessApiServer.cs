@@ -96,6 +96,9 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+
+            // Warning texts are user text: sent as UTF-8 bytes, as the real server does (Kestrel refuses non-ASCII otherwise).
+            k.ResponseHeaderEncodingSelector = name => string.Equals(name, "Warning", StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8 : null;
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
 
             // Watches idle for minutes and tests read them slowly on purpose: no data-rate based disconnects.

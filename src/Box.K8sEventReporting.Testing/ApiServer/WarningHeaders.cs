@@ -5,7 +5,8 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// <summary>
 /// The <c>Warning</c> response headers of one answer, as k8s.io/apiserver's warning recorder writes them: code 299,
 /// agent <c>-</c>, the text quoted with <c>"</c> and <c>\</c> escaped, empty and repeated texts skipped, and past
-/// 4096 characters in total every text cut to 256 characters.
+/// 4096 characters in total every text cut to 256 characters; control characters (line breaks) become spaces, as Go's
+/// net/http writes them.
 /// </summary>
 internal sealed class WarningHeaders
 {
@@ -27,7 +28,8 @@ internal sealed class WarningHeaders
                 quoted.Append('\\');
             }
 
-            quoted.Append(c);
+            // Go's net/http writes line breaks in header values as spaces; other control characters would end the header too.
+            quoted.Append(char.IsControl(c) && c != '\t' ? ' ' : c);
         }
 
         return quoted.Append('"').ToString();

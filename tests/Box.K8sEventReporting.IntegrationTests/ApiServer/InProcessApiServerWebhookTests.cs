@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
 using k8s.Autorest;
@@ -371,5 +372,64 @@ public sealed class InProcessApiServerWebhookTests
         var request = Assert.Single(webhook.Received).Review["request"]!;
         Assert.Equal("status", request["subResource"]!.GetValue<string>());
         Assert.Equal("y", request["object"]!["status"]!["x"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Create_WarningWithNonAsciiAndLineBreak_SentOnOneHeaderLine()
+    {
+        await using var webhook = await TestWebhook.StartAsync(ServerName, r => Task.FromResult(TestWebhook.Allow(r, "ServiceName: äpp1\nWarning: fake")));
+        var (server, client) = await StartAsync(webhook, Configuration(webhook));
+        await using var _ = server;
+        using var __ = client;
+
+        using var response = await client.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis");
+
+        Assert.Equal(HttpStatusCode.Created, response.Response.StatusCode);
+        Assert.True(response.Response.Headers.NonValidated.TryGetValues("Warning", out var warnings));
+        Assert.EndsWith("pp1 Warning: fake\"", Assert.Single(warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Configuration_RbacWithResourceNames_ServiceAccountMayGetAndPatchOnlyThatOne()
+    {
+        const string Policy = """
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: { name: controlplane, namespace: controlplane }
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: { name: webhook-ca-injector }
+            rules:
+              - { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["get", "patch"], resourceNames: ["pki-validation"] }
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: { name: webhook-ca-injector }
+            roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: webhook-ca-injector }
+            subjects: [ { kind: ServiceAccount, name: controlplane, namespace: controlplane } ]
+            """;
+        await using var webhook = await TestWebhook.StartAsync(ServerName, r => Task.FromResult(TestWebhook.Allow(r)));
+        var unrelated = Configuration(webhook, failurePolicy: "Ignore", caBundle: TestWebhook.UnrelatedCaBundle());
+        unrelated.Metadata.Name = "someone-elses";
+        var (server, admin) = await StartAsync(webhook, unrelated, new InProcessApiServerOptions { EnforceRbac = true });
+        await using var _ = server;
+        using var __ = admin;
+        server.EnsureNamespace("controlplane");
+        await KubernetesManifests.ApplyAsync(admin, Policy);
+        await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(Configuration(webhook, caBundle: TestWebhook.UnrelatedCaBundle()));
+        using var controlPlane = server.CreateClient(new ServiceAccountIdentity("controlplane", "controlplane"));
+        var caBundle = Convert.ToBase64String(webhook.CaBundle);
+
+        var patched = await controlPlane.AdmissionregistrationV1.PatchValidatingWebhookConfigurationAsync(
+            new V1Patch($$$"""{"webhooks":[{"name":"pkis.box.com","clientConfig":{"caBundle":"{{{caBundle}}}"}}]}""", V1Patch.PatchType.StrategicMergePatch), "pki-validation");
+        var forbidden = await Assert.ThrowsAsync<HttpOperationException>(() => controlPlane.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("someone-elses"));
+
+        var hook = Assert.Single(patched.Webhooks);
+        Assert.Equal(webhook.CaBundle, hook.ClientConfig.CaBundle);
+        Assert.Equal("webhook", hook.ClientConfig.Service.Name);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Response.StatusCode);
+        Assert.Equal("validatingwebhookconfigurations.admissionregistration.k8s.io \"someone-elses\" is forbidden: User \"system:serviceaccount:controlplane:controlplane\" cannot get resource \"validatingwebhookconfigurations\" in API group \"admissionregistration.k8s.io\" at the cluster scope", KubernetesJson.Deserialize<V1Status>(forbidden.Response.Content).Message);
+        await admin.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis");   // the patched bundle verifies
     }
 }
