@@ -105,7 +105,12 @@ public sealed partial class InProcessApiServer
             var created = trial.StatusCode == 201;
             if (!created && (old is null || StoredObject.GetString(proposed.GetProperty("metadata"), "resourceVersion") != FieldSelector.Invariant(old.ResourceVersion)))
             {
-                continue;   // changed between the read and the dry run
+                if (attempt < MaxAdmissionAttempts)
+                {
+                    continue;   // changed between the read and the dry run
+                }
+
+                return Statuses.Conflict(resource, route.Name!);
             }
 
             var ns = resource.Flavor == ResourceFlavor.Namespace ? (created ? string.Empty : name) : route.Namespace ?? string.Empty;
