@@ -60,6 +60,13 @@ public sealed class InProcessApiServerWebhookTests
         return (server, client);
     }
 
+    /// <summary>Creates app1-pki in team-a, expecting a refusal: its code and Status.</summary>
+    private static async Task<(HttpStatusCode Code, V1Status Status)> CreateRefusedAsync(IKubernetes client, Task? create = null)
+    {
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => create ?? client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        return (ex.Response.StatusCode, KubernetesJson.Deserialize<V1Status>(ex.Response.Content));
+    }
+
     private static async Task<bool> ExistsAsync(IKubernetes client, string ns, string name)
     {
         try
@@ -172,10 +179,9 @@ public sealed class InProcessApiServerWebhookTests
         await using var _ = server;
         using var __ = client;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "appp1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, ex.Response.StatusCode);
-        var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, code);
         Assert.Equal("admission webhook \"pkis.box.com\" denied the request: spec.serviceName: appp1 is not in allowedNames", status.Message);
         Assert.Equal("Invalid", status.Reason);
         var cause = Assert.Single(status.Details.Causes);
@@ -191,10 +197,10 @@ public sealed class InProcessApiServerWebhookTests
         await using var _ = server;
         using var __ = client;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Equal(HttpStatusCode.BadRequest, ex.Response.StatusCode);
-        Assert.Equal("admission webhook \"pkis.box.com\" denied the request without explanation", KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message);
+        Assert.Equal(HttpStatusCode.BadRequest, code);
+        Assert.Equal("admission webhook \"pkis.box.com\" denied the request without explanation", status.Message);
     }
 
     [Theory]
@@ -216,9 +222,8 @@ public sealed class InProcessApiServerWebhookTests
         }
         else
         {
-            var ex = await Assert.ThrowsAsync<HttpOperationException>(() => create);
-            Assert.Equal(HttpStatusCode.InternalServerError, ex.Response.StatusCode);
-            var status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+            var (code, status) = await CreateRefusedAsync(client, create);
+            Assert.Equal(HttpStatusCode.InternalServerError, code);
             Assert.Equal("InternalError", status.Reason);
             Assert.StartsWith("Internal error occurred: failed calling webhook \"pkis.box.com\": failed to call webhook: Post \"https://webhook.controlplane.svc:443/validate?timeout=10s\": ", status.Message, StringComparison.Ordinal);
         }
@@ -248,8 +253,8 @@ public sealed class InProcessApiServerWebhookTests
         }
         else
         {
-            var ex = await Assert.ThrowsAsync<HttpOperationException>(() => create);
-            Assert.EndsWith("/validate?timeout=2s\": context deadline exceeded", KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message, StringComparison.Ordinal);
+            var (code, status) = await CreateRefusedAsync(client, create);
+            Assert.EndsWith("/validate?timeout=2s\": context deadline exceeded", status.Message, StringComparison.Ordinal);
         }
 
         Assert.Equal(stored, await ExistsAsync(client, "team-a", "app1-pki"));
@@ -264,10 +269,10 @@ public sealed class InProcessApiServerWebhookTests
         await using var _ = server;
         using var __ = client;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, ex.Response.StatusCode);
-        Assert.Contains("x509: certificate signed by unknown authority", KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.InternalServerError, code);
+        Assert.Contains("x509: certificate signed by unknown authority", status.Message, StringComparison.Ordinal);
         Assert.Empty(webhook.Received);
     }
 
@@ -279,9 +284,9 @@ public sealed class InProcessApiServerWebhookTests
         await using var _ = server;
         using var __ = client;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Contains("x509: certificate is not valid for webhook.controlplane.svc", KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message, StringComparison.Ordinal);
+        Assert.Contains("x509: certificate is not valid for webhook.controlplane.svc", status.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -297,9 +302,9 @@ public sealed class InProcessApiServerWebhookTests
         await using var _ = server;
         using var __ = client;
 
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Contains("received invalid webhook response: expected response.uid=", KubernetesJson.Deserialize<V1Status>(ex.Response.Content).Message, StringComparison.Ordinal);
+        Assert.Contains("received invalid webhook response: expected response.uid=", status.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -312,9 +317,9 @@ public sealed class InProcessApiServerWebhookTests
         using var __ = client;
 
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app2-pki", "app2"), "box.com", "v1", "team-b", "pkis");
-        var denied = await Assert.ThrowsAsync<HttpOperationException>(() => client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis"));
+        var (code, _) = await CreateRefusedAsync(client);
 
-        Assert.Equal(HttpStatusCode.BadRequest, denied.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, code);
         Assert.Equal("team-a", Assert.Single(webhook.Received).Review["request"]!["namespace"]!.GetValue<string>());
     }
 
