@@ -437,4 +437,48 @@ public sealed class InProcessApiServerWebhookTests
         Assert.Equal("validatingwebhookconfigurations.admissionregistration.k8s.io \"someone-elses\" is forbidden: User \"system:serviceaccount:controlplane:controlplane\" cannot get resource \"validatingwebhookconfigurations\" in API group \"admissionregistration.k8s.io\" at the cluster scope", KubernetesJson.Deserialize<V1Status>(forbidden.Response.Content).Message);
         await admin.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("app1-pki", "app1"), "box.com", "v1", "team-a", "pkis");   // the patched bundle verifies
     }
+
+    [Fact]
+    public async Task Create_ObjectSelector_OnlyLabelledObjectsAreSent()
+    {
+        await using var webhook = await TestWebhook.StartAsync(ServerName, r => Task.FromResult(TestWebhook.Allow(r)));
+        var configuration = Configuration(webhook);
+        configuration.Webhooks[0].ObjectSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["validate"] = "yes" } };
+        var (server, client) = await StartAsync(webhook, configuration);
+        await using var _ = server;
+        using var __ = client;
+        var labelled = Pki("labelled", "app1");
+        labelled["metadata"]!["labels"] = new JsonObject { ["validate"] = "yes" };
+
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(Pki("plain", "app1"), "box.com", "v1", "team-a", "pkis");
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(labelled, "box.com", "v1", "team-a", "pkis");
+
+        Assert.Equal("labelled", Assert.Single(webhook.Received).Review["request"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Create_OtherVersionOfTheResource_EquivalentMatchSendsTheRuleVersionAndTheRequestVersion()
+    {
+        const string WidgetCrd = """
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.box.com"},
+             "spec":{"group":"box.com","scope":"Namespaced","names":{"kind":"Widget","listKind":"WidgetList","plural":"widgets","singular":"widget"},
+              "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
+                          {"name":"v2","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
+            """;
+        await using var webhook = await TestWebhook.StartAsync(ServerName, r => Task.FromResult(TestWebhook.Allow(r)));
+        var (server, client) = await StartAsync(webhook, Configuration(webhook, resources: ["widgets"]));
+        await using var _ = server;
+        using var __ = client;
+        using var http = CreateHttp(server);
+        Assert.Equal(201, (await SendJsonAsync(http, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", WidgetCrd)).Status);
+
+        var widget = new JsonObject { ["apiVersion"] = "box.com/v2", ["kind"] = "Widget", ["metadata"] = new JsonObject { ["name"] = "w" } };
+        await client.CustomObjects.CreateNamespacedCustomObjectAsync(widget, "box.com", "v2", "team-a", "widgets");
+
+        var request = webhook.LastRequest;
+        Assert.Equal("""{"group":"box.com","version":"v1","kind":"Widget"}""", request["kind"]!.ToJsonString());
+        Assert.Equal("""{"group":"box.com","version":"v2","kind":"Widget"}""", request["requestKind"]!.ToJsonString());
+        Assert.Equal("""{"group":"box.com","version":"v2","resource":"widgets"}""", request["requestResource"]!.ToJsonString());
+        Assert.Equal("box.com/v1", request["object"]!["apiVersion"]!.GetValue<string>());
+    }
 }
