@@ -73,9 +73,8 @@ internal static class WebhookClient
         {
             return (null, "failed to call webhook: " + post + "context deadline exceeded");
         }
-        catch (HttpRequestException ex) when (certificateError is not null)
+        catch (HttpRequestException) when (certificateError is not null)
         {
-            _ = ex;
             return (null, "failed to call webhook: " + post + certificateError);
         }
         catch (HttpRequestException ex)
