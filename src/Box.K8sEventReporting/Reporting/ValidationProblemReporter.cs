@@ -137,7 +137,7 @@ public sealed class ValidationProblemReporter<T>
 
             if (wasInvalid)
             {
-                recorder.Record(self, EventReport.Normal(ValidReason, condition.Message));
+                RecordOnResource(self, EventReport.Normal(ValidReason, condition.Message));
             }
 
             return;
@@ -167,7 +167,8 @@ public sealed class ValidationProblemReporter<T>
                 }
             }
 
-            recorder.Record(self, report);
+            // The Event on the resource itself is an extra: its write yields to the pods' Warnings.
+            RecordOnResource(self, report);
         }
 
         lock (gate)
@@ -177,6 +178,18 @@ public sealed class ValidationProblemReporter<T>
 
         var message = string.Join("; ", result.Failures.Select(f => f.Message));
         await WriteStatusAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), status, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void RecordOnResource(V1ObjectReference self, EventReport report)
+    {
+        if (recorder is IBackgroundEventRecorder background)
+        {
+            background.RecordInBackground(self, report);
+        }
+        else
+        {
+            recorder.Record(self, report);
+        }
     }
 
     private Task WriteStatusAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
