@@ -10,7 +10,7 @@ public sealed class OptionsDefaultsTests
     {
         var options = new ControllerOptions();
 
-        Assert.Equal(8, options.Workers);
+        Assert.Equal(2, options.Workers);
         Assert.Equal(TimeSpan.FromMinutes(5), options.RevalidationInterval);
         Assert.Equal(TimeSpan.FromMilliseconds(5), options.RetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(1000), options.RetryMaxDelay);
