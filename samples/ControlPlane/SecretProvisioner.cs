@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,12 +16,12 @@ namespace ControlPlane;
 /// </summary>
 /// <remarks>
 /// Reads the Secret from the writer's cache: a Pki whose certificate is current costs no API request, only a requeue at
-/// its renewal time. Each issuance is one Secret write and one status write.
+/// its renewal time. Each issuance is one Secret write; <c>status.notAfter</c> is returned in the result
+/// (<see cref="ReconcileResult.WithStatus"/>), which the controller writes in the same status patch as the Ready condition.
 /// </remarks>
 public sealed partial class SecretProvisioner(
     OwnedChildWriter<V1Secret> secrets,
     ICertificateIssuer issuer,
-    IKubernetes kubernetes,
     TimeProvider? timeProvider = null,
     ILogger<SecretProvisioner>? logger = null) : IReconciler<Pki>
 {
@@ -60,9 +57,13 @@ public sealed partial class SecretProvisioner(
             LogIssued(_logger, resource.Metadata.NamespaceProperty, resource.Metadata.Name, check.Status, issued.Subject, issued.NotAfter);
         }
 
-        await WriteNotAfterAsync(resource, notAfter, cancellationToken);
         var untilRenewal = renewAt - _time.GetUtcNow();
-        return ReconcileResult.Requeue(untilRenewal > TimeSpan.Zero ? untilRenewal : TimeSpan.Zero);
+        var next = ReconcileResult.Requeue(untilRenewal > TimeSpan.Zero ? untilRenewal : TimeSpan.Zero);
+
+        // Set once per issuance, in the controller's one status patch with the Ready condition (not a write of its own).
+        return resource.Status?.NotAfter == notAfter
+            ? next
+            : next.WithStatus("notAfter", notAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The certificate's DNS names: the service's short name and its names inside the cluster.</summary>
@@ -86,32 +87,6 @@ public sealed partial class SecretProvisioner(
         Type = current.Type,
         Data = current.Data,
     };
-
-    /// <summary>Writes <c>status.notAfter</c> when it differs: once per issuance (a merge patch of that one field).</summary>
-    private async Task WriteNotAfterAsync(Pki pki, DateTimeOffset notAfter, CancellationToken cancellationToken)
-    {
-        if (pki.Status?.NotAfter == notAfter)
-        {
-            return;
-        }
-
-        var value = notAfter.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        try
-        {
-            await kubernetes.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-                new V1Patch($$$"""{"status":{"notAfter":"{{{value}}}"}}""", V1Patch.PatchType.MergePatch),
-                "box.com",
-                "v1",
-                pki.Metadata.NamespaceProperty,
-                "pkis",
-                pki.Metadata.Name,
-                cancellationToken: cancellationToken);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            // Deleted meanwhile: its Secret goes with it.
-        }
-    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Issued a certificate for Pki {Namespace}/{Name} (the Secret's was {Was}): {Subject}, expires {NotAfter:u}.")]

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Reporting;
 using k8s;
 using k8s.Models;
@@ -8,7 +9,7 @@ namespace Box.K8sEventReporting.Testing;
 /// An <see cref="IResourceConditionWriter"/> that keeps the conditions it is asked to set, per resource and type, like the
 /// status subresource would: setting the same condition again writes nothing.
 /// </summary>
-public sealed class FakeResourceConditionWriter : IResourceConditionWriter
+public sealed class FakeResourceConditionWriter : IResourceConditionWriter, IResourceStatusWriter
 {
     private readonly Recording<WrittenCondition> _writes = new();
     private readonly object _gate = new();
@@ -18,6 +19,14 @@ public sealed class FakeResourceConditionWriter : IResourceConditionWriter
 
     /// <inheritdoc/>
     public Task<bool> SetConditionAsync<T>(T resource, ResourceCondition condition, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        Write(resource, condition, new Dictionary<string, JsonNode?>(), cancellationToken);
+
+    /// <inheritdoc/>
+    Task<bool> IResourceStatusWriter.SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken) =>
+        Write(resource, condition, fields.ToDictionary(f => f.Key, f => f.Value?.DeepClone()), cancellationToken);
+
+    private Task<bool> Write<T>(T resource, ResourceCondition condition, Dictionary<string, JsonNode?> fields, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(resource);
@@ -28,10 +37,10 @@ public sealed class FakeResourceConditionWriter : IResourceConditionWriter
             resource.Metadata?.NamespaceProperty ?? string.Empty,
             resource.Metadata?.Name ?? string.Empty,
             resource.Metadata?.Generation,
-            condition);
+            condition) { StatusFields = fields };
         lock (_gate)
         {
-            if (Current(written.Namespace, written.Name, condition.Type) is { } current && current.Condition == condition && current.Generation == written.Generation)
+            if (fields.Count == 0 && Current(written.Namespace, written.Name, condition.Type) is { } current && current.Condition == condition && current.Generation == written.Generation)
             {
                 return Task.FromResult(false);
             }

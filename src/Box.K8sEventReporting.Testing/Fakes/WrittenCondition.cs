@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Reporting;
 
 namespace Box.K8sEventReporting.Testing;
@@ -10,6 +11,9 @@ namespace Box.K8sEventReporting.Testing;
 /// <param name="Condition">The condition.</param>
 public sealed record WrittenCondition(string Kind, string Namespace, string Name, long? Generation, ResourceCondition Condition)
 {
+    /// <summary>Gets the other status fields written in the same write (a reconciler's <c>ReconcileResult.WithStatus</c>); empty when none.</summary>
+    public IReadOnlyDictionary<string, JsonNode?> StatusFields { get; init; } = new Dictionary<string, JsonNode?>();
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"{Kind} {Namespace}/{Name}: {Condition.Type}={Condition.Status} {Condition.Reason}: {Condition.Message}";

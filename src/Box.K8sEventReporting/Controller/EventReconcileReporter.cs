@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -30,11 +31,11 @@ internal sealed class EventReconcileReporter<T>(
     /// <summary>The reason of an object that could not be read.</summary>
     public const string DecodeFailedReason = "DecodeFailed";
 
-    public async ValueTask ReportInvalidAsync(T resource, ValidationResult result, CancellationToken cancellationToken) =>
-        await validationReporter.ReportAsync(resource, result, cancellationToken).ConfigureAwait(false);
+    public async ValueTask ReportInvalidAsync(T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken) =>
+        await validationReporter.ReportWithStatusAsync(resource, result, status, cancellationToken).ConfigureAwait(false);
 
-    public async ValueTask ReportValidAsync(T resource, CancellationToken cancellationToken) =>
-        await validationReporter.ReportAsync(resource, ValidationResult.Success, cancellationToken).ConfigureAwait(false);
+    public async ValueTask ReportValidAsync(T resource, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken) =>
+        await validationReporter.ReportWithStatusAsync(resource, ValidationResult.Success, status, cancellationToken).ConfigureAwait(false);
 
     public ValueTask ReportReconcileErrorAsync(T resource, Exception error, bool isTerminal, CancellationToken cancellationToken)
     {

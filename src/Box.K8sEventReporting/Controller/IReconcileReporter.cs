@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
 using k8s;
@@ -13,9 +14,13 @@ namespace Box.K8sEventReporting.Controller;
 internal interface IReconcileReporter<in T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    ValueTask ReportInvalidAsync(T resource, ValidationResult result, CancellationToken cancellationToken);
+    /// <summary>Reports what is wrong with the resource; <paramref name="status"/> holds status fields the reconciler asked for,
+    /// written with the condition (empty after a validation failure).</summary>
+    ValueTask ReportInvalidAsync(T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken);
 
-    ValueTask ReportValidAsync(T resource, CancellationToken cancellationToken);
+    /// <summary>Reports a valid, reconciled resource; <paramref name="status"/> holds the status fields the reconciler asked for
+    /// (<see cref="ReconcileResult.Status"/>), written with the condition.</summary>
+    ValueTask ReportValidAsync(T resource, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken);
 
     ValueTask ReportReconcileErrorAsync(T resource, Exception error, bool isTerminal, CancellationToken cancellationToken);
 

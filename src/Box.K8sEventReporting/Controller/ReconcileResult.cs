@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Validation;
 
 namespace Box.K8sEventReporting.Controller;
@@ -8,12 +9,15 @@ namespace Box.K8sEventReporting.Controller;
 /// </summary>
 public readonly record struct ReconcileResult
 {
+    private static readonly IReadOnlyDictionary<string, JsonNode?> NoStatus = new Dictionary<string, JsonNode?>();
     private readonly ValidationFailure[]? failures;
+    private readonly Dictionary<string, JsonNode?>? status;
 
-    private ReconcileResult(TimeSpan? requeueAfter, ValidationFailure[]? failures)
+    private ReconcileResult(TimeSpan? requeueAfter, ValidationFailure[]? failures, Dictionary<string, JsonNode?>? status = null)
     {
         RequeueAfter = requeueAfter;
         this.failures = failures;
+        this.status = status;
     }
 
     /// <summary>Gets the result that asks for nothing more until the resource changes.</summary>
@@ -24,6 +28,12 @@ public readonly record struct ReconcileResult
 
     /// <summary>Gets what is wrong with the resource, found while reconciling it; empty unless the result is <see cref="Invalid"/>.</summary>
     public IReadOnlyList<ValidationFailure> Failures => failures ?? [];
+
+    /// <summary>
+    /// Gets the fields of <c>status</c> (other than <c>conditions</c>) that the reconciler asks to set, written in the same
+    /// status patch as the controller's condition; empty unless <see cref="WithStatus"/> was called.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonNode?> Status => status ?? NoStatus;
 
     /// <summary>Asks for the resource to be reconciled again after <paramref name="delay"/>.</summary>
     /// <param name="delay">
@@ -56,5 +66,28 @@ public readonly record struct ReconcileResult
         }
 
         return new ReconcileResult(null, [.. failures]);
+    }
+
+    /// <summary>
+    /// Returns this result asking, in addition, that <c>status.<paramref name="name"/></c> be set to <paramref name="value"/>.
+    /// The field rides in the one status patch that also sets the controller's condition (one write, not two), made in the
+    /// background after the reconcile and coalesced with later ones for the same resource (latest value wins), so a
+    /// reconciler never waits for it. Ask for a field only when it differs from the resource's status.
+    /// </summary>
+    /// <param name="name">The status field, for example <c>notAfter</c>; not <c>conditions</c>, which the controller owns.</param>
+    /// <param name="value">Its value (a string, number, boolean, object or array); <see langword="null"/> removes the field.</param>
+    /// <returns>The result with the field added (a later call with the same name replaces the value).</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or <c>conditions</c>.</exception>
+    public ReconcileResult WithStatus(string name, JsonNode? value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name == "conditions")
+        {
+            throw new ArgumentException("status.conditions is written by the controller; set another field.", nameof(name));
+        }
+
+        var fields = status is null ? new Dictionary<string, JsonNode?>(StringComparer.Ordinal) : new Dictionary<string, JsonNode?>(status, StringComparer.Ordinal);
+        fields[name] = value?.DeepClone();
+        return new ReconcileResult(RequeueAfter, failures, fields);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -18,6 +19,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(1);
+    private static readonly IReadOnlyDictionary<string, JsonNode?> NoStatus = ReconcileResult.Done.Status;
     private readonly ICustomResourceWatcher<T> _watcher;
     private readonly IReadOnlyList<IValidator<T>> _validators;
     private readonly IReconciler<T>? _reconciler;
@@ -371,7 +373,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             if (!result.IsValid)
             {
                 stage = "reporter";
-                outcome = await ReportInvalidAsync(key, resource, result, cancellationToken).ConfigureAwait(false);
+                outcome = await ReportInvalidAsync(key, resource, result, NoStatus, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -384,11 +386,11 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
             {
                 // An error of the resource found while reconciling (a conflicting child object): the same path as a
                 // validation failure, so it is reported on the same pods and revalidated until it is gone.
-                outcome = await ReportInvalidAsync(key, resource, ValidationResult.Fail(next.Failures), cancellationToken).ConfigureAwait(false);
+                outcome = await ReportInvalidAsync(key, resource, ValidationResult.Fail(next.Failures), next.Status, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
-            await _reporter.ReportValidAsync(resource, cancellationToken).ConfigureAwait(false);
+            await _reporter.ReportValidAsync(resource, next.Status, cancellationToken).ConfigureAwait(false);
             _queue.Forget(key);
             if (next.RequeueAfter is { } after)
             {
@@ -444,9 +446,10 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         }
     }
 
-    private async ValueTask<string> ReportInvalidAsync(ResourceKey key, T resource, ValidationResult result, CancellationToken cancellationToken)
+    private async ValueTask<string> ReportInvalidAsync(
+        ResourceKey key, T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
     {
-        await _reporter.ReportInvalidAsync(resource, result, cancellationToken).ConfigureAwait(false);
+        await _reporter.ReportInvalidAsync(resource, result, status, cancellationToken).ConfigureAwait(false);
         _queue.Forget(key);
         _queue.AddAfter(key, _options.RevalidationInterval);
         Log.ResourceInvalid(_logger, Kind, key.Namespace, key.Name, result.Failures.Count, _options.RevalidationInterval);

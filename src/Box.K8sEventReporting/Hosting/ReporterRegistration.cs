@@ -16,6 +16,10 @@ internal static class ReporterRegistration
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         services.AddKubernetesEventReporting();
+        services.TryAddSingleton(sp => new StatusWriteQueue(
+            KubernetesEventRecorder.Snapshot(sp.GetRequiredService<IOptions<EventReporterOptions>>()),
+            sp.GetService<ILogger<StatusWriteQueue>>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IReconcileReporter<T>>(sp =>
         {
             var entity = KubernetesEntity.Of<T>();
@@ -29,7 +33,14 @@ internal static class ReporterRegistration
                 sp.GetRequiredService<IOptions<EventReporterOptions>>(),
                 sp.GetService<ILogger<ValidationProblemReporter<T>>>(),
                 replicaSets: sp.GetService<Watching.ICustomResourceWatcher<V1ReplicaSet>>()?.Cache,
-                podReporter: sp.GetService<IPodEventReporter>());
+                podReporter: sp.GetService<IPodEventReporter>())
+            {
+                // Status writes leave the reconcile's critical path: the next resource's Secret does not wait for them.
+                StatusQueue = sp.GetRequiredService<StatusWriteQueue>(),
+                CurrentOf = sp.GetService<Watching.ICustomResourceWatcher<T>>() is { } watcher
+                    ? r => watcher.Cache.Get(r.Metadata.NamespaceProperty, r.Metadata.Name)
+                    : null,
+            };
             return new EventReconcileReporter<T>(validationReporter, sp.GetRequiredService<IEventRecorder>(), entity.Kind, entity.ApiVersion,
                 conditionWriter as IRawResourceConditionWriter,   // a replaced writer (a test fake) has no raw path
                 sp.GetRequiredService<IOptions<EventReporterOptions>>().Value.ConditionType);

@@ -55,6 +55,12 @@ internal sealed class EventRecord
     /// <summary>Gets or sets why the record was last deferred: <c>spam_filter</c>, <c>queue_full</c> or <c>write_failed</c>.</summary>
     public string DeferCause { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether its writes wait until no urgent write is queued (an Event that only an extra
+    /// feature needs, such as the one on the reported resource, behind the Warnings on the pods the owner waits for).
+    /// </summary>
+    public bool IsBackground { get; set; }
+
     /// <summary>Gets the count the Event should have once everything is written.</summary>
     public long Count => ServerCount + UnsentCount;
 }

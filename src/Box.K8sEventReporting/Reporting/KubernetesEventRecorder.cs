@@ -34,6 +34,9 @@ namespace Box.K8sEventReporting.Reporting;
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
 /// waiting write is dropped and counted (cause <c>queue_full</c>): the newest reports describe the current state, and the
 /// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
+/// Events recorded in the background (by <see cref="ValidationProblemReporter{T}"/>, the Event on the reported resource
+/// itself) wait in a second queue of the same capacity, written only when no other Event write is queued: they never
+/// delay the Warnings on the pods.
 /// </para>
 /// <para>
 /// Messages have control characters escaped as Go's <c>%q</c> does (a forged line in <c>kubectl describe</c> is impossible),
@@ -44,7 +47,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
+public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
@@ -53,6 +56,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     private readonly TimeProvider timeProvider;
     private readonly EventCorrelator correlator;
     private readonly Channel<EventRecord> queue;
+    private readonly Channel<EventRecord> background;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
     private readonly ITimer deferredTimer;
@@ -90,6 +94,9 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         queue = Channel.CreateBounded<EventRecord>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
             OnWriteDropped);
+        background = Channel.CreateBounded<EventRecord>(
+            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
+            OnWriteDropped);
         deferredTimer = this.timeProvider.CreateTimer(static state => ((KubernetesEventRecorder)state!).WriteDeferred(), this, options.SpamFilterRefillInterval, options.SpamFilterRefillInterval);
         workers = new Task[options.MaxConcurrentWrites];
         for (var i = 0; i < workers.Length; i++)
@@ -102,7 +109,44 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     public long PendingWrites => Interlocked.Read(ref outstanding);
 
     /// <inheritdoc />
-    public void Record(V1ObjectReference involvedObject, EventReport report)
+    public void Record(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: false);
+
+    /// <inheritdoc />
+    void IBackgroundEventRecorder.RecordInBackground(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: true);
+
+    /// <summary>Writes every held-back repeat and waits until no Event write is queued or in flight.</summary>
+    /// <param name="cancellationToken">Stops waiting; the writes continue.</param>
+    /// <returns>A task that completes when the queue is empty.</returns>
+    /// <remarks>Repeats deferred by the spam filter are written regardless of it: a flush is where their counts land.</remarks>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        lock (gate)
+        {
+            foreach (var record in correlator.TakeDeferred())
+            {
+                Enqueue(record);
+            }
+        }
+
+        while (true)
+        {
+            Task wait;
+            lock (gate)
+            {
+                if (outstanding == 0)
+                {
+                    return;
+                }
+
+                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = idle.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void RecordCore(V1ObjectReference involvedObject, EventReport report, bool inBackground)
     {
         ArgumentNullException.ThrowIfNull(involvedObject);
         ArgumentNullException.ThrowIfNull(report);
@@ -141,6 +185,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             var result = correlator.Correlate(objectKey, involvedObject, report, timeProvider.GetUtcNow());
             decision = result.Decision;
+            result.Record.IsBackground = inBackground;
             if (decision is CorrelationDecision.Create or CorrelationDecision.Patch)
             {
                 Enqueue(result.Record);
@@ -158,37 +203,6 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         }
     }
 
-    /// <summary>Writes every held-back repeat and waits until no Event write is queued or in flight.</summary>
-    /// <param name="cancellationToken">Stops waiting; the writes continue.</param>
-    /// <returns>A task that completes when the queue is empty.</returns>
-    /// <remarks>Repeats deferred by the spam filter are written regardless of it: a flush is where their counts land.</remarks>
-    public async Task FlushAsync(CancellationToken cancellationToken = default)
-    {
-        lock (gate)
-        {
-            foreach (var record in correlator.TakeDeferred())
-            {
-                Enqueue(record);
-            }
-        }
-
-        while (true)
-        {
-            Task wait;
-            lock (gate)
-            {
-                if (outstanding == 0)
-                {
-                    return;
-                }
-
-                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = idle.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     /// <summary>Flushes within <see cref="EventReporterOptions.ShutdownTimeout"/>, then stops the background writers.</summary>
     /// <returns>A task that completes when the writers have stopped.</returns>
@@ -216,6 +230,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 
         await deferredTimer.DisposeAsync().ConfigureAwait(false);
         queue.Writer.TryComplete();
+        background.Writer.TryComplete();
         await stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(workers).ConfigureAwait(false);
         stopping.Dispose();
@@ -239,6 +254,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 
         deferredTimer.Dispose();
         queue.Writer.TryComplete();
+        background.Writer.TryComplete();
         stopping.Cancel();
     }
 
@@ -306,7 +322,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     {
         outstanding++;
         ReportingMetrics.QueueLength.Add(1);
-        if (!queue.Writer.TryWrite(record))
+        if (!(record.IsBackground ? background : queue).Writer.TryWrite(record))
         {
             // Only after completion (disposal): the write is lost.
             correlator.AbandonWrite(record, "shutdown");
@@ -349,15 +365,22 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 
     private async Task RunWriterAsync(CancellationToken cancellationToken)
     {
-        var reader = queue.Reader;
+        var urgent = queue.Reader;
+        var later = background.Reader;
         try
         {
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (!(urgent.Completion.IsCompleted && later.Completion.IsCompleted))
             {
-                while (reader.TryRead(out var record))
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Every urgent write first; a background write only when none is queued.
+                if (urgent.TryRead(out var record) || later.TryRead(out record))
                 {
                     await ProcessAsync(record, cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
+
+                await Task.WhenAny(urgent.WaitToReadAsync(cancellationToken).AsTask(), later.WaitToReadAsync(cancellationToken).AsTask()).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -41,6 +41,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 3021, EventName = "ConditionWriteFailed", Level = LogLevel.Warning, Message = "Setting condition {ConditionType} on {Kind} {Namespace}/{Name} failed with status {StatusCode}")]
     public static partial void ConditionWriteFailed(ILogger logger, Exception exception, string conditionType, string kind, string @namespace, string name, int statusCode);
 
+    [LoggerMessage(EventId = 3022, EventName = "StatusWriteRetrying", Level = LogLevel.Warning, Message = "Writing the status of {Key} failed (status {StatusCode}, failure {Failures}); retrying in {Delay}")]
+    public static partial void StatusWriteRetrying(ILogger logger, Exception exception, string key, int statusCode, int failures, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3023, EventName = "StatusWriteRejected", Level = LogLevel.Error, Message = "The API server rejected the status of {Key} with status {StatusCode}; it cannot succeed and will not be retried")]
+    public static partial void StatusWriteRejected(ILogger logger, Exception exception, string key, int statusCode);
+
+    [LoggerMessage(EventId = 3024, EventName = "StatusWritesLostAtShutdown", Level = LogLevel.Warning, Message = "{Count} status writes were still waiting when the shutdown deadline of {Timeout} passed; they are lost")]
+    public static partial void StatusWritesLostAtShutdown(ILogger logger, int count, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 3025, EventName = "StatusWriteLost", Level = LogLevel.Warning, Message = "The status of {Key} was not written: {Why}")]
+    public static partial void StatusWriteLost(ILogger logger, string key, string why);
+
     [LoggerMessage(EventId = 3030, EventName = "FanOutCapped", Level = LogLevel.Debug, Message = "{PodCount} affected pods of {OwnerKind} {Namespace}/{OwnerName} exceed {MaxPodsPerOwner}: reporting on the owner and the first {MaxPodsPerOwner} pods")]
     public static partial void FanOutCapped(ILogger logger, int podCount, string ownerKind, string @namespace, string ownerName, int maxPodsPerOwner);
 }

@@ -33,4 +33,16 @@ internal static class ReportingMetrics
     /// <summary>Event writes waiting or in flight.</summary>
     public static readonly UpDownCounter<long> QueueLength = K8sEventReportingDiagnostics.Meter.CreateUpDownCounter<long>(
         "k8s_event_reporting.events.queue.length", "{event}", "Event writes queued or in flight.");
+
+    /// <summary>Status writes waiting or in flight, one per resource.</summary>
+    public static readonly UpDownCounter<long> StatusQueueLength = K8sEventReportingDiagnostics.Meter.CreateUpDownCounter<long>(
+        "k8s_event_reporting.status.queue.length", "{resource}", "Resources with a status write queued, backing off or in flight.");
+
+    /// <summary>Status posts folded into one still waiting for the same resource.</summary>
+    public static readonly Counter<long> StatusWritesCoalesced = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.status.coalesced", "{write}", "Status writes folded into a newer one for the same resource before being written.");
+
+    /// <summary>Status writes never made: refused for good by the API server, or still waiting at the shutdown deadline.</summary>
+    public static readonly Counter<long> StatusWritesLost = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.status.lost", "{write}", "Status writes refused for good or left at the shutdown deadline.");
 }

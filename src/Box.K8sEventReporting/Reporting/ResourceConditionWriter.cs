@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
 using System.Text.Json.Nodes;
@@ -15,11 +16,13 @@ namespace Box.K8sEventReporting.Reporting;
 /// write is retried once. The list is computed from the resource's current <c>status.conditions</c>: other condition types are kept, the one set
 /// gets <c>observedGeneration</c> = <c>metadata.generation</c>, and <c>lastTransitionTime</c> changes only when its status
 /// flips. Nothing is written when the condition already holds. Group, version and plural come from the type's
-/// <see cref="KubernetesEntityAttribute"/> (or its apiVersion and kind). Strategic merge patch is not used: custom
-/// resources answer it with 415.
+/// <see cref="KubernetesEntityAttribute"/> (read once per type; or its apiVersion and kind). Strategic merge patch is not
+/// used: custom resources answer it with 415.
 /// </remarks>
-public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
+public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter, IResourceStatusWriter
 {
+    private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
+    private static readonly ConcurrentDictionary<Type, KubernetesEntityAttribute?> Entities = new();
     private readonly IKubernetes client;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
@@ -40,11 +43,17 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The condition's type or reason is not UpperCamelCase, or the resource has no name or namespace.</exception>
     /// <exception cref="HttpOperationException">The API server refused the write (other than 404, which returns <see langword="false"/>).</exception>
-    public async Task<bool> SetConditionAsync<T>(T resource, ResourceCondition condition, CancellationToken cancellationToken = default)
+    public Task<bool> SetConditionAsync<T>(T resource, ResourceCondition condition, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        SetStatusAsync(resource, condition, NoFields, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(fields);
         ValidateCondition(condition);
         var metadata = resource.Metadata;
         if (string.IsNullOrEmpty(metadata?.Name) || string.IsNullOrEmpty(metadata.NamespaceProperty))
@@ -56,6 +65,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         return await PatchConditionsAsync(
             target,
             condition,
+            fields,
             Snapshot.Of(resource),
             async ct =>
             {
@@ -89,7 +99,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         var target = Describe(resourceType, Text(raw?["apiVersion"]), Text(raw?["kind"]), @namespace, name);
 
         // A conflict is not retried: the change that caused it arrives as a new watch event, which is reported again.
-        return await PatchConditionsAsync(target, condition, Snapshot.Of(raw), _ => Task.FromResult<Snapshot?>(null), cancellationToken).ConfigureAwait(false);
+        return await PatchConditionsAsync(target, condition, NoFields, Snapshot.Of(raw), _ => Task.FromResult<Snapshot?>(null), cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateCondition(ResourceCondition condition)
@@ -100,22 +110,31 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         }
     }
 
-    private async Task<bool> PatchConditionsAsync(Target target, ResourceCondition condition, Snapshot current, Func<CancellationToken, Task<Snapshot?>> reread, CancellationToken cancellationToken)
+    private async Task<bool> PatchConditionsAsync(
+        Target target, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, Snapshot current, Func<CancellationToken, Task<Snapshot?>> reread, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var conditions = current.Conditions;
-            if (!StatusConditions.TryApply(conditions, condition, current.Generation, timeProvider.GetUtcNow()))
+            var conditionChanged = StatusConditions.TryApply(conditions, condition, current.Generation, timeProvider.GetUtcNow());
+            if (!conditionChanged && !StatusConditions.FieldsDiffer(current.Status, fields))
             {
                 return false;
             }
 
             // The whole list is sent: the resourceVersion precondition makes sure no condition written by someone else
             // since our copy was read is overwritten. On a conflict the status is read once more and the write retried.
+            // Other status fields ride in the same patch: one write per reconcile, not one per field.
+            var status = new JsonObject { ["conditions"] = conditions };
+            foreach (var (name, value) in fields)
+            {
+                status[name] = value?.DeepClone();
+            }
+
             var body = new JsonObject
             {
                 ["metadata"] = new JsonObject { ["resourceVersion"] = current.ResourceVersion },
-                ["status"] = new JsonObject { ["conditions"] = conditions },
+                ["status"] = status,
             };
             if (string.IsNullOrEmpty(current.ResourceVersion))
             {
@@ -156,7 +175,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
 
     private static Target Describe(Type type, string? apiVersion, string? kind, string @namespace, string name)
     {
-        var entity = type.GetCustomAttribute<KubernetesEntityAttribute>();
+        var entity = Entities.GetOrAdd(type, static t => t.GetCustomAttribute<KubernetesEntityAttribute>());
         if (entity is not null && !string.IsNullOrEmpty(entity.PluralName))
         {
             return new Target(entity.Group, entity.ApiVersion, entity.PluralName, entity.Kind, @namespace, name);
@@ -182,18 +201,25 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
     /// <summary>Where the condition goes.</summary>
     private readonly record struct Target(string Group, string Version, string Plural, string Kind, string Namespace, string Name);
 
-    /// <summary>What a write starts from: the object's conditions, generation and resourceVersion.</summary>
-    private sealed record Snapshot(JsonArray Conditions, long? Generation, string? ResourceVersion)
+    /// <summary>What a write starts from: the object's status (and its conditions), generation and resourceVersion.</summary>
+    private sealed record Snapshot(JsonObject? Status, JsonArray Conditions, long? Generation, string? ResourceVersion)
     {
         public static Snapshot Of<T>(T resource)
-            where T : IKubernetesObject<V1ObjectMeta> =>
-            new(StatusConditions.Read(resource), resource.Metadata.Generation, resource.Metadata.ResourceVersion);
+            where T : IKubernetesObject<V1ObjectMeta>
+        {
+            var status = StatusConditions.ReadStatus(resource);
+            return new(status, StatusConditions.ConditionsOf(status), resource.Metadata.Generation, resource.Metadata.ResourceVersion);
+        }
 
-        public static Snapshot Of(JsonNode? raw) =>
-            new(
-                raw?["status"]?["conditions"] is JsonArray conditions ? (JsonArray)conditions.DeepClone() : [],
+        public static Snapshot Of(JsonNode? raw)
+        {
+            var status = raw?["status"] as JsonObject;
+            return new(
+                status,
+                StatusConditions.ConditionsOf(status),
                 raw?["metadata"]?["generation"] is JsonValue g && g.TryGetValue<long>(out var generation) ? generation : null,
                 Text(raw?["metadata"]?["resourceVersion"]));
+        }
     }
 }
 

@@ -10,10 +10,30 @@ internal static class StatusConditions
 {
     /// <summary>Reads <c>status.conditions</c> of any resource (an empty array when it has none).</summary>
     public static JsonArray Read<T>(T resource)
-        where T : IKubernetesObject<V1ObjectMeta>
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        ConditionsOf(ReadStatus(resource));
+
+    /// <summary>Reads <c>status</c> of any resource (<see langword="null"/> when it has none).</summary>
+    public static JsonObject? ReadStatus<T>(T resource)
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        JsonNode.Parse(KubernetesJson.Serialize(resource))?["status"] as JsonObject;
+
+    /// <summary>A copy of the <c>conditions</c> of <paramref name="status"/> (an empty array when it has none).</summary>
+    public static JsonArray ConditionsOf(JsonObject? status) =>
+        status?["conditions"] is JsonArray conditions ? (JsonArray)conditions.DeepClone() : [];
+
+    /// <summary>Returns <see langword="true"/> when any of <paramref name="fields"/> differs from its value in <paramref name="status"/>.</summary>
+    public static bool FieldsDiffer(JsonObject? status, IReadOnlyDictionary<string, JsonNode?> fields)
     {
-        var node = JsonNode.Parse(KubernetesJson.Serialize(resource));
-        return node?["status"]?["conditions"] is JsonArray conditions ? (JsonArray)conditions.DeepClone() : [];
+        foreach (var (name, value) in fields)
+        {
+            if (!JsonNode.DeepEquals(status?[name], value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Returns the status string of the condition of <paramref name="type"/>, or <see langword="null"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
 using k8s;
@@ -37,6 +38,8 @@ public sealed class ValidationProblemReporter<T>
 {
     /// <summary>The reason of the condition and Normal Event of a valid resource.</summary>
     public const string ValidReason = "Valid";
+
+    private static readonly IReadOnlyDictionary<string, JsonNode?> NoStatus = new Dictionary<string, JsonNode?>();
 
     private readonly IEventRecorder recorder;
     private readonly IAffectedPodSelector<T> podSelector;
@@ -87,6 +90,18 @@ public sealed class ValidationProblemReporter<T>
         lastValidity = new LruCache<string, bool>(settings.CacheSize);
     }
 
+    /// <summary>
+    /// Gets the queue that makes the status writes in the background (the controller's composition sets it); when
+    /// <see langword="null"/>, <see cref="ReportAsync"/> writes the condition before it returns.
+    /// </summary>
+    internal StatusWriteQueue? StatusQueue { get; init; }
+
+    /// <summary>
+    /// Gets the resource as the cache holds it now (<see langword="null"/> when deleted), read just before a queued status
+    /// write: the write starts from its latest resourceVersion, so it does not conflict with a write made meanwhile.
+    /// </summary>
+    internal Func<T, T?>? CurrentOf { get; init; }
+
     /// <summary>Reports <paramref name="result"/> for <paramref name="resource"/>.</summary>
     /// <param name="resource">The resource as last seen (its status conditions are the base of the new list).</param>
     /// <param name="result">The validation outcome.</param>
@@ -94,28 +109,35 @@ public sealed class ValidationProblemReporter<T>
     /// <returns>A task that completes once the Events are queued and the condition is written.</returns>
     /// <exception cref="ArgumentException">A failure's reason is not UpperCamelCase of at most 128 characters.</exception>
     /// <exception cref="k8s.Autorest.HttpOperationException">The condition write was refused; requeue the resource.</exception>
-    public async Task ReportAsync(T resource, ValidationResult result, CancellationToken cancellationToken = default)
+    public Task ReportAsync(T resource, ValidationResult result, CancellationToken cancellationToken = default) =>
+        ReportWithStatusAsync(resource, result, NoStatus, cancellationToken);
+
+    /// <summary>Reports <paramref name="result"/> for <paramref name="resource"/>, writing <paramref name="status"/> with the condition.</summary>
+    internal async Task ReportWithStatusAsync(T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(status);
         var self = ObjectReferences.Create(resource);
         var uid = string.IsNullOrEmpty(self.Uid) ? self.NamespaceProperty + "/" + self.Name : self.Uid;
 
         if (result.IsValid)
         {
-            var previous = StatusConditions.StatusOf(StatusConditions.Read(resource), conditionType);
             var condition = new ResourceCondition(conditionType, ConditionStatus.True, ValidReason, $"{self.Kind} {self.NamespaceProperty}/{self.Name} is valid.");
-            await conditionWriter.SetConditionAsync(resource, condition, cancellationToken).ConfigureAwait(false);
-            bool wasInvalid;
+            await WriteStatusAsync(resource, condition, status, cancellationToken).ConfigureAwait(false);
+            bool? known;
             lock (gate)
             {
-                wasInvalid = lastValidity.TryGetValue(uid, out var valid) ? !valid : previous == nameof(ConditionStatus.False);
+                known = lastValidity.TryGetValue(uid, out var valid) ? !valid : null;
                 lastValidity.Set(uid, true);
             }
 
+            // Only when this process has not reported it yet (after a restart) is the condition on the resource read.
+            var wasInvalid = known ?? StatusConditions.StatusOf(StatusConditions.Read(resource), conditionType) == nameof(ConditionStatus.False);
+
             if (wasInvalid)
             {
-                recorder.Record(self, EventReport.Normal(ValidReason, condition.Message));
+                RecordOnResource(self, EventReport.Normal(ValidReason, condition.Message));
             }
 
             return;
@@ -145,7 +167,8 @@ public sealed class ValidationProblemReporter<T>
                 }
             }
 
-            recorder.Record(self, report);
+            // The Event on the resource itself is an extra: its write yields to the pods' Warnings.
+            RecordOnResource(self, report);
         }
 
         lock (gate)
@@ -154,6 +177,83 @@ public sealed class ValidationProblemReporter<T>
         }
 
         var message = string.Join("; ", result.Failures.Select(f => f.Message));
-        await conditionWriter.SetConditionAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), cancellationToken).ConfigureAwait(false);
+        await WriteStatusAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), status, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void RecordOnResource(V1ObjectReference self, EventReport report)
+    {
+        if (recorder is IBackgroundEventRecorder background)
+        {
+            background.RecordInBackground(self, report);
+        }
+        else
+        {
+            recorder.Record(self, report);
+        }
+    }
+
+    private Task WriteStatusAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
+    {
+        if (StatusQueue is { } queue)
+        {
+            queue.Post(new PendingStatus(this, resource, condition, status));
+            return Task.CompletedTask;
+        }
+
+        return WriteNowAsync(resource, condition, status, cancellationToken);
+    }
+
+    private Task<bool> WriteNowAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken) =>
+        status.Count == 0 ? conditionWriter.SetConditionAsync(resource, condition, cancellationToken)
+        : conditionWriter is IResourceStatusWriter writer ? writer.SetStatusAsync(resource, condition, status, cancellationToken)
+        : throw new InvalidOperationException(
+            $"The condition writer {conditionWriter.GetType().Name} cannot write other status fields ({string.Join(", ", status.Keys)}); use ResourceConditionWriter.");
+
+    /// <summary>The condition and status fields of one report, waiting in the <see cref="StatusWriteQueue"/>.</summary>
+    private sealed class PendingStatus(ValidationProblemReporter<T> owner, T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status)
+        : IPendingStatusWrite
+    {
+        public string Key { get; } = $"{resource.Kind ?? typeof(T).Name} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
+
+        private T Resource => resource;
+
+        private IReadOnlyDictionary<string, JsonNode?> Status => status;
+
+        public IPendingStatusWrite Absorb(IPendingStatusWrite older)
+        {
+            if (older is not PendingStatus { Status.Count: > 0 } previous || !SameObject(previous.Resource, resource))
+            {
+                return this;
+            }
+
+            // Fields only the older report set are kept: each was asked for once and must not be lost to coalescing.
+            var merged = new Dictionary<string, JsonNode?>(previous.Status, StringComparer.Ordinal);
+            foreach (var (name, value) in status)
+            {
+                merged[name] = value;
+            }
+
+            return new PendingStatus(owner, resource, condition, merged);
+        }
+
+        public async Task WriteAsync(CancellationToken cancellationToken)
+        {
+            var current = resource;
+            if (owner.CurrentOf is { } currentOf)
+            {
+                // Deleted, re-created, or changed in its spec since this report: the reconcile of what is there now writes
+                // its own status (with its own observedGeneration); this one would describe the past.
+                if (currentOf(resource) is not { } latest || !SameObject(latest, resource) || latest.Metadata.Generation != resource.Metadata.Generation)
+                {
+                    return;
+                }
+
+                current = latest;
+            }
+
+            await owner.WriteNowAsync(current, condition, status, cancellationToken).ConfigureAwait(false);
+        }
+
+        private static bool SameObject(T a, T b) => a.Metadata.Uid == b.Metadata.Uid;
     }
 }

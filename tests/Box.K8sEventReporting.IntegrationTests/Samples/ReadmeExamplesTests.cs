@@ -27,7 +27,7 @@ public class ReadmeExamplesTests
         using var issuer = new CertificateIssuer(client, Options.Create(new CertificateOptions { SecretNamespace = "controlplane" }));
         var pki = new Pki { Metadata = new() { Name = "app2-pki", NamespaceProperty = "app2", Uid = "u-1" }, Spec = new() { ServiceName = "app2" } };
 
-        await new SecretProvisioner(secrets, issuer, client).ReconcileAsync(pki, CancellationToken.None);
+        await new SecretProvisioner(secrets, issuer).ReconcileAsync(pki, CancellationToken.None);
 
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);

@@ -104,7 +104,7 @@ public sealed class SecretProvisionerTests(ClusterFixture cluster) : IDisposable
         var ns = await cluster.CreateNamespaceAsync("tls");
         var controlPlane = await cluster.CreateNamespaceAsync("cp");
         _issuer = new CertificateIssuer(cluster.Client, Options.Create(new CertificateOptions { SecretNamespace = controlPlane }), timeProvider: _time);
-        return (ns, new CachingReconciler(new SecretProvisioner(new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", _secrets.Cache), _issuer, cluster.Client, _time), _secrets, cluster.Client));
+        return (ns, new CachingReconciler(new SecretProvisioner(new OwnedChildWriter<V1Secret>(cluster.Client, "controlplane", _secrets.Cache), _issuer, _time), _secrets, cluster.Client));
     }
 
     private async Task<Pki> CreatePkiAsync(string ns, string name, string serviceName) =>
@@ -131,12 +131,28 @@ public sealed class SecretProvisionerTests(ClusterFixture cluster) : IDisposable
         Assert.True(chain.Build(leaf), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
     }
 
-    /// <summary>Keeps the fake Secret cache as the watcher would: after each reconcile, what the server holds.</summary>
+    /// <summary>
+    /// Keeps the fake Secret cache as the watcher would: after each reconcile, what the server holds; and writes the status
+    /// fields the result asks for, as the controller does (in its status patch).
+    /// </summary>
     private sealed class CachingReconciler(IReconciler<Pki> inner, FakeCustomResourceWatcher<V1Secret> secrets, IKubernetes client) : IReconciler<Pki>
     {
         public async ValueTask<ReconcileResult> ReconcileAsync(Pki resource, CancellationToken cancellationToken)
         {
             var result = await inner.ReconcileAsync(resource, cancellationToken);
+            if (result.Status.Count > 0)
+            {
+                var status = new System.Text.Json.Nodes.JsonObject();
+                foreach (var (name, value) in result.Status)
+                {
+                    status[name] = value?.DeepClone();
+                }
+
+                await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                    new V1Patch(new System.Text.Json.Nodes.JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch),
+                    "box.com", "v1", resource.Metadata.NamespaceProperty, "pkis", resource.Metadata.Name, cancellationToken: cancellationToken);
+            }
+
             secrets.Apply(await client.CoreV1.ReadNamespacedSecretAsync(resource.Metadata.Name, resource.Metadata.NamespaceProperty, cancellationToken: cancellationToken));
             return result;
         }

@@ -92,6 +92,38 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     }
 
     [Fact]
+    public async Task ControlPlane_ValidPki_OneStatusWriteCarriesReadyAndNotAfter()
+    {
+        var ns = await cluster.CreateNamespaceAsync("status");
+        var pki = await CreatePkiAsync(ns, "app2-pki", "app2");
+        using var host = await StartControlPlaneAsync(ns);
+
+        // The status is written after the reconcile, in the background: wait for it, never assume it is there.
+        var status = await Wait.ForValueAsync(
+            async () => (await ReadPkiAsync(ns, "app2-pki")).Status is { NotAfter: not null, Conditions: { } conditions } s
+                && conditions.Any(c => c.Type == "Ready") ? s : null,
+            "the Pki's status with Ready and notAfter");
+        await StopAsync(host);
+
+        var ready = Assert.Single(status.Conditions!, c => c.Type == "Ready");
+        Assert.Equal(("True", "Valid"), (ready.Status, ready.Reason));
+        Assert.Equal(pki.Metadata.Generation, ready.ObservedGeneration);
+        var secret = await TryReadSecretAsync(ns, "app2-pki");
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(secret!.Data["tls.crt"])))
+        {
+            Assert.Equal(new DateTimeOffset(certificate.NotAfter.ToUniversalTime()), status.NotAfter);
+        }
+
+        cluster.InProcess(server =>
+        {
+            // Both in one merge patch, made once: no second write for notAfter, no 409 from writing over our own write.
+            var statusWrites = server.Requests.Where(r => r.Path.EndsWith($"/namespaces/{ns}/pkis/app2-pki/status", StringComparison.Ordinal)).ToList();
+            var write = Assert.Single(statusWrites);
+            Assert.Equal(("patch", 200), (write.Verb, write.StatusCode));
+        });
+    }
+
+    [Fact]
     public async Task ControlPlane_PkiWithoutSpec_ReportsOneClearEventAndKeepsRunning()
     {
         var ns = await cluster.CreateNamespaceAsync("nospec");

@@ -132,9 +132,9 @@ public sealed class ControllerMetricsTests : IDisposable
 
     private sealed class SilentReporter : IReconcileReporter<Gizmo>
     {
-        public ValueTask ReportInvalidAsync(Gizmo resource, ValidationResult result, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask ReportInvalidAsync(Gizmo resource, ValidationResult result, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-        public ValueTask ReportValidAsync(Gizmo resource, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask ReportValidAsync(Gizmo resource, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask ReportReconcileErrorAsync(Gizmo resource, Exception error, bool isTerminal, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

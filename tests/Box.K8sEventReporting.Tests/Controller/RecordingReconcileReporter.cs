@@ -14,7 +14,7 @@ internal sealed class RecordingReconcileReporter : IReconcileReporter<Widget>
 
     public int CountOf(string prefix) => Calls.Count(c => c.StartsWith(prefix, StringComparison.Ordinal));
 
-    public ValueTask ReportInvalidAsync(Widget resource, ValidationResult result, CancellationToken cancellationToken)
+    public ValueTask ReportInvalidAsync(Widget resource, ValidationResult result, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken)
     {
         if (FailInvalidReport?.Invoke(resource) is { } error)
         {
@@ -25,7 +25,7 @@ internal sealed class RecordingReconcileReporter : IReconcileReporter<Widget>
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask ReportValidAsync(Widget resource, CancellationToken cancellationToken)
+    public ValueTask ReportValidAsync(Widget resource, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"valid {resource.Metadata.Name}");
         return ValueTask.CompletedTask;

@@ -404,6 +404,25 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         Assert.Equal(["p3", "p4", "p5"], writer.Last.Values.Select(w => w.InvolvedObject.Name).Order());
     }
 
+    [Fact]
+    public async Task RecordInBackground_WhilePodEventsWait_IsWrittenAfterThem()
+    {
+        var recorder = Create(new EventReporterOptions { MaxConcurrentWrites = 1 });
+        writer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        recorder.Record(Pods.Ref("p0"), Sample);
+        await Eventually.WaitUntilAsync(() => writer.Entered == 1);   // the one writer is busy
+
+        var pki = new V1ObjectReference { Kind = "Pki", ApiVersion = "box.com/v1", Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid" };
+        ((IBackgroundEventRecorder)recorder).RecordInBackground(pki, Sample);
+        recorder.Record(Pods.Ref("p1"), Sample);
+        recorder.Record(Pods.Ref("p2"), Sample);
+        writer.Gate.SetResult();
+        await recorder.FlushAsync();
+
+        // Recorded before the pods' Warnings, the Pki's Event is written after every one of them.
+        Assert.Equal(["p0", "p1", "p2", "app1-pki"], writer.Created);
+    }
+
     private KubernetesEventRecorder Create(EventReporterOptions options)
     {
         var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);

@@ -88,6 +88,9 @@ internal sealed class FakeEventWriter : IEventWriter
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>Gets the involved object's name of every Event created, in order.</summary>
+    public ConcurrentQueue<string> Created { get; } = new();
+
     public int Writes => Calls.Count(c => c != "read");
 
     /// <summary>Gets or sets the clock whose time each call records in <see cref="CallTimes"/>.</summary>
@@ -125,6 +128,7 @@ internal sealed class FakeEventWriter : IEventWriter
             throw Status(HttpStatusCode.Conflict);
         }
 
+        Created.Enqueue(write.InvolvedObject.Name);
         Last[write.Name] = write;
     }
 

@@ -1,0 +1,310 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Box.K8sEventReporting.Reporting;
+
+/// <summary>One status write of one resource, waiting for the <see cref="StatusWriteQueue"/>.</summary>
+internal interface IPendingStatusWrite
+{
+    /// <summary>Gets the resource the write is for (kind, namespace and name): one write per key at a time, latest wins.</summary>
+    string Key { get; }
+
+    /// <summary>Returns this (newer) write combined with <paramref name="older"/>, not yet written: what the newer one sets wins.</summary>
+    IPendingStatusWrite Absorb(IPendingStatusWrite older);
+
+    /// <summary>Makes the write.</summary>
+    Task WriteAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Status writes off the reconcile's critical path: a reconcile posts the status it wants and goes on to the next resource;
+/// background writers make the writes, one at a time per resource, coalescing what was posted meanwhile (the latest status
+/// wins, fields set only by an older post are kept). A failed write is retried with backoff until it succeeds, a newer post
+/// replaces it, or the API server refuses it for good (a 4xx other than 404 and 409: logged and counted); never dropped in
+/// silence. Disposing writes what is still waiting within <see cref="EventReporterOptions.ShutdownTimeout"/>.
+/// </summary>
+internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
+{
+    private readonly object gate = new();
+    private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly Channel<string> ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly EventReporterOptions options;
+    private readonly ILogger logger;
+    private readonly TimeProvider timeProvider;
+    private readonly Func<double> jitter;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task[] workers;
+    private TaskCompletionSource? idle;
+    private int disposed;
+
+    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.logger = logger ?? NullLogger.Instance;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
+        this.jitter = jitter ?? Random.Shared.NextDouble;
+#pragma warning restore CA5394
+        workers = new Task[options.MaxConcurrentWrites];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
+        }
+    }
+
+    /// <summary>Gets the number of resources with a status write waiting or in flight.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (gate)
+            {
+                return entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues <paramref name="write"/>; returns at once.</summary>
+    public void Post(IPendingStatusWrite write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        if (Volatile.Read(ref disposed) != 0)
+        {
+            Log.StatusWriteLost(logger, write.Key, "the controller is stopping");
+            ReportingMetrics.StatusWritesLost.Add(1);
+            return;
+        }
+
+        lock (gate)
+        {
+            if (!entries.TryGetValue(write.Key, out var entry))
+            {
+                entry = new Entry();
+                entries.Add(write.Key, entry);
+                ReportingMetrics.StatusQueueLength.Add(1);
+            }
+            else if (entry.Waiting is not null)
+            {
+                ReportingMetrics.StatusWritesCoalesced.Add(1);
+            }
+
+            entry.Waiting = entry.Waiting is null ? write : write.Absorb(entry.Waiting);
+            Schedule(write.Key, entry);
+        }
+    }
+
+    /// <summary>Waits until no status write is waiting or in flight (retries included).</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (gate)
+            {
+                if (entries.Count == 0)
+                {
+                    return;
+                }
+
+                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = idle.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using (var deadline = new CancellationTokenSource(options.ShutdownTimeout, timeProvider))
+        {
+            try
+            {
+                await FlushAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                var lost = Pending;
+                Log.StatusWritesLostAtShutdown(logger, lost, options.ShutdownTimeout);
+                ReportingMetrics.StatusWritesLost.Add(lost);
+            }
+        }
+
+        ready.Writer.TryComplete();
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    /// <summary>Stops at once, without writing what waits (logged and counted); prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (Pending is > 0 and var lost)
+        {
+            Log.StatusWritesLostAtShutdown(logger, lost, TimeSpan.Zero);
+            ReportingMetrics.StatusWritesLost.Add(lost);
+        }
+
+        ready.Writer.TryComplete();
+        stopping.Cancel();
+    }
+
+    // Under the gate: a key is in the channel at most once, and never while its write is in flight or backing off.
+    private void Schedule(string key, Entry entry)
+    {
+        if (!entry.Queued && !entry.InFlight && !entry.BackingOff)
+        {
+            entry.Queued = true;
+            ready.Writer.TryWrite(key);
+        }
+    }
+
+    // Under the gate.
+    private void Remove(string key)
+    {
+        entries.Remove(key);
+        ReportingMetrics.StatusQueueLength.Add(-1);
+        if (entries.Count == 0 && idle is not null)
+        {
+            idle.TrySetResult();
+            idle = null;
+        }
+    }
+
+    private async Task RunWriterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await ready.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (ready.Reader.TryRead(out var key))
+                {
+                    await ProcessAsync(key, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task ProcessAsync(string key, CancellationToken cancellationToken)
+    {
+        IPendingStatusWrite? write;
+        Entry? entry;
+        lock (gate)
+        {
+            if (!entries.TryGetValue(key, out entry) || entry.Waiting is null)
+            {
+                return;
+            }
+
+            write = entry.Waiting;
+            entry.Waiting = null;
+            entry.Queued = false;
+            entry.InFlight = true;
+        }
+
+        Exception? error = null;
+        try
+        {
+            await write.WriteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;   // Stopping: DisposeAsync has counted what is left.
+        }
+#pragma warning disable CA1031 // Any failure of one write is handled (retried or logged); it must not stop the writer.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            error = ex;
+        }
+
+        TimeSpan? retryIn = null;
+        lock (gate)
+        {
+            entry.InFlight = false;
+            if (error is null)
+            {
+                entry.Failures = 0;
+            }
+            else if (ApiErrorClassifier.Classify(error, out var retryAfter, out var statusCode) == ApiErrorKind.Permanent)
+            {
+                entry.Failures = 0;
+                Log.StatusWriteRejected(logger, error, key, statusCode);
+                ReportingMetrics.StatusWritesLost.Add(1);
+            }
+            else
+            {
+                // Kept (under anything newer) and written again after a backoff: a status is never lost to a passing error.
+                entry.Failures++;
+                entry.Waiting = entry.Waiting is null ? write : entry.Waiting.Absorb(write);
+                entry.BackingOff = true;
+                retryIn = RetryBackoff.Delay(entry.Failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                Log.StatusWriteRetrying(logger, error, key, statusCode, entry.Failures, retryIn.Value);
+            }
+
+            if (retryIn is null)
+            {
+                if (entry.Waiting is null)
+                {
+                    Remove(key);
+                }
+                else
+                {
+                    Schedule(key, entry);
+                }
+            }
+        }
+
+        if (retryIn is { } delay)
+        {
+            _ = RetryLaterAsync(key, entry, delay, cancellationToken);
+        }
+    }
+
+    private async Task RetryLaterAsync(string key, Entry entry, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            entry.BackingOff = false;
+            Schedule(key, entry);
+        }
+    }
+
+    private sealed class Entry
+    {
+        public IPendingStatusWrite? Waiting { get; set; }
+
+        public bool Queued { get; set; }
+
+        public bool InFlight { get; set; }
+
+        public bool BackingOff { get; set; }
+
+        public int Failures { get; set; }
+    }
+}
