@@ -1,5 +1,4 @@
 using System.Text.Json;
-using k8s;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Admission;
@@ -83,9 +82,7 @@ internal static class AdmissionReviewJson
 
             if (answer.Status is { } status)
             {
-                writer.WritePropertyName("status");
-                using var statusJson = JsonDocument.Parse(KubernetesJson.Serialize(status));
-                statusJson.RootElement.WriteTo(writer);
+                WriteStatus(writer, status);
             }
 
             writer.WriteEndObject();
@@ -93,6 +90,45 @@ internal static class AdmissionReviewJson
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>A metav1.Status (KubernetesClient's converter of <see cref="V1Status"/> reads only).</summary>
+    private static void WriteStatus(Utf8JsonWriter writer, V1Status status)
+    {
+        writer.WriteStartObject("status");
+        writer.WriteString("apiVersion", "v1");
+        writer.WriteString("kind", "Status");
+        writer.WriteStartObject("metadata");
+        writer.WriteEndObject();
+        writer.WriteString("status", status.Status);
+        writer.WriteString("message", status.Message);
+        writer.WriteString("reason", status.Reason);
+        if (status.Code is { } code)
+        {
+            writer.WriteNumber("code", code);
+        }
+
+        if (status.Details is { } details)
+        {
+            writer.WriteStartObject("details");
+            writer.WriteString("name", details.Name);
+            writer.WriteString("group", details.Group);
+            writer.WriteString("kind", details.Kind);
+            writer.WriteStartArray("causes");
+            foreach (var cause in details.Causes ?? [])
+            {
+                writer.WriteStartObject();
+                writer.WriteString("reason", cause.Reason);
+                writer.WriteString("message", cause.Message);
+                writer.WriteString("field", cause.Field);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
     }
 
     private static string? Text(JsonElement element, string property) =>

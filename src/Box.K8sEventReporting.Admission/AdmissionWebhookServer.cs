@@ -26,7 +26,6 @@ namespace Box.K8sEventReporting.Admission;
 internal sealed class AdmissionWebhookServer(
     IServiceProvider services,
     IOptions<AdmissionWebhookOptions> options,
-    ICertificateIssuer issuer,
     TimeProvider timeProvider,
     ILoggerFactory? loggerFactory = null) : IHostedService, IReadinessCheck, IAdmissionWebhookListener, IDisposable
 {
@@ -102,7 +101,9 @@ internal sealed class AdmissionWebhookServer(
         var paths = string.Join(", ", handler.Paths);
         var service = $"{settings.ServiceName}.{ns}.svc";
         Log.Listening(_logger, _endpoint, paths, service);
-        _background = Task.Run(() => RunAsync(settings, ns, _stopping.Token), CancellationToken.None);
+        // Resolved only now, after the start-up check: the issuer needs the Kubernetes client, which a bad kubeconfig breaks.
+        var issuer = services.GetRequiredService<ICertificateIssuer>();
+        _background = Task.Run(() => RunAsync(issuer, settings, ns, _stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -131,7 +132,7 @@ internal sealed class AdmissionWebhookServer(
     internal static string[] DnsNames(string service, string ns) =>
         [service, $"{service}.{ns}", $"{service}.{ns}.svc", $"{service}.{ns}.svc.cluster.local"];
 
-    private async Task RunAsync(AdmissionWebhookOptions settings, string ns, CancellationToken cancellationToken)
+    private async Task RunAsync(ICertificateIssuer issuer, AdmissionWebhookOptions settings, string ns, CancellationToken cancellationToken)
     {
         Task? caBundle = null;
         try
