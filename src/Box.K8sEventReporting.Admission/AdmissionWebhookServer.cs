@@ -31,6 +31,7 @@ internal sealed class AdmissionWebhookServer(
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     private readonly ILogger _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission");
     private readonly ServingCertificate _certificate = new();
@@ -39,6 +40,7 @@ internal sealed class AdmissionWebhookServer(
     private WebApplication? _app;
     private Uri? _endpoint;
     private Task _background = Task.CompletedTask;
+    private int _disposed;
 
     public string? NotReadyReason =>
         _app is null ? "the admission webhook is not listening"
@@ -123,6 +125,12 @@ internal sealed class AdmissionWebhookServer(
 
     public void Dispose()
     {
+        // Idempotent: the container disposes it once per registration it is resolved through.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
         _certificate.Dispose();
@@ -166,10 +174,10 @@ internal sealed class AdmissionWebhookServer(
                     caBundle = WriteCaBundleAsync(writer, configuration, authority.CertificatePem, cancellationToken);
                 }
 
-                var renewIn = issued.RenewAt - timeProvider.GetUtcNow();
-                if (renewIn > TimeSpan.Zero)
+                // A day at a time: a timer cannot wait 60 days at once, and the clock is read again after each wait.
+                for (var renewIn = issued.RenewAt - timeProvider.GetUtcNow(); renewIn > TimeSpan.Zero; renewIn = issued.RenewAt - timeProvider.GetUtcNow())
                 {
-                    await Task.Delay(renewIn, timeProvider, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(renewIn < LongestWait ? renewIn : LongestWait, timeProvider, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
