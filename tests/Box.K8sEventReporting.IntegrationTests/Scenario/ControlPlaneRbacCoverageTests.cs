@@ -44,7 +44,7 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         // Leader A: the invalid App1 is reported on its pod, App2 is provisioned.
         var a = await StartReplicaAsync(server, allowedNames, "replica-a");
         await Wait.UntilAsync(() => a.Services.GetRequiredService<IControllerHealth>().Check().IsLeader, "replica-a leads");
-        var ca = (await a.Services.GetRequiredService<Certificates.ICertificateIssuer>().GetAuthorityAsync()).CertificatePem;
+        var ca = (await a.Services.GetRequiredService<Box.K8sEventReporting.Certificates.ICertificateIssuer>().GetAuthorityAsync()).CertificatePem;
         await Wait.UntilAsync(
             async () => (await admin.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("box-controlplane")).Webhooks.All(w => w.ClientConfig.CaBundle is { } b && Encoding.UTF8.GetString(b) == ca),
             "the admission webhook's CA bundle written into the ValidatingWebhookConfiguration");
