@@ -28,6 +28,22 @@ internal enum ResourceFlavor
 
     /// <summary>apiextensions.k8s.io/v1 CustomResourceDefinition: creating one registers a type.</summary>
     CustomResourceDefinition,
+
+    /// <summary>admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration: defaulted and validated; its webhooks are called on writes.</summary>
+    ValidatingWebhookConfiguration,
+}
+
+/// <summary>How a write is carried out.</summary>
+internal enum WriteMode
+{
+    /// <summary>Stored.</summary>
+    Commit,
+
+    /// <summary>Checked and answered as if stored, but nothing changes (<c>dryRun=All</c>, and the object admission webhooks see).</summary>
+    DryRun,
+
+    /// <summary>Stored after admission approved its dry run: the uid and creationTimestamp the webhooks saw are kept.</summary>
+    CommitAdmitted,
 }
 
 /// <summary>One served endpoint (group, version, plural) and its rules; several may share one <see cref="ResourceStore"/>.</summary>

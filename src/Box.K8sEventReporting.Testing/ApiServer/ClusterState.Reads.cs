@@ -18,6 +18,24 @@ internal sealed partial class ClusterState
         return obj is null ? Statuses.NotFound(resource, name) : ApiResponse.Json(200, View(resource, obj));
     }
 
+    /// <summary>The stored object, or null.</summary>
+    public StoredObject? Lookup(ApiResource resource, string? ns, string name)
+    {
+        lock (Gate)
+        {
+            return resource.Store.Objects.TryGetValue(Key(resource, ns, name), out var obj) ? obj : null;
+        }
+    }
+
+    /// <summary>Every stored object of a type, by key.</summary>
+    public List<StoredObject> Snapshot(ApiResource resource)
+    {
+        lock (Gate)
+        {
+            return resource.Store.Objects.Count == 0 ? [] : resource.Store.Objects.Values.OrderBy(o => o.Key, StringComparer.Ordinal).ToList();
+        }
+    }
+
     public static byte[] View(ApiResource resource, StoredObject obj) =>
         resource.Flavor == ResourceFlavor.EventsV1Event ? Json.Serialize(EventShapes.CoreToEventsV1(Json.ToNode(obj.Json))) : obj.Json;
 

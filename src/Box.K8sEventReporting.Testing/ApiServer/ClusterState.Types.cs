@@ -55,6 +55,7 @@ internal sealed partial class ClusterState
         Add(new ApiResource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/clusterroles", false)));
         Add(new ApiResource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/rolebindings", true)));
         Add(new ApiResource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false, false, ResourceFlavor.Builtin, StoreFor("rbac.authorization.k8s.io/clusterrolebindings", false)));
+        Add(new ApiResource("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, false, ResourceFlavor.ValidatingWebhookConfiguration, StoreFor("admissionregistration.k8s.io/validatingwebhookconfigurations", false)) { TracksGeneration = true });
         Add(new ApiResource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true, ResourceFlavor.CustomResourceDefinition, StoreFor("apiextensions.k8s.io/customresourcedefinitions", false)) { TracksGeneration = true });
     }
 

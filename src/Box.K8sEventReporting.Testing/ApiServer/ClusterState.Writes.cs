@@ -8,7 +8,8 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// <summary>Writes: create, update, patch, delete, garbage collection and the commit that feeds history and watches.</summary>
 internal sealed partial class ClusterState
 {
-    public ApiResponse Create(ApiResource resource, string? ns, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null)
+    /// <summary>Creates an object; with <paramref name="mode"/> a dry run (nothing stored) or the commit of an admitted dry run.</summary>
+    public ApiResponse Create(ApiResource resource, string? ns, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null, WriteMode mode = WriteMode.Commit)
     {
         if (resource.Namespaced && ns is null)
         {
@@ -88,8 +89,8 @@ internal sealed partial class ClusterState
                         return Statuses.AlreadyExists(resource, name);
                     }
 
-                    PrepareNew(resource, body);
-                    if (resource.Flavor == ResourceFlavor.CustomResourceDefinition)
+                    PrepareNew(resource, body, keepIdentity: mode == WriteMode.CommitAdmitted);
+                    if (resource.Flavor == ResourceFlavor.CustomResourceDefinition && mode != WriteMode.DryRun)
                     {
                         if (ApplyCrd(body) is { } crdError)
                         {
@@ -98,14 +99,8 @@ internal sealed partial class ClusterState
                     }
 
                     StampManagedFields(resource, body, manager, statusWrite: false);
-                    var stored = Commit(resource, body, "ADDED", null);
-                    var response = ApiResponse.Json(201, View(resource, stored));
-                    foreach (var w in warnings)
-                    {
-                        response.WithHeader("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
-                    }
-
-                    return response;
+                    var stored = mode == WriteMode.DryRun ? new StoredObject(Json.Serialize(body), 0) : Commit(resource, body, "ADDED", null);
+                    return WithWarnings(ApiResponse.Json(201, View(resource, stored)), warnings);
                 }
             }
         }
@@ -113,7 +108,8 @@ internal sealed partial class ClusterState
         return InvalidResponse(resource, name, errors);
     }
 
-    public ApiResponse Update(ApiResource resource, string? ns, string name, string? subresource, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null)
+    /// <summary>Updates (PUT) an object; with <paramref name="mode"/> a dry run (nothing stored) or the commit of an admitted dry run.</summary>
+    public ApiResponse Update(ApiResource resource, string? ns, string name, string? subresource, JsonObject body, IReadOnlyDictionary<string, string> query, string? manager = null, WriteMode mode = WriteMode.Commit)
     {
         if (CheckKind(resource, body) is { } kindError)
         {
@@ -145,7 +141,7 @@ internal sealed partial class ClusterState
                 if (resource.AllowCreateOnUpdate && subresource is null)
                 {
                     meta["name"] = name;
-                    return Create(resource, ns, resource.Flavor == ResourceFlavor.EventsV1Event ? EventShapes.CoreToEventsV1(body) : body, query, manager);
+                    return Create(resource, ns, resource.Flavor == ResourceFlavor.EventsV1Event ? EventShapes.CoreToEventsV1(body) : body, query, manager, mode);
                 }
 
                 return Statuses.NotFound(resource, name);
@@ -164,11 +160,12 @@ internal sealed partial class ClusterState
                 return Statuses.Conflict(resource, name);
             }
 
-            return UpdateLocked(resource, existing, body, subresource, query, manager);
+            return UpdateLocked(resource, existing, body, subresource, query, manager, mode == WriteMode.DryRun);
         }
     }
 
-    public ApiResponse Patch(ApiResource resource, string? ns, string name, string? subresource, string contentType, byte[] body, IReadOnlyDictionary<string, string> query, string? manager = null)
+    /// <summary>Patches an object; with <paramref name="dryRun"/> nothing is stored.</summary>
+    public ApiResponse Patch(ApiResource resource, string? ns, string name, string? subresource, string contentType, byte[] body, IReadOnlyDictionary<string, string> query, string? manager = null, bool dryRun = false)
     {
         var mediaType = contentType.Split(';')[0].Trim().ToLowerInvariant();
         var accepted = resource.IsCustom
@@ -238,11 +235,11 @@ internal sealed partial class ClusterState
             }
 
             meta["name"] = name;
-            return UpdateLocked(resource, existing, patched, subresource, query, manager);
+            return UpdateLocked(resource, existing, patched, subresource, query, manager, dryRun);
         }
     }
 
-    private ApiResponse UpdateLocked(ApiResource resource, StoredObject existing, JsonObject incoming, string? subresource, IReadOnlyDictionary<string, string> query, string? manager)
+    private ApiResponse UpdateLocked(ApiResource resource, StoredObject existing, JsonObject incoming, string? subresource, IReadOnlyDictionary<string, string> query, string? manager, bool dryRun)
     {
         var old = Json.ToNode(existing.Json);
         JsonObject next;
@@ -292,6 +289,11 @@ internal sealed partial class ClusterState
                 FoldStringData(next);
             }
 
+            if (resource.Flavor == ResourceFlavor.Namespace)
+            {
+                LabelNamespace(next);
+            }
+
             var errors = ValidateContent(resource, next, existing.Namespace, query, out var strictError, out warnings);
             if (strictError is not null)
             {
@@ -316,13 +318,9 @@ internal sealed partial class ClusterState
             return ApiResponse.Json(200, View(resource, existing));
         }
 
-        StoredObject stored;
-        if (existing.IsBeingDeleted && next["metadata"]?["finalizers"] is not JsonArray { Count: > 0 })
-        {
-            // The last finalizer is gone: the object goes away now (its dependents are the collector's).
-            stored = Commit(resource, next, "DELETED", existing);
-        }
-        else
+        // The last finalizer gone: the object goes away now (its dependents are the collector's).
+        var removed = existing.IsBeingDeleted && next["metadata"]?["finalizers"] is not JsonArray { Count: > 0 };
+        if (!removed)
         {
             ObjectMutations.Meta(next).Remove("managedFields");
             if (old["metadata"]?["managedFields"] is JsonArray previousFields)
@@ -331,16 +329,10 @@ internal sealed partial class ClusterState
             }
 
             StampManagedFields(resource, next, manager, statusWrite: subresource == "status");
-            stored = Commit(resource, next, "MODIFIED", existing);
         }
 
-        var response = ApiResponse.Json(200, View(resource, stored));
-        foreach (var w in warnings)
-        {
-            response.WithHeader("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
-        }
-
-        return response;
+        var stored = dryRun ? new StoredObject(Json.Serialize(next), existing.ResourceVersion) : Commit(resource, next, removed ? "DELETED" : "MODIFIED", existing);
+        return WithWarnings(ApiResponse.Json(200, View(resource, stored)), warnings);
     }
 
     public ApiResponse Delete(ApiResource resource, string? ns, string name, JsonObject? options, IReadOnlyDictionary<string, string> query)
@@ -534,13 +526,25 @@ internal sealed partial class ClusterState
         return stored;
     }
 
-    private void PrepareNew(ApiResource resource, JsonObject obj)
+    private static ApiResponse WithWarnings(ApiResponse response, List<string> warnings)
+    {
+        var headers = new WarningHeaders();
+        headers.AddRange(warnings);
+        return headers.ApplyTo(response);
+    }
+
+    /// <summary>Fills the server-set fields of a new object; <paramref name="keepIdentity"/> keeps the uid and creationTimestamp an admitted dry run gave it.</summary>
+    private void PrepareNew(ApiResource resource, JsonObject obj, bool keepIdentity = false)
     {
         obj["apiVersion"] = resource.Flavor is ResourceFlavor.EventsV1Event or ResourceFlavor.CoreEvent ? "v1" : resource.GroupVersion;
         obj["kind"] = resource.Kind;
         var meta = ObjectMutations.Meta(obj);
-        meta["uid"] = Guid.NewGuid().ToString();
-        meta["creationTimestamp"] = Now();
+        if (!keepIdentity || ObjectMutations.GetString(meta, "uid") is not { Length: > 0 } || ObjectMutations.GetString(meta, "creationTimestamp") is not { Length: > 0 })
+        {
+            meta["uid"] = Guid.NewGuid().ToString();
+            meta["creationTimestamp"] = Now();
+        }
+
         meta.Remove("resourceVersion");
         meta.Remove("deletionTimestamp");
         meta.Remove("deletionGracePeriodSeconds");
@@ -559,6 +563,7 @@ internal sealed partial class ClusterState
         switch (resource.Flavor)
         {
             case ResourceFlavor.Namespace:
+                LabelNamespace(obj);
                 obj["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };
                 obj["status"] = new JsonObject { ["phase"] = "Active" };
                 break;
@@ -578,6 +583,18 @@ internal sealed partial class ClusterState
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>As the real namespace defaulting: the label <c>kubernetes.io/metadata.name</c> always holds the namespace's name.</summary>
+    private static void LabelNamespace(JsonObject ns)
+    {
+        var meta = ObjectMutations.Meta(ns);
+        if (ObjectMutations.GetString(meta, "name") is { Length: > 0 } name)
+        {
+            var labels = meta["labels"] as JsonObject ?? [];
+            labels["kubernetes.io/metadata.name"] = name;
+            meta["labels"] = labels.Parent is null ? labels : labels.DeepClone();
         }
     }
 
@@ -649,6 +666,8 @@ internal sealed partial class ClusterState
                 return EventShapes.Validate(obj, ns, viaEventsV1: false);
             case ResourceFlavor.EventsV1Event:
                 return EventShapes.Validate(obj, ns, viaEventsV1: true);
+            case ResourceFlavor.ValidatingWebhookConfiguration:
+                return WebhookConfigurations.DefaultAndValidate(obj);
             case ResourceFlavor.Custom when resource.Schema is not null && options.ValidateCustomResourceSchemas:
                 var result = SchemaValidator.Validate(obj, resource.Schema, out var unknown);
                 if (unknown.Count > 0)

@@ -42,6 +42,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
     private readonly ILogger logger;
     private readonly ConcurrentQueue<RequestEntry> requests = new();
     private readonly RequestAuthorizer authorizer;
+    private readonly ValidatingAdmission admission;
     private readonly CancellationTokenSource stopping = new();
     private readonly X509Certificate2? certificate;
     private Task collector = Task.CompletedTask;
@@ -57,6 +58,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         cluster = new ClusterState(options);
         Faults = new ApiServerFaults(cluster);
         authorizer = new RequestAuthorizer(cluster, options);
+        admission = new ValidatingAdmission(cluster, timeProvider, logger);
     }
 
     /// <summary>Gets the address the server listens on, for example <c>http://127.0.0.1:41234/</c> (<c>https://</c> with <see cref="InProcessApiServerOptions.Https"/>).</summary>
@@ -94,6 +96,9 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+
+            // Warning texts are user text: sent as UTF-8 bytes, as the real server does (Kestrel refuses non-ASCII otherwise).
+            k.ResponseHeaderEncodingSelector = name => string.Equals(name, "Warning", StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8 : null;
             k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
 
             // Watches idle for minutes and tests read them slowly on purpose: no data-rate based disconnects.
@@ -114,7 +119,7 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
                 });
             }
         });
-        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9006),
+        // The host's own logging stays empty: options.LoggerFactory receives only this server's events (9000-9009),
         // not Kestrel's per-request noise.
         var app = builder.Build();
         var server = new InProcessApiServer(app, options, certificate);
@@ -438,9 +443,14 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
             }
         }
 
-        if (query.ContainsKey("dryRun") && verb is "create" or "update" or "patch" or "delete" or "deletecollection")
+        if (query.ContainsKey("dryRun") && verb is "delete" or "deletecollection")
         {
-            return Statuses.NotImplemented("dryRun is not implemented by the in-process API server; the request was not applied");
+            return Statuses.NotImplemented("dryRun of a delete is not implemented by the in-process API server; the request was not applied");
+        }
+
+        if (verb is "create" or "update" or "patch" && CheckDryRun(verb, query) is { } badDryRun)
+        {
+            return badDryRun;
         }
 
         switch (verb)
@@ -494,15 +504,13 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
                         return refused;
                     }
 
-                    return verb == "create"
-                        ? cluster.Create(resource, route.Namespace, obj, query, Manager(request, query))
-                        : cluster.Update(resource, route.Namespace, route.Name!, route.Subresource, obj, query, Manager(request, query));
+                    return await WriteAsync(request, route, verb, query, obj, null, cancellationToken).ConfigureAwait(false);
                 }
 
             case "patch":
                 {
                     var body = await ReadBodyAsync(request, cancellationToken).ConfigureAwait(false);
-                    return cluster.Patch(resource, route.Namespace, route.Name!, route.Subresource, request.ContentType ?? string.Empty, body, query, Manager(request, query));
+                    return await WriteAsync(request, route, verb, query, null, body, cancellationToken).ConfigureAwait(false);
                 }
 
             default:

@@ -24,4 +24,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9006, EventName = "RequestFailed", Level = LogLevel.Error, Message = "{Method} {Path} failed inside the in-process API server")]
     public static partial void RequestFailed(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(EventId = 9007, EventName = "WebhookFailedOpen", Level = LogLevel.Warning, Message = "Failed calling webhook, failing open {Webhook}: {Error}")]
+    public static partial void WebhookFailedOpen(ILogger logger, string webhook, string error);
+
+    [LoggerMessage(EventId = 9008, EventName = "WebhookFailedClosed", Level = LogLevel.Warning, Message = "Failed calling webhook, failing closed {Webhook}: {Error}")]
+    public static partial void WebhookFailedClosed(ILogger logger, string webhook, string error);
+
+    [LoggerMessage(EventId = 9009, EventName = "WebhookRejected", Level = LogLevel.Information, Message = "Rejected by webhook {Webhook}: {Message}")]
+    public static partial void WebhookRejected(ILogger logger, string webhook, string message);
 }

@@ -23,6 +23,7 @@ internal static class Patches
         ["ports"] = "containerPort",
         ["conditions"] = "type",
         ["ownerReferences"] = "uid",
+        ["webhooks"] = "name",
     };
 
     public static JsonNode? MergePatch(JsonNode? target, JsonNode? patch)

@@ -49,6 +49,38 @@ internal sealed class LabelSelector
         return new LabelSelector(list);
     }
 
+    /// <summary>A <c>metav1.LabelSelector</c> object (matchLabels, matchExpressions with In, NotIn, Exists, DoesNotExist); null or empty selects everything.</summary>
+    public static LabelSelector FromObject(System.Text.Json.Nodes.JsonObject? selector)
+    {
+        var list = new List<Requirement>();
+        if (selector?["matchLabels"] is System.Text.Json.Nodes.JsonObject labels)
+        {
+            foreach (var (key, value) in labels)
+            {
+                list.Add(new Requirement(key, Op.Equals, [value?.ToString() ?? string.Empty]));
+            }
+        }
+
+        if (selector?["matchExpressions"] is System.Text.Json.Nodes.JsonArray expressions)
+        {
+            foreach (var e in expressions.OfType<System.Text.Json.Nodes.JsonObject>())
+            {
+                var values = (e["values"] as System.Text.Json.Nodes.JsonArray)?.Select(v => v?.ToString() ?? string.Empty).ToArray() ?? [];
+                var op = e["operator"]?.ToString() switch
+                {
+                    "In" => Op.In,
+                    "NotIn" => Op.NotIn,
+                    "Exists" => Op.Exists,
+                    "DoesNotExist" => Op.DoesNotExist,
+                    var other => throw new SelectorException($"\"{other}\" is not a valid label selector operator"),
+                };
+                list.Add(new Requirement(e["key"]?.ToString() ?? string.Empty, op, values));
+            }
+        }
+
+        return list.Count == 0 ? Everything : new LabelSelector(list);
+    }
+
     public bool Matches(JsonElement obj)
     {
         if (requirements.Count == 0)

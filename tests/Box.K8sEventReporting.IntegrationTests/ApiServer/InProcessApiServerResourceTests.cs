@@ -35,6 +35,14 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
     };
 
     [Fact]
+    public async Task ReadNamespace_Any_CarriesTheMetadataNameLabel()
+    {
+        var ns = await client.CoreV1.ReadNamespaceAsync(teamA);
+
+        Assert.Equal(teamA, ns.Metadata.Labels["kubernetes.io/metadata.name"]);
+    }
+
+    [Fact]
     public async Task ListPods_LimitAndContinue_ReturnsEveryPodOnceAtOneVersion()
     {
         for (var i = 0; i < 5; i++)
@@ -314,16 +322,20 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
     }
 
     [Fact]
-    [Trait("Cluster", "InProcessOnly")] // the in-process server's 501 for dryRun; a real server supports it
-    public async Task CreatePod_DryRun_Answers501AndStoresNothing()
+    public async Task CreateAndPatchPod_DryRun_AnswerTheResultAndStoreNothing()
     {
-        await using var server = await StartWithPkiAsync();
-        using var client = server.CreateClient();
-        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), "team-a", dryRun: "All"));
-        var pods = await client.CoreV1.ListNamespacedPodAsync("team-a");
+        var dry = await client.CoreV1.CreateNamespacedPodAsync(Pod("dry", "a"), teamA, dryRun: "All");
+        var podsAfterCreate = await client.CoreV1.ListNamespacedPodAsync(teamA);
+        await client.CoreV1.CreateNamespacedPodAsync(Pod("real", "a"), teamA);
+        var patched = await client.CoreV1.PatchNamespacedPodAsync(new V1Patch("""{"metadata":{"labels":{"app":"b"}}}""", V1Patch.PatchType.MergePatch), "real", teamA, dryRun: "All");
+        var stored = await client.CoreV1.ReadNamespacedPodAsync("real", teamA);
 
-        Assert.Equal(HttpStatusCode.NotImplemented, ex.Response.StatusCode);
-        Assert.Empty(pods.Items);
+        Assert.False(string.IsNullOrEmpty(dry.Metadata.Uid));
+        Assert.True(string.IsNullOrEmpty(dry.Metadata.ResourceVersion));
+        Assert.Empty(podsAfterCreate.Items);
+        Assert.Equal("b", patched.Metadata.Labels["app"]);
+        Assert.Equal("a", stored.Metadata.Labels["app"]);
+        Assert.Equal(stored.Metadata.ResourceVersion, patched.Metadata.ResourceVersion);
     }
 
     [Fact]
