@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Box.K8sEventReporting.Admission;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Testing;
 using Box.K8sEventReporting.Testing.ApiServer;
@@ -30,25 +31,35 @@ internal static class EmbeddedDemo
         }
 
         await using var server = await InProcessApiServer.StartAsync();
-        using var client = server.CreateClient();
-        foreach (var (file, runWorkloads) in new[] { ("ControlPlane-config.yml", false), ("App1-config.yml", true), ("App2-config.yml", true) })
-        {
-            var yaml = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifests", file));
-            foreach (var line in await KubernetesManifests.ApplyAsync(client, yaml, [typeof(Pki)], runWorkloads))
-            {
-                Console.WriteLine($"applied {file}: {line}");
-            }
-        }
+        using var warnings = new KubectlWarnings();
+        using var client = new Kubernetes(server.CreateClientConfiguration(), warnings);   // reads warnings as kubectl does
+        await ApplyAsync(client, warnings, "ControlPlane", runWorkloads: false);
 
         builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
         builder.Configuration["K8sEventReporting:Health:Enabled"] = "false";   // probes are for the kubelet, not a demo
         builder.Configuration["K8sEventReporting:Certificates:SecretNamespace"] = "controlplane";   // in a pod: its own namespace
+        builder.Configuration["K8sEventReporting:Admission:ServiceNamespace"] = "controlplane";
+        builder.Configuration["K8sEventReporting:Admission:Address"] = "127.0.0.1";
+        builder.Configuration["K8sEventReporting:Admission:Port"] = "0";
         using var host = builder.Build();
         await host.StartAsync();
         if (host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
         {
             return 1;   // bad configuration: the library logged one line and stopped the host
         }
+
+        // No service network in-process: the webhook's Service is this process's listener (TLS still verifies
+        // controlplane-webhook.controlplane.svc against the CA bundle the control plane writes into the configuration).
+        using (var serving = new CancellationTokenSource(Patience))
+        {
+            var endpoint = await host.Services.GetRequiredService<IAdmissionWebhookListener>().WaitUntilServingAsync(serving.Token);
+            server.MapService("controlplane", "controlplane-webhook", 443, endpoint);
+        }
+
+        var webhookReady = await WaitUntilAsync(client, async () =>
+            (await client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("box-controlplane")).Webhooks.All(w => w.ClientConfig.CaBundle is { Length: > 0 }));
+        await ApplyAsync(client, warnings, "App1", runWorkloads: true);
+        await ApplyAsync(client, warnings, "App2", runWorkloads: true);
 
         // App1's pod is warned and App2 gets its Secret; then the typo is fixed and App1 gets its Secret too.
         var settled = await WaitUntilAsync(client, async () =>
@@ -63,15 +74,39 @@ internal static class EmbeddedDemo
         var fixedUp = settled && await WaitUntilAsync(client, () => HasCertificateAsync(client, "app1", "app1-pki"));
         await host.StopAsync();
         await PrintPkisAndSecretsAsync(client);
-        return settled && fixedUp ? 0 : 1;
+        return webhookReady && settled && fixedUp ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>kubectl apply -f samples/&lt;app&gt;/config.yml</c>: each object created in turn, and the API server's warnings
+    /// (the admission webhook's) printed as kubectl prints them, before the line of the object they are about.
+    /// </summary>
+    private static async Task ApplyAsync(Kubernetes client, KubectlWarnings warnings, string app, bool runWorkloads)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"$ kubectl apply -f samples/{app}/config.yml");
+        var yaml = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifests", app + "-config.yml"));
+        foreach (var document in yaml.ReplaceLineEndings("\n").Split("\n---\n"))
+        {
+            var lines = await KubernetesManifests.ApplyAsync(client, document, [typeof(Pki)], runWorkloads);
+            foreach (var warning in warnings.Take())
+            {
+                Console.WriteLine("Warning: " + warning);
+            }
+
+            foreach (var line in lines)
+            {
+                Console.WriteLine(line);
+            }
+        }
     }
 
     /// <summary>The Pki's Secret exists and its expiry is in the Pki's status.</summary>
-    private static async Task<bool> HasCertificateAsync(IKubernetes client, string ns, string name) =>
+    private static async Task<bool> HasCertificateAsync(Kubernetes client, string ns, string name) =>
         (await client.CoreV1.ListNamespacedSecretAsync(ns)).Items.Any(s => s.Metadata.Name == name)
         && (await client.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name)).Status?.NotAfter is not null;
 
-    private static async Task<bool> WaitUntilAsync(IKubernetes client, Func<Task<bool>> condition)
+    private static async Task<bool> WaitUntilAsync(Kubernetes client, Func<Task<bool>> condition)
     {
         var deadline = TimeProvider.System.GetTimestamp();
         while (TimeProvider.System.GetElapsedTime(deadline) < Patience)
@@ -88,7 +123,7 @@ internal static class EmbeddedDemo
         return false;
     }
 
-    private static async Task PrintAsync(IKubernetes client)
+    private static async Task PrintAsync(Kubernetes client)
     {
         var now = TimeProvider.System.GetUtcNow();
         foreach (var ns in new[] { "app1", "app2" })
@@ -109,7 +144,7 @@ internal static class EmbeddedDemo
         await PrintPkisAndSecretsAsync(client);
     }
 
-    private static async Task PrintPkisAndSecretsAsync(IKubernetes client)
+    private static async Task PrintPkisAndSecretsAsync(Kubernetes client)
     {
         Console.WriteLine();
         Console.WriteLine("$ kubectl get pkis,secrets -A");

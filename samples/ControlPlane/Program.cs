@@ -42,6 +42,7 @@ internal partial class Program
             .AddCertificateIssuer()                                   // the control plane's CA, in a Secret of its namespace
             .AddController<Pki>(pki => pki
                 .AddValidator<ServiceNameValidator>()
+                .AddAdmissionWebhook()                                // the same validator answers `kubectl apply` (a warning)
                 .ReportOnPodsConsumingSecret(p => p.Metadata.Name)
                 .AddReconciler<SecretProvisioner>()
                 .Owns<V1Secret>()

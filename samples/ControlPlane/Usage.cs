@@ -24,6 +24,10 @@ internal static class Usage
           K8sEventReporting:Watcher:Namespaces:0         watch only these namespaces (default: all)
           K8sEventReporting:LeaderElection:Enabled       true to run several replicas, one leading (default: false)
           K8sEventReporting:Health:Enabled, :Port        /readyz and /livez (default here: true, 8081)
+          K8sEventReporting:Admission:Mode               Warn (kubectl apply shows a warning) or Deny (refused) (default: Warn)
+          K8sEventReporting:Admission:Port               the admission webhook's HTTPS port (default here: 8443)
+          K8sEventReporting:Admission:WebhookConfigurationName
+                                                         the ValidatingWebhookConfiguration given the CA bundle (default here: box-controlplane)
           Logging:LogLevel:Default                       Information, Warning, ... (default here: Information)
 
         Every setting is checked at start; a bad one stops the control plane with one line naming it and exit code 1.

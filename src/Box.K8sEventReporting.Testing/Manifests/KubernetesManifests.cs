@@ -81,6 +81,7 @@ public static class KubernetesManifests
                 case V1ClusterRoleBinding crb: await k.RbacAuthorizationV1.CreateClusterRoleBindingAsync(crb, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1Role role: await k.RbacAuthorizationV1.CreateNamespacedRoleAsync(role, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1RoleBinding rb: await k.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(rb, ns, cancellationToken: ct).ConfigureAwait(false); break;
+                case V1Service svc: await k.CoreV1.CreateNamespacedServiceAsync(svc, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1ValidatingWebhookConfiguration vwc: await k.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(vwc, cancellationToken: ct).ConfigureAwait(false); break;
                 default:
                     if (obj.GetType().GetCustomAttribute<KubernetesEntityAttribute>() is { Group.Length: > 0 } entity && obj.GetType().Namespace?.StartsWith("k8s", StringComparison.Ordinal) != true)

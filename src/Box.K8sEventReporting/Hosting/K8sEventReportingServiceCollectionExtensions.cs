@@ -38,9 +38,9 @@ public static class K8sEventReportingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddK8sEventReporting();
-        if (!services.Any(d => d.ServiceType == typeof(ConfigurationBound)))
+        if (!services.Any(d => d.ServiceType == typeof(LibraryConfiguration)))
         {
-            services.AddSingleton<ConfigurationBound>();
+            services.AddSingleton(new LibraryConfiguration(configuration));
             services.AddOptions<ControllerOptions>().Bind(configuration.GetSection(ControllerOptions.SectionName));
             services.AddOptions<LeaderElectionOptions>().Bind(configuration.GetSection(LeaderElectionOptions.SectionName));
             services.AddOptions<EventReporterOptions>().Bind(configuration.GetSection(EventReporterOptions.SectionName));
@@ -99,7 +99,4 @@ public static class K8sEventReportingServiceCollectionExtensions
     }
 
     private static readonly Func<IServiceProvider, object> StartupCheckFactory = static sp => sp.GetRequiredService<StartupCheck>();
-
-    /// <summary>Marks that configuration was bound once, so a second call does not bind it twice.</summary>
-    private sealed class ConfigurationBound;
 }

@@ -53,6 +53,7 @@ public sealed class ConfigurationReloadIntegrationTests(ClusterFixture cluster) 
             ["K8sEventReporting:Watcher:Namespaces:0"] = ns,
             ["K8sEventReporting:Certificates:SecretNamespace"] = ns,
         });
+        builder.Configuration.AddInMemoryCollection(Scenario.SampleControlPlane.AdmissionSettings);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(cluster.ControlPlaneConfiguration));
         Program.AddControlPlane(builder.Services, builder.Configuration);
         return builder.Build();

@@ -31,6 +31,7 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         using var admin = server.CreateClient();
         await admin.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.LoadAllFromString(ControlPlaneRbac.ConfigYaml).OfType<V1CustomResourceDefinition>().Single());
         await ControlPlaneRbac.ApplyAsync(admin);
+        await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(KubernetesYaml.LoadAllFromString(ControlPlaneRbac.ConfigYaml).OfType<V1ValidatingWebhookConfiguration>().Single());
         foreach (var app in new[] { "App1", "App2" })
         {
             await KubernetesManifests.ApplyAsync(admin, await File.ReadAllTextAsync(ClusterFixture.ManifestPath(app + "-config.yml")), [typeof(Pki)]);
@@ -43,6 +44,10 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         // Leader A: the invalid App1 is reported on its pod, App2 is provisioned.
         var a = await StartReplicaAsync(server, allowedNames, "replica-a");
         await Wait.UntilAsync(() => a.Services.GetRequiredService<IControllerHealth>().Check().IsLeader, "replica-a leads");
+        var ca = (await a.Services.GetRequiredService<Box.K8sEventReporting.Certificates.ICertificateIssuer>().GetAuthorityAsync()).CertificatePem;
+        await Wait.UntilAsync(
+            async () => (await admin.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("box-controlplane")).Webhooks.All(w => w.ClientConfig.CaBundle is { } b && Encoding.UTF8.GetString(b) == ca),
+            "the admission webhook's CA bundle written into the ValidatingWebhookConfiguration");
         await Wait.UntilAsync(async () => await SecretAsync(admin, "app2", "app2-pki") is not null, "App2's Secret");
         await Wait.UntilAsync(async () => await ReadyAsync(admin, "app2", "app2-pki") == "True", "App2 Ready");
         await Wait.UntilAsync(async () => await WarningCountAsync(admin, "app1", app1Pod) > 0, "the Warning on App1's pod");
@@ -111,7 +116,11 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
             ["K8sEventReporting:LeaderElection:LeaseDuration"] = "00:00:02",
             ["K8sEventReporting:LeaderElection:RenewDeadline"] = "00:00:01.500",
             ["K8sEventReporting:LeaderElection:RetryPeriod"] = "00:00:00.200",
+            ["K8sEventReporting:Admission:ServiceName"] = "controlplane-webhook",
+            ["K8sEventReporting:Admission:ServiceNamespace"] = ControlPlaneRbac.ServiceAccount.Namespace,
+            ["K8sEventReporting:Admission:WebhookConfigurationName"] = "box-controlplane",
         });
+        builder.Configuration.AddInMemoryCollection(SampleControlPlane.AdmissionSettings);
         var configuration = server.CreateClientConfiguration(ControlPlaneRbac.ServiceAccount);
         builder.Services.AddSingleton<IKubernetes>(_ => new Kubernetes(configuration));
         Program.AddControlPlane(builder.Services, builder.Configuration);

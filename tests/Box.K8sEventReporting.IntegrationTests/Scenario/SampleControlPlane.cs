@@ -23,6 +23,10 @@ internal static class SampleControlPlane
             ["ControlPlane:AllowedNamesPath"] = allowedNamesPath,
             ["K8sEventReporting:Events:ReportingInstance"] = "scenario-test",
         };
+        foreach (var (key, value) in AdmissionSettings)
+        {
+            settings[key] = value;
+        }
         for (var i = 0; i < namespaces.Length; i++)
         {
             settings[$"K8sEventReporting:Watcher:Namespaces:{i}"] = namespaces[i];
@@ -38,6 +42,16 @@ internal static class SampleControlPlane
         extend?.Invoke(reporting);
         return builder.Build();
     }
+
+    /// <summary>
+    /// The admission webhook of a test's control plane: a free port on loopback (tests run in parallel), and no
+    /// ValidatingWebhookConfiguration written (a real cluster's own is never touched by a test).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> AdmissionSettings { get; } = new Dictionary<string, string?>
+    {
+        ["K8sEventReporting:Admission:Port"] = "0",
+        ["K8sEventReporting:Admission:Address"] = "127.0.0.1",
+    };
 
     public static async Task StopAsync(IHost host)
     {

@@ -79,6 +79,38 @@ public sealed class ControllerHostedServiceTests
         Assert.Equal("stalled: no progress on Widget", after.Description);
     }
 
+    [Fact]
+    public async Task Check_AReadinessCheckNotReady_KeepsTheReplicaNotReady_AndSaysWhy()
+    {
+        var webhook = new SettableReadiness { Reason = "the admission webhook is not listening" };
+        await using var fixture = await HostFixture.StartAsync((_, _) => Task.FromResult(ReconcileResult.Done), services: s => s.AddSingleton<IReadinessCheck>(webhook));
+        await fixture.Entered.Task.WaitAsync(Timeout);
+        var health = fixture.Host.Services.GetRequiredService<IControllerHealth>();
+        await Eventually.TrueAsync(() => health.Check().IsLeader, "leading");
+        var waiting = health.Check();
+
+        webhook.Reason = null;
+        var ready = health.Check();
+
+        Assert.False(waiting.IsReady);
+        Assert.True(waiting.IsLive);
+        Assert.Equal("not ready: the admission webhook is not listening", waiting.Description);
+        Assert.True(ready.IsReady, ready.Description);
+    }
+
+    private sealed class SettableReadiness : IReadinessCheck
+    {
+        private volatile string? _reason;
+
+        public string? Reason
+        {
+            get => _reason;
+            set => _reason = value;
+        }
+
+        public string? NotReadyReason => _reason;
+    }
+
     private sealed class HostFixture : IAsyncDisposable
     {
         private int _completed;
@@ -102,7 +134,7 @@ public sealed class ControllerHostedServiceTests
 
         public Task DrainDeadlineSet => Host.Services.GetRequiredService<ControllerHostedService>().DrainDeadlineSet;
 
-        public static async Task<HostFixture> StartAsync(Func<Widget, CancellationToken, Task<ReconcileResult>> reconcile, int workers = 2)
+        public static async Task<HostFixture> StartAsync(Func<Widget, CancellationToken, Task<ReconcileResult>> reconcile, int workers = 2, Action<IServiceCollection>? services = null)
         {
             var watcher = new FakeWatcher<Widget>();
             var time = new FakeTimeProvider();
@@ -112,6 +144,7 @@ public sealed class ControllerHostedServiceTests
             builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
             builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
             builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
+            services?.Invoke(builder.Services);
             builder.Services.AddK8sEventReporting()
                 .ConfigureControllers(o => o.Workers = workers)
                 .AddController<Widget>(c => c

@@ -1,0 +1,83 @@
+using Box.K8sEventReporting.Admission;
+using Box.K8sEventReporting.Validation;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Hosting;
+
+/// <summary>Adds the validating admission webhook to a controller.</summary>
+public static class AdmissionWebhookControllerBuilderExtensions
+{
+    /// <summary>
+    /// Answers the API server's validating admission requests for <typeparamref name="T"/> with the controller's own
+    /// validators, over HTTPS on its own port (<see cref="AdmissionWebhookOptions"/>, section <c>Admission</c>, validated at
+    /// start): in <see cref="AdmissionMode.Warn"/> (the default) each failure is an admission warning and the object is
+    /// stored; in <see cref="AdmissionMode.Deny"/> it is refused with the failures as the Status's causes. A validator that
+    /// throws or runs past <see cref="AdmissionWebhookOptions.ValidationTimeout"/> never blocks: allowed, with a warning.
+    /// </summary>
+    /// <typeparam name="T">The resource type.</typeparam>
+    /// <param name="builder">The controller's builder.</param>
+    /// <param name="configure">Changes the webhook's options (shared by every type) after they are bound from configuration.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// The path is <c>/validate-&lt;group, dots as dashes&gt;-&lt;version&gt;-&lt;kind, lowercase&gt;</c> (for example
+    /// <c>/validate-box-com-v1-pki</c>). The serving certificate comes from the control plane's CA
+    /// (<c>AddCertificateIssuer()</c>, added if missing) for <c>&lt;ServiceName&gt;.&lt;namespace&gt;.svc</c>, and is renewed
+    /// at <see cref="Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
+    /// <see cref="AdmissionWebhookOptions.WebhookConfigurationName"/> set, the CA bundle is written into that
+    /// ValidatingWebhookConfiguration's webhooks served by the Service at start (RBAC: <c>get</c> and <c>patch</c> on
+    /// <c>validatingwebhookconfigurations</c> with <c>resourceNames</c> of exactly it). Readiness (<see cref="IControllerHealth"/>)
+    /// waits for the listener and its certificate.
+    /// </remarks>
+    public static ControllerBuilder<T> AddAdmissionWebhook<T>(this ControllerBuilder<T> builder, Action<AdmissionWebhookOptions>? configure = null)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        if (services.Any(static d => d.ServiceType == typeof(AdmissionWebhookServer)))
+        {
+            AddEndpoint<T>(services);
+            return builder;
+        }
+
+        new K8sEventReportingBuilder(services).AddCertificateIssuer();
+        services.AddOptions<AdmissionWebhookOptions>()
+            .Configure<IServiceProvider>(static (options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(AdmissionWebhookOptions.SectionName).Bind(options))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdmissionWebhookOptions>, AdmissionWebhookOptionsValidator>());
+        services.TryAddSingleton<AdmissionWebhookServer>();
+        services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
+        AddEndpoint<T>(services);
+        K8sEventReportingServiceCollectionExtensions.UseStartupCheck(services);
+        return builder;
+    }
+
+    private static void AddEndpoint<T>(IServiceCollection services)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAdmissionEndpoint, AdmissionEndpoint<T>>(static sp =>
+        {
+            var reviewer = new Lazy<AdmissionReviewer<T>>(() => new AdmissionReviewer<T>(
+                sp.GetServices<IValidator<T>>(),
+                sp.GetRequiredService<IOptions<AdmissionWebhookOptions>>().Value,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission")));
+            return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(Watching.KubernetesResourceInfo.For(typeof(T))));
+        }));
+    }
+}

@@ -1,0 +1,48 @@
+namespace Box.K8sEventReporting.Admission;
+
+/// <summary>
+/// The validating admission webhook, bound from <c>K8sEventReporting:Admission</c> and validated at start
+/// (see <c>AddAdmissionWebhook()</c>).
+/// </summary>
+public sealed class AdmissionWebhookOptions
+{
+    /// <summary>The configuration section, under the library's section, that these options are bound from.</summary>
+    public const string SectionName = "Admission";
+
+    /// <summary>Gets or sets what a resource its validators reject gets: a warning (stored) or a denial.</summary>
+    /// <value><see cref="AdmissionMode.Warn"/>.</value>
+    public AdmissionMode Mode { get; set; } = AdmissionMode.Warn;
+
+    /// <summary>Gets or sets the HTTPS port the webhook listens on (the Service's <c>targetPort</c>).</summary>
+    /// <value>8443; allowed 0–65535 (0: a free port, for tests).</value>
+    public int Port { get; set; } = 8443;
+
+    /// <summary>Gets or sets the address the webhook listens on.</summary>
+    /// <value><c>0.0.0.0</c>: every IPv4 interface (the pod's IP); an IP address.</value>
+    public string Address { get; set; } = "0.0.0.0";
+
+    /// <summary>Gets or sets the name of the Service in front of the webhook: its certificate is for <c>&lt;name&gt;.&lt;namespace&gt;.svc</c>.</summary>
+    /// <value><c>box-k8s-event-reporting-webhook</c>; a DNS label.</value>
+    public string ServiceName { get; set; } = "box-k8s-event-reporting-webhook";
+
+    /// <summary>Gets or sets the namespace of that Service.</summary>
+    /// <value>
+    /// <see langword="null"/>: the <c>POD_NAMESPACE</c> environment variable, else the pod's own namespace when in a cluster,
+    /// else <c>default</c>.
+    /// </value>
+    public string? ServiceNamespace { get; set; }
+
+    /// <summary>
+    /// Gets or sets the <c>ValidatingWebhookConfiguration</c> whose webhooks served by this Service get the CA bundle at start
+    /// (the service account needs <c>get</c> and <c>patch</c> on exactly that object).
+    /// </summary>
+    /// <value><see langword="null"/>: none is written (the CA bundle is then put there by other means).</value>
+    public string? WebhookConfigurationName { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long the validators may take; past it the request is allowed with a warning that the check was
+    /// skipped. Keep it below the configuration's <c>timeoutSeconds</c>.
+    /// </summary>
+    /// <value>2 seconds; allowed 10 ms–29 s.</value>
+    public TimeSpan ValidationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Net;
+using Box.K8sEventReporting.Certificates;
+using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Internal;
+using k8s;
+using k8s.Autorest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Box.K8sEventReporting.Admission;
+
+/// <summary>
+/// The admission webhook's HTTPS listener (Kestrel on its own port, in the control plane's process): a serving certificate
+/// for <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> issued by the control plane's CA and renewed before expiry without a
+/// restart, the CA bundle written into the webhook configuration at start, and readiness until it serves.
+/// </summary>
+internal sealed class AdmissionWebhookServer(
+    IServiceProvider services,
+    IOptions<AdmissionWebhookOptions> options,
+    TimeProvider timeProvider,
+    ILoggerFactory? loggerFactory = null) : IHostedService, IReadinessCheck, IAdmissionWebhookListener, IDisposable
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
+    private readonly ILogger _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission");
+    private readonly ServingCertificate _certificate = new();
+    private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private WebApplication? _app;
+    private Uri? _endpoint;
+    private Task _background = Task.CompletedTask;
+    private int _disposed;
+
+    public string? NotReadyReason =>
+        _app is null ? "the admission webhook is not listening"
+        : _certificate.Current is null ? "the admission webhook has no serving certificate yet"
+        : null;
+
+    public string? CertificatePem => _certificate.Pem;
+
+    public Task<Uri> WaitUntilServingAsync(CancellationToken cancellationToken = default) => _serving.Task.WaitAsync(cancellationToken);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var check = services.GetService<StartupCheck>();
+        if (check?.Run() is not null)
+        {
+            return;
+        }
+
+        var settings = options.Value;
+        var handler = new AdmissionRequestHandler(services.GetServices<IAdmissionEndpoint>(), _logger);
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = AdmissionRequestHandler.MaxBodyBytes;
+            k.Listen(IPAddress.Parse(settings.Address), settings.Port, l =>
+            {
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => _certificate.Current });
+            });
+        });
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            Log.StartFailed(_logger, ex);
+            var problem = string.Create(
+                CultureInfo.InvariantCulture,
+                $"cannot serve the admission webhook on {settings.Address}:{settings.Port}: {ex.Message}. Free the port, or set K8sEventReporting:Admission:Port or K8sEventReporting:Admission:Address.");
+            if (check is null)
+            {
+                throw new InvalidOperationException(problem, ex);
+            }
+
+            check.Fail(problem);
+            return;
+        }
+
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var host = IPAddress.Parse(settings.Address) is var ip && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)) ? "127.0.0.1" : settings.Address;
+        _endpoint = new UriBuilder("https", host, port).Uri;
+        _app = app;
+        var ns = PodNamespace.Resolve(settings.ServiceNamespace);
+        var paths = string.Join(", ", handler.Paths);
+        var service = $"{settings.ServiceName}.{ns}.svc";
+        Log.Listening(_logger, _endpoint, paths, service);
+        // Resolved only now, after the start-up check: the issuer needs the Kubernetes client, which a bad kubeconfig breaks.
+        var issuer = services.GetRequiredService<ICertificateIssuer>();
+        _background = Task.Run(() => RunAsync(issuer, settings, ns, _stopping.Token), CancellationToken.None);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not { } app)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _background.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+        _app = null;
+        Log.Stopped(_logger, _endpoint!);
+    }
+
+    public void Dispose()
+    {
+        // Idempotent: the container disposes it once per registration it is resolved through.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _certificate.Dispose();
+    }
+
+    /// <summary>The DNS names the API server may reach the Service by; it verifies <c>&lt;service&gt;.&lt;namespace&gt;.svc</c>.</summary>
+    internal static string[] DnsNames(string service, string ns) =>
+        [service, $"{service}.{ns}", $"{service}.{ns}.svc", $"{service}.{ns}.svc.cluster.local"];
+
+    private async Task RunAsync(ICertificateIssuer issuer, AdmissionWebhookOptions settings, string ns, CancellationToken cancellationToken)
+    {
+        Task? caBundle = null;
+        try
+        {
+            for (var failures = 0; ;)
+            {
+                ICertificateAuthority authority;
+                IssuedCertificate issued;
+                try
+                {
+                    authority = await issuer.GetAuthorityAsync(cancellationToken).ConfigureAwait(false);
+                    issued = authority.Issue(settings.ServiceName, DnsNames(settings.ServiceName, ns));
+                }
+                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or InvalidOperationException or ArgumentException)
+                {
+                    var delay = Backoff.Exponential(FirstRetry, failures++, LongestRetry);
+                    Log.CertificateFailed(_logger, ex.Message, delay);
+                    await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                failures = 0;
+                _certificate.Replace(issued);
+                AdmissionMetrics.CertificateIssued();
+                var description = issued.ToString();
+                Log.CertificateIssued(_logger, description);
+                _serving.TrySetResult(_endpoint!);
+                if (caBundle is null && settings.WebhookConfigurationName is { Length: > 0 } configuration)
+                {
+                    var writer = new CaBundleWriter(services.GetRequiredService<IKubernetes>(), configuration, ns, settings.ServiceName);
+                    caBundle = WriteCaBundleAsync(writer, configuration, authority.CertificatePem, cancellationToken);
+                }
+
+                // A day at a time: a timer cannot wait 60 days at once, and the clock is read again after each wait.
+                for (var renewIn = issued.RenewAt - timeProvider.GetUtcNow(); renewIn > TimeSpan.Zero; renewIn = issued.RenewAt - timeProvider.GetUtcNow())
+                {
+                    await Task.Delay(renewIn < LongestWait ? renewIn : LongestWait, timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        if (caBundle is not null)
+        {
+            await caBundle.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteCaBundleAsync(CaBundleWriter writer, string configuration, string caPem, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var failures = 0; ; failures++)
+            {
+                string reason, result;
+                try
+                {
+                    var (done, webhooks) = await writer.WriteAsync(caPem, cancellationToken).ConfigureAwait(false);
+                    switch (done)
+                    {
+                        case CaBundleWriter.Result.Patched:
+                            AdmissionMetrics.CaBundleWritten("patched");
+                            Log.CaBundlePatched(_logger, webhooks, configuration);
+                            break;
+                        case CaBundleWriter.Result.Unchanged:
+                            AdmissionMetrics.CaBundleWritten("unchanged");
+                            Log.CaBundleUnchanged(_logger, configuration);
+                            break;
+                        default:
+                            AdmissionMetrics.CaBundleWritten("no_matching_webhook");
+                            Log.NoMatchingWebhook(_logger, configuration, writer.Service);
+                            break;
+                    }
+
+                    return;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    (result, reason) = ("not_found", "it does not exist (apply it, e.g. from config.yml)");
+                }
+                catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+                {
+                    (result, reason) = ("failed", e is HttpOperationException h ? $"{(int)h.Response.StatusCode} {h.Message}" : e.Message);
+                }
+
+                AdmissionMetrics.CaBundleWritten(result);
+                var delay = Backoff.Exponential(FirstRetry, failures, LongestRetry);
+                Log.CaBundleFailed(_logger, configuration, reason, delay);
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
