@@ -17,6 +17,11 @@ namespace Box.K8sEventReporting.Hosting;
 /// <see cref="HttpListener"/> rather than a hand-written HTTP parser: it is in the shared framework (no package, no ASP.NET
 /// Core), its managed Linux implementation handles HTTP/1.1 framing and keep-alive correctly, and closing it releases the
 /// port. Requests are answered one at a time: each answer is a few bytes computed without I/O, so a probe never waits long.
+/// Known limit (dotnet/corefx#35191, still in .NET 10's managed HttpListener on Linux): its endpoint listener binds, listens
+/// and starts accepting before it creates its connection table, so a connection already queued at that first accept makes
+/// <see cref="HttpListener.Start"/> throw <see cref="ArgumentNullException"/> with the port bound by a listener nobody can
+/// reach or close; the host's start then fails (the kubelet restarts the container). Neither a retry nor another start
+/// order avoids it from here; the fixes are in the runtime (create the table before the first accept) or another server.
 /// </remarks>
 internal sealed class HealthProbeHostedService : IHostedService, IDisposable
 {

@@ -20,7 +20,8 @@ internal sealed class ResourceDecoder<T>
     private readonly JsonTypeInfo<T> objectInfo;
     private readonly JsonTypeInfo<WatchEnvelope> envelopeInfo;
     private readonly JsonTypeInfo<V1Status> statusInfo;
-    private readonly JsonTypeInfo<ListEnvelope> listInfo;
+    private readonly JsonTypeInfo<V1ListMeta> listMetaInfo;
+    private readonly JsonReaderOptions readerOptions;
     private readonly Func<T, T> prepare;
 
     /// <param name="prepare">Applied to every decoded object (fills kind, strips, transforms).</param>
@@ -32,7 +33,13 @@ internal sealed class ResourceDecoder<T>
         objectInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
         envelopeInfo = (JsonTypeInfo<WatchEnvelope>)options.GetTypeInfo(typeof(WatchEnvelope));
         statusInfo = (JsonTypeInfo<V1Status>)Options.GetTypeInfo(typeof(V1Status));
-        listInfo = (JsonTypeInfo<ListEnvelope>)options.GetTypeInfo(typeof(ListEnvelope));
+        listMetaInfo = (JsonTypeInfo<V1ListMeta>)options.GetTypeInfo(typeof(V1ListMeta));
+        readerOptions = new JsonReaderOptions
+        {
+            AllowTrailingCommas = options.AllowTrailingCommas,
+            CommentHandling = options.ReadCommentHandling,
+            MaxDepth = options.MaxDepth,
+        };
     }
 
     /// <summary>Decodes one line of a watch stream (UTF-8 JSON, without the newline).</summary>
@@ -75,15 +82,9 @@ internal sealed class ResourceDecoder<T>
     {
         try
         {
-            if (JsonSerializer.Deserialize(body, listInfo) is { } page && page.Items is { } typed && typed.TrueForAll(i => i?.Metadata?.Name is { Length: > 0 }))
+            if (DecodeListTyped(body) is { } typed)
             {
-                var items = new List<WatchEvent<T>>(typed.Count);
-                foreach (var item in typed)
-                {
-                    items.Add(new WatchEvent<T>(WatchEventKind.Added, prepare(item!), item!.Metadata.ResourceVersion));
-                }
-
-                return (items, page.Metadata?.ResourceVersion, page.Metadata?.ContinueProperty);
+                return typed;
             }
         }
         catch (Exception ex) when (IsDecodeException(ex))
@@ -112,6 +113,56 @@ internal sealed class ResourceDecoder<T>
         }
 
         return (decoded, resourceVersion, next);
+    }
+
+    /// <summary>
+    /// The typed pass: reads the list's items one at a time and prepares (strips, transforms) each as soon as it is read,
+    /// so a large list (a first LIST served from the watch cache is never paged) never holds all its objects untrimmed at
+    /// once. Null when an item has no name, the list has no items array, or its shape is unexpected: the caller then
+    /// decodes item by item.
+    /// </summary>
+    private (List<WatchEvent<T>> Items, string? ResourceVersion, string? Continue)? DecodeListTyped(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, readerOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        V1ListMeta? metadata = null;
+        List<WatchEvent<T>>? items = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("metadata"u8))
+            {
+                reader.Read();
+                metadata = JsonSerializer.Deserialize(ref reader, listMetaInfo);
+            }
+            else if (reader.ValueTextEquals("items"u8))
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return null;
+                }
+
+                items = [];
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    if (JsonSerializer.Deserialize(ref reader, objectInfo) is not { Metadata.Name.Length: > 0 } item)
+                    {
+                        return null;
+                    }
+
+                    items.Add(new WatchEvent<T>(WatchEventKind.Added, prepare(item), item.Metadata.ResourceVersion));
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return items is null ? null : (items, metadata?.ResourceVersion, metadata?.ContinueProperty);
     }
 
     /// <summary>Decodes one item of a list.</summary>
@@ -266,13 +317,6 @@ internal sealed class ResourceDecoder<T>
             }
         });
         return copy;
-    }
-
-    internal sealed class ListEnvelope
-    {
-        public V1ListMeta? Metadata { get; set; }
-
-        public List<T?>? Items { get; set; }
     }
 
     internal sealed class WatchEnvelope
