@@ -54,7 +54,7 @@ public static class KubernetesManifests
             done.Add(await CreateAsync(kubernetes, obj, cancellationToken).ConfigureAwait(false));
             if (createPodsForWorkloads && obj is V1Deployment deployment)
             {
-                done.AddRange(await RunDeploymentAsync(kubernetes, deployment, cancellationToken).ConfigureAwait(false));
+                done.AddRange((await RunDeploymentAsync(kubernetes, deployment, cancellationToken).ConfigureAwait(false)).Select(line => line + "   (as the cluster's controllers would)"));
             }
         }
 
@@ -63,7 +63,9 @@ public static class KubernetesManifests
 
     private static async Task<string> CreateAsync(IKubernetes k, IKubernetesObject<V1ObjectMeta> obj, CancellationToken ct)
     {
-        var what = $"{obj.Kind?.ToLowerInvariant()}/{obj.Metadata.Name}";
+        // As kubectl apply names what it did: kind, then the API group for any group but the core one.
+        var group = obj.ApiVersion?.Contains('/', StringComparison.Ordinal) == true ? "." + obj.ApiVersion[..obj.ApiVersion.IndexOf('/', StringComparison.Ordinal)] : string.Empty;
+        var what = $"{obj.Kind?.ToLowerInvariant()}{group}/{obj.Metadata.Name}";
         var ns = obj.Metadata.NamespaceProperty;
         try
         {
