@@ -42,17 +42,23 @@ public static class AdmissionWebhookControllerBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        if (!services.Any(static d => d.ServiceType == typeof(AdmissionWebhookServer)))
+        {
+            AddServer(services);
+        }
+
+        // After the configuration's bind (registered by the first call): what the code sets wins over appsettings.
         if (configure is not null)
         {
             services.Configure(configure);
         }
 
-        if (services.Any(static d => d.ServiceType == typeof(AdmissionWebhookServer)))
-        {
-            AddEndpoint<T>(services);
-            return builder;
-        }
+        AddEndpoint<T>(services);
+        return builder;
+    }
 
+    private static void AddServer(IServiceCollection services)
+    {
         new K8sEventReportingBuilder(services).AddCertificateIssuer();
         services.AddOptions<AdmissionWebhookOptions>()
             .Configure<IServiceProvider>(static (options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(AdmissionWebhookOptions.SectionName).Bind(options))
@@ -62,9 +68,7 @@ public static class AdmissionWebhookControllerBuilderExtensions
         services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
-        AddEndpoint<T>(services);
         K8sEventReportingServiceCollectionExtensions.UseStartupCheck(services);
-        return builder;
     }
 
     private static void AddEndpoint<T>(IServiceCollection services)

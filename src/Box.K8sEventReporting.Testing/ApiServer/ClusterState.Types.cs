@@ -59,8 +59,11 @@ internal sealed partial class ClusterState
         Add(new ApiResource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, true, ResourceFlavor.CustomResourceDefinition, StoreFor("apiextensions.k8s.io/customresourcedefinitions", false)) { TracksGeneration = true });
     }
 
-    /// <summary>Registers the served versions of a CRD and fills its status (called under the gate, before it is stored).</summary>
-    private ApiResponse? ApplyCrd(JsonObject crd)
+    /// <summary>
+    /// Validates a CRD and, unless <paramref name="dryRun"/>, registers its served versions and fills its status (called
+    /// under the gate, before it is stored). A dry run is refused exactly as the write would be.
+    /// </summary>
+    private ApiResponse? ApplyCrd(JsonObject crd, bool dryRun = false)
     {
         var spec = crd["spec"] as JsonObject;
         var group = ObjectMutations.GetString(spec, "group");
@@ -76,6 +79,11 @@ internal sealed partial class ClusterState
         if (name != plural + "." + group)
         {
             return Statuses.Invalid("CustomResourceDefinition.apiextensions.k8s.io", "apiextensions.k8s.io", "CustomResourceDefinition", name, [FieldError.Invalid("metadata.name", name, "must be spec.names.plural+\".\"+spec.group")]);
+        }
+
+        if (dryRun)
+        {
+            return null;
         }
 
         var namespaced = ObjectMutations.GetString(spec, "scope") != "Cluster";

@@ -90,9 +90,9 @@ internal sealed partial class ClusterState
                     }
 
                     PrepareNew(resource, body, keepIdentity: mode == WriteMode.CommitAdmitted);
-                    if (resource.Flavor == ResourceFlavor.CustomResourceDefinition && mode != WriteMode.DryRun)
+                    if (resource.Flavor == ResourceFlavor.CustomResourceDefinition)
                     {
-                        if (ApplyCrd(body) is { } crdError)
+                        if (ApplyCrd(body, dryRun: mode == WriteMode.DryRun) is { } crdError)
                         {
                             return crdError;
                         }
@@ -592,9 +592,12 @@ internal sealed partial class ClusterState
         var meta = ObjectMutations.Meta(ns);
         if (ObjectMutations.GetString(meta, "name") is { Length: > 0 } name)
         {
-            var labels = meta["labels"] as JsonObject ?? [];
+            if (meta["labels"] is not JsonObject labels)
+            {
+                meta["labels"] = labels = [];
+            }
+
             labels["kubernetes.io/metadata.name"] = name;
-            meta["labels"] = labels.Parent is null ? labels : labels.DeepClone();
         }
     }
 

@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -205,5 +206,19 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         await Task.WhenAll(_runners.Select(r => r.RunWorkersAsync(stopTaking.Token, abandon.Token))).ConfigureAwait(false);
+
+        // The status writes this term posted are part of its work: written before the Lease is released (within the same
+        // drain deadline), so that a standby taking over does not race them. A lost term stops at once.
+        if (_services.GetService<StatusWriteQueue>() is { } statusWrites)
+        {
+            try
+            {
+                await statusWrites.FlushAsync(abandon.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+            {
+                // Lost or abandoned: what waits is logged and counted when the queue is disposed.
+            }
+        }
     }
 }

@@ -196,6 +196,8 @@ public sealed class ValidationProblemReporter<T>
     {
         if (StatusQueue is { } queue)
         {
+            // A writer that cannot write the fields fails this call, not every background retry of it.
+            EnsureCanWrite(status);
             queue.Post(new PendingStatus(this, resource, condition, status));
             return Task.CompletedTask;
         }
@@ -203,17 +205,29 @@ public sealed class ValidationProblemReporter<T>
         return WriteNowAsync(resource, condition, status, cancellationToken);
     }
 
-    private Task<bool> WriteNowAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken) =>
-        status.Count == 0 ? conditionWriter.SetConditionAsync(resource, condition, cancellationToken)
-        : conditionWriter is IResourceStatusWriter writer ? writer.SetStatusAsync(resource, condition, status, cancellationToken)
-        : throw new InvalidOperationException(
-            $"The condition writer {conditionWriter.GetType().Name} cannot write other status fields ({string.Join(", ", status.Keys)}); use ResourceConditionWriter.");
+    private Task<bool> WriteNowAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
+    {
+        EnsureCanWrite(status);
+        return status.Count == 0
+            ? conditionWriter.SetConditionAsync(resource, condition, cancellationToken)
+            : ((IResourceStatusWriter)conditionWriter).SetStatusAsync(resource, condition, status, cancellationToken);
+    }
+
+    private void EnsureCanWrite(IReadOnlyDictionary<string, JsonNode?> status)
+    {
+        if (status.Count > 0 && conditionWriter is not IResourceStatusWriter)
+        {
+            throw new InvalidOperationException(
+                $"The condition writer {conditionWriter.GetType().Name} cannot write other status fields ({string.Join(", ", status.Keys)}); use ResourceConditionWriter.");
+        }
+    }
 
     /// <summary>The condition and status fields of one report, waiting in the <see cref="StatusWriteQueue"/>.</summary>
     private sealed class PendingStatus(ValidationProblemReporter<T> owner, T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status)
         : IPendingStatusWrite
     {
-        public string Key { get; } = $"{resource.Kind ?? typeof(T).Name} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
+        // The CLR type, not the Kind: the queue is shared by every resource type, and two groups may use one Kind.
+        public string Key { get; } = $"{typeof(T).FullName} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
 
         private T Resource => resource;
 
