@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Internal;
 using k8s;
 using k8s.Models;
 
@@ -32,7 +33,7 @@ internal sealed class KubernetesEventWriter : IEventWriter
         var body = new Dictionary<string, object>(3);
         if (options.ApiVersion == EventApiVersion.EventsV1)
         {
-            body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime };
+            body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = MicroTime.From(write.LastTimestamp) };
             if (write.IsAggregate)
             {
                 body["note"] = write.Message;
@@ -89,8 +90,8 @@ internal sealed class KubernetesEventWriter : IEventWriter
         ApiVersion = "events.k8s.io/v1",
         Kind = "Event",
         Metadata = new V1ObjectMeta { Name = write.Name, NamespaceProperty = write.Namespace },
-        EventTime = write.FirstTimestamp.UtcDateTime,
-        Series = count >= 2 ? new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime } : null,
+        EventTime = MicroTime.From(write.FirstTimestamp),
+        Series = count >= 2 ? new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = MicroTime.From(write.LastTimestamp) } : null,
         ReportingController = options.ReportingComponent,
         ReportingInstance = options.ReportingInstance,
         Action = write.Action ?? options.DefaultAction,
