@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Box.K8sEventReporting.Internal;
 using k8s;
 using k8s.Models;
@@ -14,6 +15,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// </remarks>
 internal sealed class KubernetesEventWriter : IEventWriter
 {
+    private const int ListPageSize = 500;
     private readonly IKubernetes client;
     private readonly EventReporterOptions options;
 
@@ -62,6 +64,37 @@ internal sealed class KubernetesEventWriter : IEventWriter
 
         var core = await client.CoreV1.ReadNamespacedEventAsync(write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
         return core.Count is > 0 ? core.Count.Value : 1;
+    }
+
+    public async IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continueToken = null;
+        do
+        {
+            if (options.ApiVersion == EventApiVersion.EventsV1)
+            {
+                var page = await client.EventsV1.ListEventForAllNamespacesAsync(
+                    continueParameter: continueToken, fieldSelector: "reportingController=" + options.ReportingComponent, limit: ListPageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var e in page.Items)
+                {
+                    yield return (e.Metadata.NamespaceProperty, e.Metadata.Name, e.Series?.Count ?? e.DeprecatedCount ?? 1);
+                }
+
+                continueToken = page.Metadata.ContinueProperty;
+            }
+            else
+            {
+                var page = await client.CoreV1.ListEventForAllNamespacesAsync(
+                    continueParameter: continueToken, fieldSelector: "reportingComponent=" + options.ReportingComponent, limit: ListPageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var e in page.Items)
+                {
+                    yield return (e.Metadata.NamespaceProperty, e.Metadata.Name, e.Count is > 0 ? e.Count.Value : 1);
+                }
+
+                continueToken = page.Metadata.ContinueProperty;
+            }
+        }
+        while (!string.IsNullOrEmpty(continueToken));
     }
 
     // metav1.Time has second precision on the wire.
