@@ -80,6 +80,18 @@ async Task<JsonObject> RunOnceAsync(string label, string spec, int n, int perNs,
 
     var log = Path.Combine(work.FullName, $"controller-{label}-{n}-{run}.log");
     using var controller = StartController(spec, log, out var readyUrl);
+    try
+    {
+        return await MeasureAsync(controller, readyUrl, log, label, spec, n, perNs, run, baseline);
+    }
+    finally
+    {
+        Stop(controller);
+    }
+}
+
+async Task<JsonObject> MeasureAsync(Process controller, Uri? readyUrl, string log, string label, string spec, int n, int perNs, int run, string baseline)
+{
     var started = Stopwatch.StartNew();
     await WaitReadyAsync(controller, log, readyUrl, TimeSpan.FromSeconds(120));
     var startupCpu = CpuSeconds(controller.Id);
@@ -93,7 +105,6 @@ async Task<JsonObject> RunOnceAsync(string label, string spec, int n, int perNs,
     var rss = PeakRssMegabytes(controller.Id);
     var apiserverCpu = CpuSeconds(apiserverPid) - apiserverBefore;
     var allWrites = writes.AllDoneAt is { } at && loadStart is { } t0 ? (at - t0).TotalSeconds : (double?)null;
-    Stop(controller);
 
     var requests = report["controller_requests"]?.AsObject() ?? [];
     var watchesClosed = requests.Where(r => r.Key.StartsWith("WATCH ", StringComparison.Ordinal)).Sum(r => r.Value!.GetValue<double>());
