@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.Internal;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -39,6 +40,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     // Objects that could not be read while this replica was on standby: reported when it starts leading, unless they
     // were fixed (decoded) or deleted meanwhile.
     private readonly ConcurrentDictionary<ResourceKey, ResourceDecodeFailure> _unreportedDecodeFailures = new();
+    private readonly ReconcileActivity? _activity;
     private long _lastProgress;
     private int _runningWorkers;
 
@@ -51,7 +53,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         ControllerOptions options,
         ILogger logger,
         TimeProvider timeProvider,
-        IEnumerable<IReconcileObserver>? observers = null)
+        IEnumerable<IReconcileObserver>? observers = null,
+        ReconcileActivity? activity = null)
     {
         ArgumentNullException.ThrowIfNull(watcher);
         ArgumentNullException.ThrowIfNull(validators);
@@ -73,6 +76,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _kindTags = ControllerMetrics.KindTags(Kind);
         _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind);
         _lastProgress = timeProvider.GetTimestamp();
+        _activity = activity;
+        activity?.AddSource(() => IsLeading ? _queue.Count + _queue.ProcessingCount : 0);   // a replica that does not lead has no floor to serve
     }
 
     public string Kind { get; }
@@ -329,12 +334,14 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
                 {
                     _queue.Done(key);
                     Interlocked.Exchange(ref _lastProgress, _timeProvider.GetTimestamp());
+                    _activity?.Pulse();
                 }
             }
         }
         finally
         {
             Interlocked.Decrement(ref _runningWorkers);
+            _activity?.Pulse();
         }
     }
 

@@ -156,7 +156,8 @@ public sealed class K8sEventReportingBuilder
             sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetServices<IReconcileObserver>()));
+            sp.GetServices<IReconcileObserver>(),
+            sp.GetService<Internal.ReconcileActivity>()));
         Services.TryAddSingleton<IResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>());
         Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IControllerRunner, ResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>()));

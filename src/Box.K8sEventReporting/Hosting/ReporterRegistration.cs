@@ -16,10 +16,12 @@ internal static class ReporterRegistration
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         services.AddKubernetesEventReporting();
+        services.TryAddSingleton<Internal.ReconcileActivity>();
         services.TryAddSingleton(sp => new StatusWriteQueue(
             KubernetesEventRecorder.Snapshot(sp.GetRequiredService<IOptions<EventReporterOptions>>()),
             sp.GetService<ILogger<StatusWriteQueue>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            activity: sp.GetRequiredService<Internal.ReconcileActivity>()));
         services.TryAddSingleton<IReconcileReporter<T>>(sp =>
         {
             var entity = KubernetesEntity.Of<T>();

@@ -49,4 +49,8 @@ internal static class ReportingMetrics
     /// <summary>Failed attempts to list this component's existing Events at start (their counts are then read one by one after a 409).</summary>
     public static readonly Counter<long> EventCountListFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.events.count_list_failures", "{list}", "Failed lists of this component's existing Events at start.");
+
+    /// <summary>Times a status writer waited for the controllers' reconciles to end before writing (the floor first).</summary>
+    public static readonly Counter<long> StatusWritesYielded = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.status.yielded", "{wait}", "Times status writes waited for reconciles to end before writing.");
 }

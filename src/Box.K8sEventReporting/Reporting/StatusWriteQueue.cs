@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Box.K8sEventReporting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,10 +23,15 @@ internal interface IPendingStatusWrite
 /// background writers make the writes, one at a time per resource, coalescing what was posted meanwhile (the latest status
 /// wins, fields set only by an older post are kept). A failed write is retried with backoff until it succeeds, a newer post
 /// replaces it, or the API server refuses it for good (a 4xx other than 404 and 409: logged and counted); never dropped in
-/// silence. Disposing writes what is still waiting within <see cref="EventReporterOptions.ShutdownTimeout"/>.
+/// silence. While a controller has reconciles ready or running, writes wait (up to <see cref="MaxYield"/> each): during a
+/// burst the API server serves the floor first, and the status, coalesced meanwhile, follows when it is over. Disposing
+/// writes what is still waiting within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </summary>
 internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
 {
+    /// <summary>How long a status write waits for the controllers' reconciles to end before it is written anyway.</summary>
+    internal static readonly TimeSpan MaxYield = TimeSpan.FromSeconds(5);
+
     private readonly object gate = new();
     private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false });
@@ -35,13 +41,15 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     private readonly Func<double> jitter;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
+    private readonly ReconcileActivity? activity;
     private TaskCompletionSource? idle;
     private int disposed;
 
-    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null)
+    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReconcileActivity? activity = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
+        this.activity = activity;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
@@ -189,15 +197,46 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         {
             while (await ready.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                await YieldToReconcilesAsync(cancellationToken).ConfigureAwait(false);
                 while (ready.Reader.TryRead(out var key))
                 {
                     await ProcessAsync(key, cancellationToken).ConfigureAwait(false);
+                    await YieldToReconcilesAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>
+    /// Waits while a controller has reconciles ready or running (at most <see cref="MaxYield"/>): the writes of the floor
+    /// (Secrets, Events on pods) go first, and the status, coalesced meanwhile, right after the burst.
+    /// </summary>
+    private async Task YieldToReconcilesAsync(CancellationToken cancellationToken)
+    {
+        if (activity is null || Volatile.Read(ref disposed) != 0)
+        {
+            return;
+        }
+
+        var quiet = activity.WhenQuietAsync();
+        if (quiet.IsCompleted)
+        {
+            return;
+        }
+
+        var waiting = quiet.WaitAsync(MaxYield, timeProvider, cancellationToken);   // the MaxYield timer starts here
+        ReportingMetrics.StatusWritesYielded.Add(1);
+        try
+        {
+            await waiting.ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still busy after MaxYield: write one status anyway, so that a controller that never goes quiet still reports.
         }
     }
 

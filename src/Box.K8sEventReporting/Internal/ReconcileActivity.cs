@@ -1,0 +1,83 @@
+namespace Box.K8sEventReporting.Internal;
+
+/// <summary>
+/// Whether any controller of the process has a reconcile queued or running: writes beyond the floor (the status
+/// condition) wait for the controllers to go quiet, so that during a burst the API server spends its time on what
+/// application owners wait for (Secrets, Warnings on pods), and the status follows right after.
+/// </summary>
+/// <remarks>
+/// Keys waiting for a delay (a requeue, a periodic revalidation) do not count: only work that is ready or in progress.
+/// A status write waits at most a bounded time (see <c>StatusWriteQueue</c>), so a controller that never goes quiet still
+/// writes its status.
+/// </remarks>
+internal sealed class ReconcileActivity
+{
+    private readonly object gate = new();
+    private readonly List<Func<int>> sources = [];
+    private TaskCompletionSource? quiet;
+
+    /// <summary>Gets a value indicating whether no controller has a reconcile ready or running.</summary>
+    public bool IsQuiet
+    {
+        get
+        {
+            lock (gate)
+            {
+                return IsQuietLocked();
+            }
+        }
+    }
+
+    /// <summary>Adds a controller, by the number of reconciles it has ready or running.</summary>
+    public void AddSource(Func<int> pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        lock (gate)
+        {
+            sources.Add(pending);
+        }
+    }
+
+    /// <summary>Called when a reconcile ends or a controller stops working: wakes whatever waits for quiet, if it is quiet now.</summary>
+    public void Pulse()
+    {
+        TaskCompletionSource? wake = null;
+        lock (gate)
+        {
+            if (quiet is not null && IsQuietLocked())
+            {
+                (wake, quiet) = (quiet, null);
+            }
+        }
+
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Completes when no controller has a reconcile ready or running (at once if none has).</summary>
+    public Task WhenQuietAsync()
+    {
+        lock (gate)
+        {
+            if (IsQuietLocked())
+            {
+                return Task.CompletedTask;
+            }
+
+            quiet ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return quiet.Task;
+        }
+    }
+
+    private bool IsQuietLocked()
+    {
+        foreach (var pending in sources)
+        {
+            if (pending() > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
