@@ -100,6 +100,9 @@ internal static class LoopBenchmark
         var allowedNames = Path.Combine(workDir, "allowedNames");
         await File.WriteAllTextAsync(allowedNames, "app1\napp2\n");
         Console.WriteLine($"# Loop benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
+        Console.WriteLine("NOT real-server figures: the in-process API server answers far faster than kube-apiserver with etcd (at N = 1,000 this benchmark");
+        Console.WriteLine("was wrong by about 7x in time and 3.5x in CPU). Use it to compare builds of the controller; for speed claims run");
+        Console.WriteLine("bench/real-server/series.cs against a real API server, with client-go beside it (bench/README.md).");
         Console.WriteLine($"controller: {controllerDir ?? "-"} {string.Join(' ', controllerEnvironment.Select(kv => $"{kv.Key}={kv.Value}"))}; logs, kubeconfigs and profiles in {workDir}");
         Console.WriteLine($"load average before: {(File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Trim() : "?")}");
 
