@@ -24,13 +24,14 @@ internal static partial class ConfigDataValidator
         var errors = new List<FieldError>();
         if (resource.Flavor == ResourceFlavor.Secret)
         {
+            // The real server folds stringData into data before it validates: its keys count as data keys.
             CheckKeys(obj, "data", errors);
+            CheckKeys(obj, "stringData", errors, "data");
             if (Text(obj, "type") == "kubernetes.io/tls")
             {
-                var data = obj["data"] as JsonObject;
                 foreach (var key in new[] { "tls.crt", "tls.key" })
                 {
-                    if (data?.ContainsKey(key) != true)
+                    if ((obj["data"] as JsonObject)?.ContainsKey(key) != true && (obj["stringData"] as JsonObject)?.ContainsKey(key) != true)
                     {
                         errors.Add(FieldError.Required($"data[{key}]"));
                     }
@@ -75,7 +76,7 @@ internal static partial class ConfigDataValidator
         return errors;
     }
 
-    private static void CheckKeys(JsonObject obj, string field, List<FieldError> errors)
+    private static void CheckKeys(JsonObject obj, string field, List<FieldError> errors, string? reportedAs = null)
     {
         if (obj[field] is not JsonObject data)
         {
@@ -86,7 +87,7 @@ internal static partial class ConfigDataValidator
         {
             if (!ConfigKey().IsMatch(key))
             {
-                errors.Add(FieldError.Invalid($"{field}[{key}]", key, KeyMessage));
+                errors.Add(FieldError.Invalid($"{reportedAs ?? field}[{key}]", key, KeyMessage));
             }
         }
     }
