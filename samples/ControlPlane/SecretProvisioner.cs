@@ -12,7 +12,9 @@ namespace ControlPlane;
 /// certificate for its service signed by the control plane's CA (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>); renewed
 /// at the configured point of its lifetime, re-issued when <c>spec.serviceName</c> changes, its expiry in
 /// <c>status.notAfter</c>. A Secret of that name that the Pki does not control (another team's) is never touched: the
-/// Pki reports <c>SecretConflict</c> instead, until that Secret is gone.
+/// Pki reports <c>SecretConflict</c> instead, until that Secret is gone. A Secret the Pki controls but of another type
+/// (an Opaque one an earlier version wrote) is replaced by the TLS Secret, since the API server never changes a
+/// Secret's type.
 /// </summary>
 /// <remarks>
 /// Reads the Secret from the writer's cache: a Pki whose certificate is current costs no API request, only a requeue at
@@ -46,7 +48,7 @@ public sealed partial class SecretProvisioner(
                 return issued is null ? Unchanged(current!) : DesiredSecret(resource, issued);
             },
             cancellationToken);
-        if (result.Outcome is not (OwnedChildOutcome.Created or OwnedChildOutcome.Updated or OwnedChildOutcome.Unchanged))
+        if (result.Outcome is not (OwnedChildOutcome.Created or OwnedChildOutcome.Updated or OwnedChildOutcome.Replaced or OwnedChildOutcome.Unchanged))
         {
             return result.ToReconcileResult();
         }

@@ -139,6 +139,10 @@ internal static class Statuses
     public static ApiResponse Conflict(ApiResource resource, string name, string detail) =>
         Build(409, "Conflict", $"Operation cannot be fulfilled on {resource.QualifiedResource} \"{name}\": {detail}", Details(resource, name));
 
+    /// <summary>409 for a delete whose preconditions do not hold: it names the kind, not the resource (transcripts 30e, 30f).</summary>
+    public static ApiResponse PreconditionFailed(ApiResource resource, string name, string detail) =>
+        Build(409, "Conflict", $"Operation cannot be fulfilled on {resource.QualifiedKind} \"{name}\": {detail}", Details(resource, name, resource.Kind));
+
     public static ApiResponse BadRequest(string message) => Build(400, "BadRequest", message);
 
     public static ApiResponse MethodNotAllowed(string message) => Build(405, "MethodNotAllowed", message);

@@ -306,6 +306,12 @@ internal sealed partial class ClusterState
                 return strictError;
             }
 
+            if (ConfigDataValidator.Applies(resource))
+            {
+                // As the real server: what may not change comes first, then what the new object itself breaks.
+                errors = [.. ConfigDataValidator.ValidateUpdate(resource, old, next), .. errors];
+            }
+
             if (errors.Count > 0)
             {
                 return InvalidResponse(resource, existing.Name, errors);
@@ -358,16 +364,17 @@ internal sealed partial class ClusterState
 
             if (options?["preconditions"] is JsonObject pre)
             {
-                var preRv = ObjectMutations.GetString(pre, "resourceVersion");
-                if (!string.IsNullOrEmpty(preRv) && preRv != FieldSelector.Invariant(existing.ResourceVersion))
-                {
-                    return Statuses.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {preRv}, ResourceVersion in object meta: {existing.ResourceVersion}");
-                }
-
+                // The uid first, then the resourceVersion, worded as the real server does (transcripts 30e, 30f).
                 var preUid = ObjectMutations.GetString(pre, "uid");
                 if (!string.IsNullOrEmpty(preUid) && preUid != existing.Uid)
                 {
-                    return Statuses.Conflict(resource, name, $"Precondition failed: UID in precondition: {preUid}, UID in object meta: {existing.Uid}");
+                    return Statuses.PreconditionFailed(resource, name, $"the UID in the precondition ({preUid}) does not match the UID in record ({existing.Uid}). The object might have been deleted and then recreated");
+                }
+
+                var preRv = ObjectMutations.GetString(pre, "resourceVersion");
+                if (!string.IsNullOrEmpty(preRv) && preRv != FieldSelector.Invariant(existing.ResourceVersion))
+                {
+                    return Statuses.PreconditionFailed(resource, name, $"the ResourceVersion in the precondition ({preRv}) does not match the ResourceVersion in record ({FieldSelector.Invariant(existing.ResourceVersion)}). The object might have been modified");
                 }
             }
 
@@ -650,8 +657,14 @@ internal sealed partial class ClusterState
         }
     }
 
+    /// <summary>As the real server's defaulting and <c>stringData</c> handling: no type is <c>Opaque</c>, and stringData is folded into data.</summary>
     private static void FoldStringData(JsonObject secret)
     {
+        if (secret["type"] is not JsonValue type || !type.TryGetValue<string>(out var value) || value.Length == 0)
+        {
+            secret["type"] = "Opaque";
+        }
+
         if (secret["stringData"] is JsonObject stringData)
         {
             var data = secret["data"] as JsonObject ?? [];
@@ -710,6 +723,11 @@ internal sealed partial class ClusterState
         if (MetadataValidator.Validate(obj) is { Count: > 0 } metadataErrors)
         {
             return metadataErrors;
+        }
+
+        if (ConfigDataValidator.Applies(resource))
+        {
+            return ConfigDataValidator.Validate(resource, obj);
         }
 
         switch (resource.Flavor)

@@ -23,6 +23,12 @@ internal static class ControllerMetrics
     public static readonly Counter<long> MapFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.controller.map_failures", "{change}", "Secondary object changes whose map function threw (the trigger was lost, the watch went on), by kind.");
 
+    public static readonly Counter<long> OwnedChildReplacements = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.owned_child.replacements", "{object}", "Owned children deleted and created anew because a field the API server will not update had to change, by kind.");
+
+    public static readonly Counter<long> OwnedChildRefusals = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.owned_child.refusals", "{request}", "Owned-child writes the API server refused for a reason no retry fixes (400, 403, 422), by kind, verb and code.");
+
     public static readonly Counter<long> QueueAdds = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.workqueue.adds", "{key}", "Keys added to a work queue (not counting duplicates).");
 

@@ -67,5 +67,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4031, EventName = "OwnedChildWritten", Level = LogLevel.Debug,
         Message = "{Kind} '{Namespace}/{Name}' {Outcome}.")]
-    public static partial void OwnedChildWritten(ILogger logger, string kind, string? @namespace, string name, string outcome);
+    public static partial void OwnedChildWritten(ILogger logger, string kind, string? @namespace, string name, OwnedChildOutcome outcome);
+
+    [LoggerMessage(EventId = 4032, EventName = "OwnedChildReplacing", Level = LogLevel.Information,
+        Message = "Replacing {Kind} '{Namespace}/{Name}' (delete, then create): its {Field} must change and the API server does not update it.")]
+    public static partial void OwnedChildReplacing(ILogger logger, string kind, string? @namespace, string name, string field);
+
+    [LoggerMessage(EventId = 4033, EventName = "OwnedChildRefused", Level = LogLevel.Warning,
+        Message = "The API server refused to {Verb} {Kind} '{Namespace}/{Name}' ({StatusCode}); reported on {OwnerKind} '{OwnerName}' and not retried before its next revalidation: {Message}")]
+    public static partial void OwnedChildRefused(ILogger logger, string verb, string kind, string? @namespace, string name, int statusCode, string ownerKind, string ownerName, string message);
 }

@@ -15,6 +15,12 @@ internal enum OwnedChildAction
     /// <summary>The owner controls it and it differs from the desired object: update it.</summary>
     Update,
 
+    /// <summary>
+    /// The owner controls it and it differs in a field the API server will not update: delete it (with its uid and
+    /// resourceVersion as preconditions) and create it anew.
+    /// </summary>
+    Replace,
+
     /// <summary>The owner controls it and it already is as desired.</summary>
     None,
 
@@ -34,7 +40,12 @@ internal static class OwnedChildDecision
     /// <summary>How long a pending child (being deleted, or changing under the writer) waits before it is reconciled again.</summary>
     public static readonly TimeSpan PendingRetryDelay = TimeSpan.FromSeconds(1);
 
-    public static OwnedChildAction Decide<TChild>(TChild? current, string ownerUid, Func<TChild, bool> isUpToDate)
+    /// <summary>Decides what to do with <paramref name="current"/>.</summary>
+    /// <param name="current">The child as known (cache or read), or <see langword="null"/>.</param>
+    /// <param name="ownerUid">The owner's uid.</param>
+    /// <param name="isUpToDate">Whether a child the owner controls already is as desired; never called for another's.</param>
+    /// <param name="cannotUpdate">Whether a controlled child that differs differs in a field the server will not update.</param>
+    public static OwnedChildAction Decide<TChild>(TChild? current, string ownerUid, Func<TChild, bool> isUpToDate, Func<TChild, bool>? cannotUpdate = null)
         where TChild : class, IKubernetesObject<V1ObjectMeta>
     {
         if (current is null)
@@ -52,7 +63,12 @@ internal static class OwnedChildDecision
             return OwnedChildAction.WaitForDeletion;
         }
 
-        return isUpToDate(current) ? OwnedChildAction.None : OwnedChildAction.Update;
+        if (isUpToDate(current))
+        {
+            return OwnedChildAction.None;
+        }
+
+        return cannotUpdate?.Invoke(current) == true ? OwnedChildAction.Replace : OwnedChildAction.Update;
     }
 
     /// <summary>The controlling owner reference (<c>controller: true</c>), if any.</summary>
@@ -179,6 +195,53 @@ internal static class OwnedChildDecision
             "metadata.name",
             childKind + ConflictReasonSuffix,
             $"{child} already exists and {controller}, not by {owner.Kind} {current.NamespaceProperty}/{owner.Name}: it is left unchanged. Remove that {childKind} to let this {owner.Kind} create its own.");
+    }
+
+    /// <summary>Whether an API answer refuses a write for a reason no retry fixes: 400 BadRequest, 403 Forbidden, 422 Invalid.</summary>
+    public static bool IsRefusal(int statusCode) => statusCode is 400 or 403 or 422;
+
+    /// <summary>
+    /// The failure reported on the owner when the API server refused to write its child for a reason no retry fixes:
+    /// reason <c>{Kind}{StatusReason}</c> (for example <c>SecretInvalid</c>, <c>SecretForbidden</c>), the field the server
+    /// named (the child's; empty when it named none), and a message naming the child, the attempt, the field and the
+    /// server's own message.
+    /// </summary>
+    /// <param name="childKind">The child's kind.</param>
+    /// <param name="ns">The child's namespace, or <see langword="null"/>.</param>
+    /// <param name="name">The child's name.</param>
+    /// <param name="attempt">What was refused, as a verb phrase: <c>create</c>, <c>update</c>, <c>delete (to replace it)</c>, ...</param>
+    /// <param name="statusCode">The HTTP status.</param>
+    /// <param name="body">The answer's body (a <c>Status</c>), if any.</param>
+    public static ValidationFailure Refusal(string childKind, string? ns, string name, string attempt, int statusCode, string? body)
+    {
+        string? reason = null;
+        string? message = null;
+        string? field = null;
+        try
+        {
+            if (!string.IsNullOrEmpty(body) && JsonNode.Parse(body) is JsonObject status)
+            {
+                reason = status["reason"] is JsonValue r && r.TryGetValue<string>(out var statusReason) ? statusReason : null;
+                message = status["message"] is JsonValue m && m.TryGetValue<string>(out var statusMessage) ? statusMessage : null;
+                field = status["details"]?["causes"] is JsonArray causes
+                    ? causes.OfType<JsonObject>().Select(c => c["field"] is JsonValue f && f.TryGetValue<string>(out var path) ? path : null).FirstOrDefault(p => !string.IsNullOrEmpty(p))
+                    : null;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not a Status (a proxy's page, for example): the code alone says what happened.
+        }
+
+        if (!KubernetesNames.IsValidReason(reason))
+        {
+            reason = statusCode switch { 400 => "BadRequest", 403 => "Forbidden", 422 => "Invalid", _ => "Refused" };
+        }
+
+        var child = $"{childKind} {(string.IsNullOrEmpty(ns) ? string.Empty : ns + "/")}{name}";
+        var where = field is null ? string.Empty : $", field {field}";
+        var said = string.IsNullOrEmpty(message) ? string.Empty : ": " + message;
+        return new ValidationFailure(field ?? string.Empty, childKind + reason, $"The API server refused to {attempt} {child} ({statusCode} {reason}{where}){said}");
     }
 
     private static bool IsMetadataField(string name) => name is "metadata" or "apiVersion" or "kind" or "status";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
@@ -30,12 +31,35 @@ namespace Box.K8sEventReporting.Controller;
 /// by a create answered 409 AlreadyExists, and then that one object is read (a GET), never a list.
 /// </para>
 /// <para>
+/// A controlled child that differs in a field the API server will not update (a Secret's <c>type</c>, the data of a
+/// Secret or ConfigMap with <c>immutable: true</c>, a Service's cluster IP, a workload's selector, or a field declared
+/// with <c>immutableFields</c>) is replaced: the desired object is first sent as a dry-run create (so a replacement the
+/// server would refuse never deletes the child), then the child is deleted with its uid and resourceVersion as
+/// preconditions (so an object that changed owner or content in between is never deleted) and the desired object is
+/// created. An update the server answers 422 is treated the same way, since the child is controlled by the owner (the
+/// server knows immutable fields this writer does not: a Job's pod template, for example). Between the delete and the
+/// create the child does not exist: pods that mount it see one short gap (a kubelet keeps the files it has mounted,
+/// and a pod starting in that moment waits for its volume), and the replacement carries only what the desired object
+/// sets (labels or annotations others added to the old one are gone).
+/// </para>
+/// <para>
+/// A write the API server refuses for a reason no retry fixes (400, 403 Forbidden, 422 Invalid; after a replacement's
+/// dry run also) is not retried here and not thrown: the result is <see cref="OwnedChildOutcome.Refused"/>, with a
+/// failure naming the child, the field and the server's message, which a reconciler returns as
+/// <see cref="ReconcileResult.Invalid"/> (a Warning Event and <c>Ready=False</c> on the owner, tried again every
+/// <see cref="ControllerOptions.RevalidationInterval"/>). Refusals and replacements are counted
+/// (<c>k8s_event_reporting.owned_child.refusals</c>, <c>k8s_event_reporting.owned_child.replacements</c>).
+/// </para>
+/// <para>
 /// Server-side apply is not used: the in-process test API server does not implement it, and create plus update with a
 /// resourceVersion precondition gives the same guarantee. Set fields in the form the API server stores them (a Secret's
-/// <c>data</c>, not the write-only <c>stringData</c>), or every reconcile sees a difference and writes.
+/// <c>data</c>, not the write-only <c>stringData</c>; the defaults the server fills in), or every reconcile sees a
+/// difference and writes, and a difference in a field the server will not update is a replacement every time.
 /// </para>
 /// API calls: <c>create</c>; <c>update</c> when the controlled child differs; <c>get</c> of that one object after a 409
-/// (or, without a cache, <c>get</c> before every write).
+/// (or, without a cache, <c>get</c> before every write); to replace, <c>create</c> with <c>dryRun=All</c>,
+/// <c>delete</c> and <c>create</c> (so RBAC needs <c>delete</c> on the child's resource only where a child may have
+/// to be replaced).
 /// </remarks>
 public sealed class OwnedChildWriter<TChild>
     where TChild : class, IKubernetesObject<V1ObjectMeta>
@@ -48,15 +72,32 @@ public sealed class OwnedChildWriter<TChild>
     private readonly IResourceCache<TChild>? cache;
     private readonly ILogger logger;
     private readonly KubernetesResourceInfo info;
+    private readonly ImmutableFields immutable;
 
     /// <summary>Initializes a new instance of the <see cref="OwnedChildWriter{TChild}"/> class.</summary>
     /// <param name="kubernetes">The client that writes and, after a 409, reads.</param>
     /// <param name="managedBy">The value of <see cref="ManagedByLabel"/> on every child (a label value, for example <c>controlplane</c>).</param>
     /// <param name="cache">The cache of the children (watched with <see cref="LabelSelector"/>); without one, each call reads the child first.</param>
     /// <param name="logger">The logger; optional.</param>
+    /// <param name="immutableFields">
+    /// Dot-separated paths of fields that the API server will not update on this kind (for example
+    /// <c>spec.storageClassName</c> of a custom resource whose schema says <c>self == oldSelf</c>), in addition to the API's
+    /// own rules for the built-in kinds (Secret, ConfigMap, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet,
+    /// Job). A controlled child whose desired value there differs from the stored one (both set) is replaced rather than
+    /// updated. Optional: an update the server refuses with 422 is replaced anyway; declaring spares that failed request.
+    /// With <c>Owns&lt;TChild&gt;()</c>, register your own writer as a singleton first to pass them.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="kubernetes"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="managedBy"/> is not a label value, or <typeparamref name="TChild"/> has no <see cref="KubernetesEntityAttribute"/>.</exception>
-    public OwnedChildWriter(IKubernetes kubernetes, string managedBy, IResourceCache<TChild>? cache = null, ILogger<OwnedChildWriter<TChild>>? logger = null)
+    /// <exception cref="ArgumentException">
+    /// <paramref name="managedBy"/> is not a label value, <typeparamref name="TChild"/> has no
+    /// <see cref="KubernetesEntityAttribute"/>, or an immutable field is not a dot-separated path.
+    /// </exception>
+    public OwnedChildWriter(
+        IKubernetes kubernetes,
+        string managedBy,
+        IResourceCache<TChild>? cache = null,
+        ILogger<OwnedChildWriter<TChild>>? logger = null,
+        IEnumerable<string>? immutableFields = null)
     {
         ArgumentNullException.ThrowIfNull(kubernetes);
         if (!KubernetesNames.IsLabelValue(managedBy))
@@ -71,6 +112,7 @@ public sealed class OwnedChildWriter<TChild>
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         ManagedBy = managedBy;
         info = KubernetesResourceInfo.For(typeof(TChild));
+        immutable = ImmutableFields.For(info.Group, info.Kind, immutableFields);
     }
 
     /// <summary>Gets the value of <see cref="ManagedByLabel"/> on every child this writer writes.</summary>
@@ -88,7 +130,10 @@ public sealed class OwnedChildWriter<TChild>
     /// <param name="cancellationToken">Stops the requests.</param>
     /// <returns>What was done; see <see cref="OwnedChildResult{TChild}.ToReconcileResult"/>.</returns>
     /// <exception cref="ArgumentException">The owner has no uid, or the desired child no name, or another namespace than its owner.</exception>
-    /// <exception cref="HttpOperationException">The API server refused a request (other than the 409s the writer handles).</exception>
+    /// <exception cref="HttpOperationException">
+    /// A request failed in a way a retry may fix (5xx, 429, a timeout; other than the 404s and 409s the writer handles
+    /// and the refusals it returns).
+    /// </exception>
     public Task<OwnedChildResult<TChild>> EnsureAsync(IKubernetesObject<V1ObjectMeta> owner, TChild desired, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(desired);
@@ -111,7 +156,10 @@ public sealed class OwnedChildWriter<TChild>
     /// <param name="cancellationToken">Stops the requests.</param>
     /// <returns>What was done; see <see cref="OwnedChildResult{TChild}.ToReconcileResult"/>.</returns>
     /// <exception cref="ArgumentException">The owner has no uid, or the desired child another name or namespace.</exception>
-    /// <exception cref="HttpOperationException">The API server refused a request (other than the 409s the writer handles).</exception>
+    /// <exception cref="HttpOperationException">
+    /// A request failed in a way a retry may fix (5xx, 429, a timeout; other than the 404s and 409s the writer handles
+    /// and the refusals it returns).
+    /// </exception>
     public async Task<OwnedChildResult<TChild>> EnsureAsync(
         IKubernetesObject<V1ObjectMeta> owner,
         string name,
@@ -128,11 +176,23 @@ public sealed class OwnedChildWriter<TChild>
         for (var attempt = 1; ; attempt++)
         {
             TChild? desired = null;
-            var action = OwnedChildDecision.Decide(current, ownerReference.Uid, existing =>
-            {
-                desired = Desire(existing);
-                return OwnedChildDecision.IsUpToDate(existing, desired);
-            });
+            TChild? body = null;
+            string? field = null;
+            var action = OwnedChildDecision.Decide(
+                current,
+                ownerReference.Uid,
+                existing =>
+                {
+                    desired = Desire(existing);
+                    return OwnedChildDecision.IsUpToDate(existing, desired);
+                },
+                existing =>
+                {
+                    body = OwnedChildDecision.MergeForUpdate(existing, desired!);
+                    field = immutable.FirstRefusedChange(existing, body);
+                    return field is not null;
+                });
+            OwnedChildResult<TChild>? result;
             switch (action)
             {
                 case OwnedChildAction.Conflict:
@@ -145,22 +205,33 @@ public sealed class OwnedChildWriter<TChild>
                     return new OwnedChildResult<TChild>(OwnedChildOutcome.Unchanged, current, null);
                 case OwnedChildAction.Create:
                     desired = Desire(null);
-                    if (await TryWriteAsync(() => CreateAsync(client, desired, cancellationToken)).ConfigureAwait(false) is { } created)
-                    {
-                        Log.OwnedChildWritten(logger, info.Kind, ns, name, nameof(OwnedChildOutcome.Created));
-                        return new OwnedChildResult<TChild>(OwnedChildOutcome.Created, created, null);
-                    }
-
+                    result = await WriteAsync(OwnedChildOutcome.Created, "create", () => CreateAsync(desired, dryRun: false, cancellationToken)).ConfigureAwait(false);
+                    break;
+                case OwnedChildAction.Replace:
+                    Log.OwnedChildReplacing(logger, info.Kind, ns, name, field!);
+                    result = await ReplaceAsync(current!, desired!, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    var body = OwnedChildDecision.MergeForUpdate(current!, desired!);
-                    if (await TryWriteAsync(() => ReplaceAsync(client, body, cancellationToken)).ConfigureAwait(false) is { } updated)
+                    try
                     {
-                        Log.OwnedChildWritten(logger, info.Kind, ns, name, nameof(OwnedChildOutcome.Updated));
-                        return new OwnedChildResult<TChild>(OwnedChildOutcome.Updated, updated, null);
+                        result = await WriteAsync(OwnedChildOutcome.Updated, "update", () => UpdateAsync(client, body!, cancellationToken), refuseInvalid: false).ConfigureAwait(false);
+                    }
+                    catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
+                    {
+                        // The owner controls this child and the server refuses the update: a field it will not update
+                        // (one the rules above do not know). Replacing it is safe: the dry run shows first whether the
+                        // server would accept the desired object at all.
+                        var refused = RefusedField(e) ?? "content";
+                        Log.OwnedChildReplacing(logger, info.Kind, ns, name, refused);
+                        result = await ReplaceAsync(current!, desired!, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;
+            }
+
+            if (result is not null)
+            {
+                return result;
             }
 
             if (attempt == MaxAttempts)
@@ -170,6 +241,73 @@ public sealed class OwnedChildWriter<TChild>
 
             // The cache was behind, or the object is someone else's and not cached: read that one object, never a list.
             current = await ReadAsync(client, ns, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Deletes the controlled child (uid and resourceVersion as preconditions) and creates the desired one, after a
+        // dry-run create shows the server accepts it (409 AlreadyExists: valid, the name is just taken); null to read again.
+        async Task<OwnedChildResult<TChild>?> ReplaceAsync(TChild existing, TChild replacement, CancellationToken token)
+        {
+            try
+            {
+                await CreateAsync(replacement, dryRun: true, token).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+            }
+            catch (HttpOperationException e) when (OwnedChildDecision.IsRefusal((int)e.Response.StatusCode))
+            {
+                return Refused("replace", e);
+            }
+
+            try
+            {
+                await DeleteAsync(existing.Metadata, token).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                // A precondition failed: the object changed (or was replaced by another) since it was read.
+                return null;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+            }
+            catch (HttpOperationException e) when (OwnedChildDecision.IsRefusal((int)e.Response.StatusCode))
+            {
+                return Refused("delete (to replace it)", e);
+            }
+
+            ControllerMetrics.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
+            return await WriteAsync(OwnedChildOutcome.Replaced, "create (to replace it)", () => CreateAsync(replacement, dryRun: false, token)).ConfigureAwait(false);
+        }
+
+        // Runs a write: its result, null after a 409 or 404 (read again), or the refusal when no retry fixes it.
+        async Task<OwnedChildResult<TChild>?> WriteAsync(OwnedChildOutcome outcome, string attempt, Func<Task<TChild>> write, bool refuseInvalid = true)
+        {
+            try
+            {
+                var written = await write().ConfigureAwait(false);
+                Log.OwnedChildWritten(logger, info.Kind, ns, name, outcome);
+                return new OwnedChildResult<TChild>(outcome, written, null);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+            catch (HttpOperationException e) when (OwnedChildDecision.IsRefusal((int)e.Response.StatusCode)
+                && (refuseInvalid || e.Response.StatusCode != HttpStatusCode.UnprocessableEntity))
+            {
+                return Refused(attempt, e);
+            }
+        }
+
+        OwnedChildResult<TChild> Refused(string attempt, HttpOperationException e)
+        {
+            var code = (int)e.Response.StatusCode;
+            var refusal = OwnedChildDecision.Refusal(info.Kind, ns, name, attempt, code, e.Response.Content);
+            ControllerMetrics.OwnedChildRefusals.Add(1, new TagList { { "kind", info.Kind }, { "verb", attempt.Split(' ')[0] }, { "code", code } });
+            var logged = EventMessage.Sanitize(refusal.Message);
+            Log.OwnedChildRefused(logger, attempt, info.Kind, ns, name, code, ownerReference.Kind, ownerReference.Name, logged);
+            return new OwnedChildResult<TChild>(OwnedChildOutcome.Refused, null, null, refusal);
         }
 
         TChild Desire(TChild? existing)
@@ -185,18 +323,9 @@ public sealed class OwnedChildWriter<TChild>
         }
     }
 
-    /// <summary>Runs a write; <see langword="null"/> when it was answered 409 (exists, or a stale resourceVersion) or 404 (gone).</summary>
-    private static async Task<TChild?> TryWriteAsync(Func<Task<TChild>> write)
-    {
-        try
-        {
-            return await write().ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+    /// <summary>The child's field a 422 names first (its first cause's field), if any.</summary>
+    private static string? RefusedField(HttpOperationException e) =>
+        OwnedChildDecision.Refusal("Child", null, "child", "update", (int)e.Response.StatusCode, e.Response.Content).FieldPath is { Length: > 0 } field ? field : null;
 
     private static async Task<TChild?> ReadAsync(GenericClient client, string? ns, string name, CancellationToken cancellationToken)
     {
@@ -212,12 +341,34 @@ public sealed class OwnedChildWriter<TChild>
         }
     }
 
-    private static Task<TChild> CreateAsync(GenericClient client, TChild desired, CancellationToken cancellationToken) =>
-        string.IsNullOrEmpty(desired.Metadata.NamespaceProperty)
-            ? client.CreateAsync(desired, cancellationToken)
-            : client.CreateNamespacedAsync(desired, desired.Metadata.NamespaceProperty, cancellationToken);
+    private async Task<TChild> CreateAsync(TChild desired, bool dryRun, CancellationToken cancellationToken)
+    {
+        var ns = desired.Metadata.NamespaceProperty;
+        using var response = string.IsNullOrEmpty(ns)
+            ? await kubernetes.CustomObjects.CreateClusterCustomObjectWithHttpMessagesAsync<TChild>(
+                desired, info.Group, info.Version, info.Plural, dryRun: dryRun ? "All" : null, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : await kubernetes.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync<TChild>(
+                desired, info.Group, info.Version, ns, info.Plural, dryRun: dryRun ? "All" : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.Body;
+    }
 
-    private static Task<TChild> ReplaceAsync(GenericClient client, TChild body, CancellationToken cancellationToken) =>
+    /// <summary>Deletes the child only if it still is the object read (same uid and resourceVersion), with its own dependents.</summary>
+    private async Task DeleteAsync(V1ObjectMeta existing, CancellationToken cancellationToken)
+    {
+        // Background: the old child's own dependents (a Job's pods) go with it; a Job's API default would orphan them.
+        var options = new V1DeleteOptions
+        {
+            Preconditions = new V1Preconditions { Uid = existing.Uid, ResourceVersion = existing.ResourceVersion },
+            PropagationPolicy = "Background",
+        };
+        using var response = string.IsNullOrEmpty(existing.NamespaceProperty)
+            ? await kubernetes.CustomObjects.DeleteClusterCustomObjectWithHttpMessagesAsync(
+                info.Group, info.Version, info.Plural, existing.Name, options, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : await kubernetes.CustomObjects.DeleteNamespacedCustomObjectWithHttpMessagesAsync(
+                info.Group, info.Version, existing.NamespaceProperty, info.Plural, existing.Name, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task<TChild> UpdateAsync(GenericClient client, TChild body, CancellationToken cancellationToken) =>
         string.IsNullOrEmpty(body.Metadata.NamespaceProperty)
             ? client.ReplaceAsync(body, body.Metadata.Name, cancellationToken)
             : client.ReplaceNamespacedAsync(body, body.Metadata.NamespaceProperty, body.Metadata.Name, cancellationToken);

@@ -44,6 +44,26 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
     }
 
     [Fact]
+    public async Task CreateSecret_KeysAsStringDataOrNoType_FoldedIntoDataAndDefaultedBeforeValidation()
+    {
+        var tls = await client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "tls" }, Type = "kubernetes.io/tls", StringData = new Dictionary<string, string> { ["tls.crt"] = "crt", ["tls.key"] = "key" } },
+            teamA);
+        var plain = await client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "plain" }, StringData = new Dictionary<string, string> { ["token"] = "t" } },
+            teamA);
+        var withoutKey = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "no-key" }, Type = "kubernetes.io/tls", StringData = new Dictionary<string, string> { ["tls.crt"] = "crt" } },
+            teamA));
+
+        Assert.Equal(["tls.crt", "tls.key"], tls.Data.Keys.Order());
+        Assert.Null(tls.StringData);
+        Assert.Equal("Opaque", plain.Type);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, withoutKey.Response.StatusCode);
+        Assert.Contains("data[tls.key]: Required value", withoutKey.Response.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ListPods_LimitAndContinue_ReturnsEveryPodOnceAtOneVersion()
     {
         for (var i = 0; i < 5; i++)

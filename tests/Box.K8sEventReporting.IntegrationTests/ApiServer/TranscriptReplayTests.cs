@@ -89,6 +89,31 @@ public sealed class TranscriptReplayTests
     }
 
     [Fact]
+    public async Task Replay_SecretAndConfigMapImmutabilityDryRunAndDeletePreconditions_MatchesRealServer()
+    {
+        await using var server = await InProcessApiServer.StartAsync();
+        server.EnsureNamespace("team-imm");
+        using var http = ApiServerTestHelpers.CreateHttp(server);
+        var replay = new TranscriptReplayer(server, http);
+
+        foreach (var name in new[] { "30a", "30b", "30c", "30d", "30e" })
+        {
+            await replay.ReplayAsync(name + "-");
+        }
+
+        // Recorded without a transcript: a label patch between 30e and 30f (RV 3469 -> 3470), whose version 30g names.
+        var (_, touched) = await ApiServerTestHelpers.SendJsonAsync(
+            http, "PATCH", "/api/v1/namespaces/team-imm/secrets/app1-pki", """{"metadata":{"labels":{"touched":"yes"}}}""", "application/merge-patch+json");
+        replay.Map("3470", touched["metadata"]!["resourceVersion"]!.GetValue<string>());
+        foreach (var name in new[] { "30f", "30g", "30h", "30i", "30j", "30k", "30l", "30m", "30n", "30o", "30p", "30q", "30r", "30s", "30t" })
+        {
+            await replay.ReplayAsync(name + "-");
+        }
+
+        Assert.True(replay.Failures.Count == 0, string.Join("\n", replay.Failures));
+    }
+
+    [Fact]
     public async Task Replay_ListBeforeCrdExists_AnswersPlainText404()
     {
         await using var server = await InProcessApiServer.StartAsync();

@@ -107,7 +107,10 @@ internal sealed partial class TranscriptReplayer(InProcessApiServer server, Http
     {
         foreach (var (recorded, actual) in substitutions)
         {
-            body = body.Replace("\"" + recorded + "\"", "\"" + actual + "\"", StringComparison.Ordinal);
+            // A uid is unique enough to replace where messages quote it bare (a failed uid precondition names both).
+            body = Guid.TryParse(recorded, out _)
+                ? body.Replace(recorded, actual, StringComparison.Ordinal)
+                : body.Replace("\"" + recorded + "\"", "\"" + actual + "\"", StringComparison.Ordinal);
         }
 
         return body;

@@ -16,7 +16,8 @@ namespace Box.K8sEventReporting.IntegrationTests.Scenario;
 /// <summary>
 /// Least privilege, proven: the sample's whole lifecycle runs as the control plane's own service account against the
 /// RBAC in samples/ControlPlane/config.yml, and what it used must equal what config.yml grants (no call denied, no
-/// rule unused). The granted set is read from config.yml, so changing a rule there is all this test needs.
+/// rule unused). The lifecycle starts as an upgrade: a Secret an earlier version left Opaque is replaced. The granted
+/// set is read from config.yml, so changing a rule there is all this test needs.
 /// </summary>
 public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : IDisposable
 {
@@ -37,6 +38,23 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
             await KubernetesManifests.ApplyAsync(admin, await File.ReadAllTextAsync(ClusterFixture.ManifestPath(app + "-config.yml")), [typeof(Pki)]);
         }
 
+        // An upgrade: App2's Secret as an earlier version wrote it (Opaque, controlled by the Pki). Its type is immutable,
+        // so the control plane replaces it (a dry-run create, a delete with preconditions, a create).
+        var app2 = await admin.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", "app2", "pkis", "app2-pki");
+        var opaque = await admin.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "app2-pki",
+                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = "app2-pki", Uid = app2.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
+                },
+                Type = "Opaque",
+                Data = new Dictionary<string, byte[]> { ["serviceName"] = "app2"u8.ToArray() },
+            },
+            "app2");
+
         var allowedNames = Path.Combine(_directory, "allowedNames");
         await File.WriteAllTextAsync(allowedNames, "app1\napp2\n");
         var app1Pod = (await admin.CoreV1.ListNamespacedPodAsync("app1")).Items.First().Metadata.Name;
@@ -48,7 +66,7 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         await Wait.UntilAsync(
             async () => (await admin.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("box-controlplane")).Webhooks.All(w => w.ClientConfig.CaBundle is { } b && Encoding.UTF8.GetString(b) == ca),
             "the admission webhook's CA bundle written into the ValidatingWebhookConfiguration");
-        await Wait.UntilAsync(async () => await SecretAsync(admin, "app2", "app2-pki") is not null, "App2's Secret");
+        await Wait.UntilAsync(async () => await SecretAsync(admin, "app2", "app2-pki") is { Type: "kubernetes.io/tls" } s && s.Metadata.Uid != opaque.Metadata.Uid, "App2's Opaque Secret replaced by a TLS one");
         await Wait.UntilAsync(async () => await ReadyAsync(admin, "app2", "app2-pki") == "True", "App2 Ready");
         await Wait.UntilAsync(async () => await WarningCountAsync(admin, "app1", app1Pod) > 0, "the Warning on App1's pod");
         var b = await StartReplicaAsync(server, allowedNames, "replica-b");

@@ -218,6 +218,9 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         Assert.Equal(["password"], untouched.Data.Keys);
         Assert.Null(untouched.Metadata.OwnerReferences);
         Assert.Null(host.Services.GetRequiredService<ICustomResourceWatcher<V1Secret>>().Cache.Get(ns, "db-password"));
+        cluster.InProcess(server => Assert.DoesNotContain(
+            server.AuthorizationDecisions,
+            d => d.User == ControlPlaneRbac.ServiceAccount.UserName && d.Namespace == ns && d.Resource == "secrets" && d.Verb is "update" or "delete"));
 
         await cluster.Client.CoreV1.DeleteNamespacedSecretAsync("db-password", ns);
 
@@ -231,6 +234,55 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         Assert.Equal(pki.Metadata.Uid, provisioned.Metadata.OwnerReferences[0].Uid);
         using var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(provisioned.Data["tls.crt"]));
         Assert.Equal("CN=app1", certificate.Subject);
+    }
+
+    [Fact]
+    public async Task ControlPlane_OpaqueSecretAnEarlierVersionLeft_BecomesTlsInTheFirstReconcile()
+    {
+        var ns = await cluster.CreateNamespaceAsync("upgrade");
+        var pki = await CreatePkiAsync(ns, "app1-pki", "app1");
+        var opaque = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "app1-pki",
+                    NamespaceProperty = ns,
+                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
+                    OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = "app1-pki", Uid = pki.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
+                },
+                Type = "Opaque",
+                Data = new Dictionary<string, byte[]> { ["serviceName"] = "app1"u8.ToArray() },
+            },
+            ns);
+        await CreatePodAsync(ns, "app1-7d9f8c6b5-up9rd", Volume.Secret("app1-pki"));
+
+        using var host = await StartControlPlaneAsync(ns);
+
+        var tls = await Wait.ForValueAsync(async () => await TryReadSecretAsync(ns, "app1-pki") is { Type: "kubernetes.io/tls" } s ? s : null, "the TLS Secret in place of the Opaque one");
+        var ready = await Wait.ForValueAsync(
+            async () => (await ReadPkiAsync(ns, "app1-pki")).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready" && c.Status == "True"), "the Pki Ready");
+        var events = await EventsAboutAsync(ns, "Pki", "app1-pki");
+        await StopAsync(host);
+
+        Assert.NotEqual(opaque.Metadata.Uid, tls.Metadata.Uid);
+        Assert.Equal(pki.Metadata.Uid, Assert.Single(tls.Metadata.OwnerReferences).Uid);
+        using (var certificate = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(tls.Data["tls.crt"])))
+        {
+            Assert.Equal("CN=app1", certificate.Subject);
+        }
+
+        // The first reconcile replaced it: no failed reconcile, no Warning, no retry.
+        Assert.Equal("Valid", ready.Reason);
+        Assert.DoesNotContain(events, e => e.Type == "Warning");
+        cluster.InProcess(server =>
+        {
+            // Known from the API's rules: no update is tried first; one dry run, one delete with preconditions, one create.
+            var secrets = server.Requests.Where(r => r.Path.StartsWith($"/api/v1/namespaces/{ns}/secrets", StringComparison.Ordinal)).ToArray();
+            Assert.Equal(1, secrets.Count(r => r.Verb == "create" && r.Query == "?dryRun=All"));
+            Assert.Equal([("delete", 200)], secrets.Where(r => r.Path.EndsWith("/secrets/app1-pki", StringComparison.Ordinal)).Select(r => (r.Verb, r.StatusCode)));
+            Assert.DoesNotContain(secrets, r => r.Verb == "update");
+        });
     }
 
     [Fact]

@@ -44,6 +44,55 @@ public sealed class OwnedChildDecisionTests
         Assert.Equal(OwnedChildAction.Update, OwnedChildDecision.Decide(Secret("a", [Owner]), OwnerUid, _ => false));
 
     [Fact]
+    public void Decide_ControlledChildThatDiffersWhereTheServerWillNotUpdate_Replaces() =>
+        Assert.Equal(OwnedChildAction.Replace, OwnedChildDecision.Decide(Secret("a", [Owner]), OwnerUid, _ => false, _ => true));
+
+    [Fact]
+    public void Decide_ControlledChildUpToDate_NeverAsksWhetherItCanBeUpdated() =>
+        Assert.Equal(OwnedChildAction.None, OwnedChildDecision.Decide(Secret("a", [Owner]), OwnerUid, _ => true, _ => throw new InvalidOperationException("asked")));
+
+    [Fact]
+    public void Decide_ForeignChildWhoseTypeDiffers_IsAConflictNeverAReplacement() =>
+        Assert.Equal(OwnedChildAction.Conflict, OwnedChildDecision.Decide(Secret("a", [Reference("uid-other", controller: true)]), OwnerUid, _ => false, _ => true));
+
+    [Fact]
+    public void Refusal_ServerStatus_NamesTheChildTheAttemptTheFieldAndTheServersMessage()
+    {
+        const string Status = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Secret \"app2-pki\" is invalid: data[tls.key]: Required value","reason":"Invalid","details":{"name":"app2-pki","kind":"Secret","causes":[{"reason":"FieldValueRequired","message":"Required value","field":"data[tls.key]"}]},"code":422}""";
+
+        var refusal = OwnedChildDecision.Refusal("Secret", "team-a", "app2-pki", "create", 422, Status);
+
+        Assert.Equal("SecretInvalid", refusal.Reason);
+        Assert.Equal("data[tls.key]", refusal.FieldPath);
+        Assert.Equal(
+            "The API server refused to create Secret team-a/app2-pki (422 Invalid, field data[tls.key]): Secret \"app2-pki\" is invalid: data[tls.key]: Required value",
+            refusal.Message);
+    }
+
+    [Theory]
+    [InlineData(403, """{"kind":"Status","status":"Failure","message":"secrets \"a\" is forbidden: User \"system:serviceaccount:cp:cp\" cannot delete resource \"secrets\"","reason":"Forbidden","details":{"name":"a","kind":"secrets"},"code":403}""", "SecretForbidden", "The API server refused to delete (to replace it) Secret team-a/a (403 Forbidden): secrets \"a\" is forbidden: User \"system:serviceaccount:cp:cp\" cannot delete resource \"secrets\"")]
+    [InlineData(422, "<html>bad gateway page</html>", "SecretInvalid", "The API server refused to delete (to replace it) Secret team-a/a (422 Invalid)")]
+    [InlineData(400, null, "SecretBadRequest", "The API server refused to delete (to replace it) Secret team-a/a (400 BadRequest)")]
+    public void Refusal_WithoutCausesOrWithoutAStatus_StillAnUpperCamelCaseReasonAndTheCode(int code, string? body, string reason, string message)
+    {
+        var refusal = OwnedChildDecision.Refusal("Secret", "team-a", "a", "delete (to replace it)", code, body);
+
+        Assert.Equal((reason, string.Empty, message), (refusal.Reason, refusal.FieldPath, refusal.Message));
+        Assert.True(KubernetesNames.IsValidReason(refusal.Reason));
+    }
+
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(403, true)]
+    [InlineData(422, true)]
+    [InlineData(401, false)]
+    [InlineData(404, false)]
+    [InlineData(409, false)]
+    [InlineData(429, false)]
+    [InlineData(500, false)]
+    public void IsRefusal_OnlyWhatNoRetryFixes(int code, bool refusal) => Assert.Equal(refusal, OwnedChildDecision.IsRefusal(code));
+
+    [Fact]
     public void Decide_ForeignChild_NeverComparesIt() =>
         Assert.Equal(OwnedChildAction.Conflict, OwnedChildDecision.Decide(Secret("a", null), OwnerUid, _ => throw new InvalidOperationException("compared")));
 
