@@ -1,6 +1,7 @@
 using System.Text;
 using Box.K8sEventReporting.Admission;
 using Box.K8sEventReporting.Certificates;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using Box.K8sEventReporting.IntegrationTests.Scenario;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing;
@@ -63,11 +64,11 @@ public sealed class AdmissionEndToEndTests : IDisposable
 
     private static Pki Typo1() => new() { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "app1" }, Spec = new PkiSpec { ServiceName = "appp1" } };
 
-    /// <summary>The CRD, the namespaces and the ValidatingWebhookConfiguration of config.yml; the sample control plane, its webhook reachable as its Service.</summary>
+    /// <summary>The Pki CRD, the namespaces and the ValidatingWebhookConfiguration of config.yml; the sample control plane, its webhook reachable as its Service.</summary>
     private async Task<IHost> StartControlPlaneAsync(InProcessApiServer server, IKubernetes admin, AdmissionMode mode)
     {
         var manifests = KubernetesYaml.LoadAllFromString(ControlPlaneRbac.ConfigYaml);
-        await admin.ApiextensionsV1.CreateCustomResourceDefinitionAsync(manifests.OfType<V1CustomResourceDefinition>().Single());
+        await admin.ApiextensionsV1.CreateCustomResourceDefinitionAsync(CustomResourceDefinitionBuilder.Build<Pki>());
         server.EnsureNamespace("controlplane");
         server.EnsureNamespace("app1");
         await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(manifests.OfType<V1ValidatingWebhookConfiguration>().Single());

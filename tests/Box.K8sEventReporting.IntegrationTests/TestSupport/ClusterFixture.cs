@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using Box.K8sEventReporting.Testing.ApiServer;
+using ControlPlane;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -9,7 +11,7 @@ namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 
 /// <summary>
 /// The cluster the integration tests run against: an in-process API server over HTTPS with HTTP/2 by default, or the
-/// real cluster named by the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD if it is missing; every test
+/// real cluster named by the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD (generated from the class) if it is missing; every test
 /// gets fresh, uniquely named namespaces, deleted at the end on a real cluster.
 /// </summary>
 /// <remarks>
@@ -135,9 +137,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
         }
 
-        var crd = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(ManifestPath("ControlPlane-config.yml")))
-            .OfType<V1CustomResourceDefinition>()
-            .Single();
+        // The CRD generated from the Pki class (the checked-in samples/ControlPlane/crds/pkis.box.com.yaml is the same text:
+        // PkiCustomResourceDefinitionTests). On a real cluster apply that file first to run the schema's refusals.
+        var crd = CustomResourceDefinitionBuilder.Build<Pki>();
         try
         {
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);
