@@ -126,6 +126,40 @@ public sealed class ClusterFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// Creates <paramref name="definition"/>, or replaces a different one of the same name (a test's own CRD, never the
+    /// Pki's), and waits until the API server serves it.
+    /// </summary>
+    public async Task EnsureCustomResourceDefinitionAsync(V1CustomResourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        try
+        {
+            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(definition);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(definition.Metadata.Name);
+            if (KubernetesJson.Serialize(existing.Spec) != KubernetesJson.Serialize(definition.Spec))
+            {
+                definition.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+                await Client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(definition, definition.Metadata.Name);
+                definition.Metadata.ResourceVersion = null;
+            }
+        }
+
+        var version = definition.Spec.Versions.Single(v => v.Storage);
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var crd = await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(definition.Metadata.Name);
+                return crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true
+                    && (await Client.CustomObjects.ListClusterCustomObjectAsync(definition.Spec.Group, version.Name, definition.Spec.Names.Plural, limit: 1)) is not null;
+            },
+            $"the {definition.Metadata.Name} CRD is served",
+            TimeSpan.FromSeconds(30));
+    }
+
     private async Task InstallPkiCrdIfMissingAsync()
     {
         try
