@@ -9,10 +9,12 @@ namespace Box.K8sEventReporting.CustomResourceDefinitions;
 /// </summary>
 internal static class CustomResourceDefinitionFiles
 {
-    public static IReadOnlyList<string> Write(Assembly assembly, string outputDirectory)
+    public static IReadOnlyList<string> Write(Assembly assembly, string outputDirectory) =>
+        Write(Types(assembly).Where(CustomResourceDefinitionBuilder.IsCustomResource), XmlDocumentation.For(assembly), outputDirectory);
+
+    public static IReadOnlyList<string> Write(IEnumerable<Type> resourceTypes, XmlDocumentation documentation, string outputDirectory)
     {
-        var types = Types(assembly).Where(CustomResourceDefinitionBuilder.IsCustomResource).OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
-        var documentation = XmlDocumentation.For(assembly);
+        var types = resourceTypes.OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
         var files = new SortedDictionary<string, (Type Type, string Text)>(StringComparer.Ordinal);
         foreach (var type in types)
         {
