@@ -5,7 +5,8 @@ using Box.K8sEventReporting.CustomResourceDefinitions;
 // compiler referenced, so nothing of the project runs and any of its target frameworks can be read) and writes one
 // CustomResourceDefinition YAML per custom resource type. Called by the package's MSBuild target with a response file:
 //   --assembly <path> --output <folder> [--reference <path>]...   (one argument per line; @file reads them from a file)
-// Errors go to stderr in the canonical MSBuild format, so that the build shows them as errors.
+// Errors go to stderr in the canonical MSBuild format, so that the build shows them as errors, and exit with code 2
+// (the target then adds nothing); any other non-zero exit is a crash, which the target reports.
 var arguments = args.Length == 1 && args[0].StartsWith('@')
     ? File.ReadAllLines(args[0][1..]).Where(l => l.Length > 0).ToArray()
     : args;
@@ -47,5 +48,5 @@ catch (Exception e) when (e is ArgumentException or InvalidOperationException or
 static int Fail(string message)
 {
     Console.Error.WriteLine($"CustomResourceDefinitions : error BKCRD001: {message}");
-    return 1;
+    return 2;
 }
