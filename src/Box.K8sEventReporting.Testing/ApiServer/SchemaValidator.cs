@@ -9,10 +9,10 @@ namespace Box.K8sEventReporting.Testing.ApiServer;
 /// A subset of CRD structural schema validation: type, required, properties, additionalProperties, items, maxLength,
 /// minLength, pattern, enum, minimum, maximum (and exclusive), minItems, maxItems, default; unknown fields are pruned (and
 /// reported) unless x-kubernetes-preserve-unknown-fields. One error per field, type first, then length, then pattern
-/// (transcripts 08a-08g, 21b-21h). A null where the schema is not nullable is pruned before defaults and required are
+/// (transcripts 08a-08g, 22b-22h). A null where the schema is not nullable is pruned before defaults and required are
 /// looked at, as the real server does since 1.20 (<c>PruneNonNullableNullsWithoutDefaults</c>); string lengths count code
 /// points, as Go's <c>utf8.RuneCountInString</c> does. CEL rules (<c>x-kubernetes-validations</c>) are not evaluated; when
-/// a schema has some and an error would stop a real server from evaluating them, the same extra cause is reported (21b).
+/// a schema has some and an error would stop a real server from evaluating them, the same extra cause is reported (22b).
 /// Formats are not checked.
 /// </summary>
 internal static class SchemaValidator

@@ -48,13 +48,13 @@ public sealed class TranscriptReplayTests
     [Fact]
     public async Task Replay_WidgetSchemaGeneratedFromItsClass_MatchesRealServer()
     {
-        // Recorded on a Kubernetes 1.28 server with the CRD generated from the same class (README, 21a-21h).
+        // Recorded on a Kubernetes 1.28 server with the CRD generated from the same class (README, 22a-22h).
         await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
         server.RegisterCustomResource<Widget>();
         using var http = ApiServerTestHelpers.CreateHttp(server);
         var replay = new TranscriptReplayer(server, http);
 
-        foreach (var name in new[] { "21a", "21b", "21c", "21d", "21e", "21f", "21g", "21h" })
+        foreach (var name in new[] { "22a", "22b", "22c", "22d", "22e", "22f", "22g", "22h" })
         {
             await replay.ReplayAsync(name + "-");
         }
