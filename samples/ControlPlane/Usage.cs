@@ -26,6 +26,8 @@ internal static class Usage
           K8sEventReporting:Health:Enabled, :Port        /readyz and /livez (default here: true, 8081)
           K8sEventReporting:Admission:Mode               Warn (kubectl apply shows a warning) or Deny (refused) (default: Warn)
           K8sEventReporting:Admission:Port               the admission webhook's HTTPS port (default here: 8443)
+          K8sEventReporting:Admission:Url                outside the cluster: the webhook's clientConfig.url, for example
+                                                         https://127.0.0.1:8443/validate-box-com-v1-pki (default: the Service)
           K8sEventReporting:Admission:WebhookConfigurationName
                                                          the ValidatingWebhookConfiguration given the CA bundle (default here: box-controlplane)
           Logging:LogLevel:Default                       Information, Warning, ... (default here: Information)

@@ -30,10 +30,11 @@ public static class AdmissionWebhookControllerBuilderExtensions
     /// <remarks>
     /// The path is <c>/validate-&lt;group, dots as dashes&gt;-&lt;version&gt;-&lt;kind, lowercase&gt;</c> (for example
     /// <c>/validate-box-com-v1-pki</c>). The serving certificate comes from the control plane's CA
-    /// (<c>AddCertificateIssuer()</c>, added if missing) for <c>&lt;ServiceName&gt;.&lt;namespace&gt;.svc</c>, and is renewed
-    /// at <see cref="Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
+    /// (<c>AddCertificateIssuer()</c>, added if missing) for <c>&lt;ServiceName&gt;.&lt;namespace&gt;.svc</c> (for the host of
+    /// <see cref="AdmissionWebhookOptions.Url"/> when the API server calls it by URL), and is renewed at
+    /// <see cref="Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
     /// <see cref="AdmissionWebhookOptions.WebhookConfigurationName"/> set, the CA bundle is written into that
-    /// ValidatingWebhookConfiguration's webhooks served by the Service at start (RBAC: <c>get</c> and <c>patch</c> on
+    /// ValidatingWebhookConfiguration's webhooks served by the Service (or at the URL) at start (RBAC: <c>get</c> and <c>patch</c> on
     /// <c>validatingwebhookconfigurations</c> with <c>resourceNames</c> of exactly it). Readiness (<see cref="IControllerHealth"/>)
     /// waits for the listener and its certificate.
     /// </remarks>

@@ -21,8 +21,22 @@ public sealed class AdmissionWebhookOptions
     /// <value><c>0.0.0.0</c>: every IPv4 interface (the pod's IP); an IP address.</value>
     public string Address { get; set; } = "0.0.0.0";
 
+    /// <summary>
+    /// Gets or sets the URL the API server calls the webhook at (its <c>clientConfig.url</c>), for a control plane outside
+    /// the cluster (or in development) that the API server reaches without a Service: the serving certificate is then for
+    /// the URL's host (an IP address or a DNS name, whatever the API server verifies), and <see cref="ServiceName"/> and
+    /// <see cref="ServiceNamespace"/> are not used.
+    /// </summary>
+    /// <value>
+    /// <see langword="null"/>: reached through the Service (<c>clientConfig.service</c>). Otherwise an absolute <c>https</c>
+    /// URL without user information, query or fragment, as the API server requires, for example
+    /// <c>https://127.0.0.1:8443/validate-box-com-v1-pki</c>; a URL whose path is <c>/</c> (<c>https://127.0.0.1:8443/</c>)
+    /// stands for every resource's path under it. <see cref="Address"/> and <see cref="Port"/> still say where it listens.
+    /// </value>
+    public Uri? Url { get; set; }
+
     /// <summary>Gets or sets the name of the Service in front of the webhook: its certificate is for <c>&lt;name&gt;.&lt;namespace&gt;.svc</c>.</summary>
-    /// <value><c>box-k8s-event-reporting-webhook</c>; a DNS label.</value>
+    /// <value><c>box-k8s-event-reporting-webhook</c>; a DNS label. Not used when <see cref="Url"/> is set.</value>
     public string ServiceName { get; set; } = "box-k8s-event-reporting-webhook";
 
     /// <summary>Gets or sets the namespace of that Service.</summary>
@@ -33,8 +47,9 @@ public sealed class AdmissionWebhookOptions
     public string? ServiceNamespace { get; set; }
 
     /// <summary>
-    /// Gets or sets the <c>ValidatingWebhookConfiguration</c> whose webhooks served by this Service get the CA bundle at start
-    /// (the service account needs <c>get</c> and <c>patch</c> on exactly that object).
+    /// Gets or sets the <c>ValidatingWebhookConfiguration</c> whose webhooks served by this Service (with <see cref="Url"/>:
+    /// whose <c>clientConfig.url</c> is that URL, or for a URL with path <c>/</c>, that URL plus one of the webhook's paths)
+    /// get the CA bundle at start (the service account needs <c>get</c> and <c>patch</c> on exactly that object).
     /// </summary>
     /// <value><see langword="null"/>: none is written (the CA bundle is then put there by other means).</value>
     public string? WebhookConfigurationName { get; set; }

@@ -38,6 +38,11 @@ internal sealed class AdmissionWebhookOptionsValidator : IValidateOptions<Admiss
             problems.Add($"{Prefix}ServiceNamespace is '{ns}'; allowed: a namespace name, or empty for the pod's own.");
         }
 
+        if (options.Url is { } url && UrlProblem(url) is { } problem)
+        {
+            problems.Add($"{Prefix}Url is '{Redacted(url)}' ({problem}); allowed: an absolute https URL without user information, query or fragment (the webhook's clientConfig.url), for example https://127.0.0.1:8443/validate-box-com-v1-pki.");
+        }
+
         if (options.WebhookConfigurationName is { Length: > 253 })
         {
             problems.Add($"{Prefix}WebhookConfigurationName is longer than 253 characters.");
@@ -50,6 +55,46 @@ internal sealed class AdmissionWebhookOptionsValidator : IValidateOptions<Admiss
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
+
+    /// <summary>Why the API server would refuse <paramref name="url"/> as a <c>clientConfig.url</c>, or the certificate could not name its host.</summary>
+    private static string? UrlProblem(Uri url)
+    {
+        if (!url.IsAbsoluteUri)
+        {
+            return "not an absolute URL";
+        }
+
+        if (url.Scheme != Uri.UriSchemeHttps)
+        {
+            return "not https";
+        }
+
+        if (url.UserInfo.Length > 0)
+        {
+            return "it has user information";
+        }
+
+        if (url.Query.Length > 0)
+        {
+            return "it has a query";
+        }
+
+        if (url.Fragment.Length > 0)
+        {
+            return "it has a fragment";
+        }
+
+        return url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            || (url.HostNameType == UriHostNameType.Dns && KubernetesNames.IsDnsSubdomain(url.IdnHost))
+            ? null
+            : "its host is neither an IP address nor a DNS name";
+    }
+
+    /// <summary>The URL without its user information, which may hold a password.</summary>
+    private static string Redacted(Uri url) =>
+        url.IsAbsoluteUri && url.UserInfo.Length > 0
+            ? url.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped)
+            : url.OriginalString;
 
     private static bool IsDnsLabel(string? value) =>
         KubernetesNames.IsDnsSubdomain(value) && !value!.Contains('.', StringComparison.Ordinal);

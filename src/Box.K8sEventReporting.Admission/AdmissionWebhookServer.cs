@@ -20,8 +20,9 @@ namespace Box.K8sEventReporting.Admission;
 
 /// <summary>
 /// The admission webhook's HTTPS listener (Kestrel on its own port, in the control plane's process): a serving certificate
-/// for <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> issued by the control plane's CA and renewed before expiry without a
-/// restart, the CA bundle written into the webhook configuration at start, and readiness until it serves.
+/// for <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> (or for the host of <see cref="AdmissionWebhookOptions.Url"/>) issued
+/// by the control plane's CA and renewed before expiry without a restart, the CA bundle written into the webhook
+/// configuration at start, and readiness until it serves.
 /// </summary>
 internal sealed class AdmissionWebhookServer(
     IServiceProvider services,
@@ -99,13 +100,14 @@ internal sealed class AdmissionWebhookServer(
         var host = IPAddress.Parse(settings.Address) is var ip && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)) ? "127.0.0.1" : settings.Address;
         _endpoint = new UriBuilder("https", host, port).Uri;
         _app = app;
-        var ns = PodNamespace.Resolve(settings.ServiceNamespace);
+        var address = settings.Url is { } url
+            ? WebhookAddress.ForUrl(url, handler.Paths)
+            : WebhookAddress.ForService(settings.ServiceName, PodNamespace.Resolve(settings.ServiceNamespace));
         var paths = string.Join(", ", handler.Paths);
-        var service = $"{settings.ServiceName}.{ns}.svc";
-        Log.Listening(_logger, _endpoint, paths, service);
+        Log.Listening(_logger, _endpoint, paths, address.Description);
         // Resolved only now, after the start-up check: the issuer needs the Kubernetes client, which a bad kubeconfig breaks.
         var issuer = services.GetRequiredService<ICertificateIssuer>();
-        _background = Task.Run(() => RunAsync(issuer, settings, ns, _stopping.Token), CancellationToken.None);
+        _background = Task.Run(() => RunAsync(issuer, settings, address, _stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -136,11 +138,7 @@ internal sealed class AdmissionWebhookServer(
         _certificate.Dispose();
     }
 
-    /// <summary>The DNS names the API server may reach the Service by; it verifies <c>&lt;service&gt;.&lt;namespace&gt;.svc</c>.</summary>
-    internal static string[] DnsNames(string service, string ns) =>
-        [service, $"{service}.{ns}", $"{service}.{ns}.svc", $"{service}.{ns}.svc.cluster.local"];
-
-    private async Task RunAsync(ICertificateIssuer issuer, AdmissionWebhookOptions settings, string ns, CancellationToken cancellationToken)
+    private async Task RunAsync(ICertificateIssuer issuer, AdmissionWebhookOptions settings, WebhookAddress address, CancellationToken cancellationToken)
     {
         Task? caBundle = null;
         try
@@ -152,9 +150,9 @@ internal sealed class AdmissionWebhookServer(
                 try
                 {
                     authority = await issuer.GetAuthorityAsync(cancellationToken).ConfigureAwait(false);
-                    issued = authority.Issue(settings.ServiceName, DnsNames(settings.ServiceName, ns));
+                    issued = authority.Issue(address.CommonName, address.DnsNames, address.IpAddresses);
                 }
-                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or InvalidOperationException or ArgumentException)
+                catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or InvalidOperationException or ArgumentException or NotSupportedException)
                 {
                     var delay = Backoff.Exponential(FirstRetry, failures++, LongestRetry);
                     Log.CertificateFailed(_logger, ex.Message, delay);
@@ -170,8 +168,8 @@ internal sealed class AdmissionWebhookServer(
                 _serving.TrySetResult(_endpoint!);
                 if (caBundle is null && settings.WebhookConfigurationName is { Length: > 0 } configuration)
                 {
-                    var writer = new CaBundleWriter(services.GetRequiredService<IKubernetes>(), configuration, ns, settings.ServiceName);
-                    caBundle = WriteCaBundleAsync(writer, configuration, authority.CertificatePem, cancellationToken);
+                    var writer = new CaBundleWriter(services.GetRequiredService<IKubernetes>(), configuration, address);
+                    caBundle = WriteCaBundleAsync(writer, configuration, address, authority.CertificatePem, cancellationToken);
                 }
 
                 // A day at a time: a timer cannot wait 60 days at once, and the clock is read again after each wait.
@@ -191,7 +189,7 @@ internal sealed class AdmissionWebhookServer(
         }
     }
 
-    private async Task WriteCaBundleAsync(CaBundleWriter writer, string configuration, string caPem, CancellationToken cancellationToken)
+    private async Task WriteCaBundleAsync(CaBundleWriter writer, string configuration, WebhookAddress address, string caPem, CancellationToken cancellationToken)
     {
         try
         {
@@ -213,7 +211,15 @@ internal sealed class AdmissionWebhookServer(
                             break;
                         default:
                             AdmissionMetrics.CaBundleWritten("no_matching_webhook");
-                            Log.NoMatchingWebhook(_logger, configuration, writer.Service);
+                            if (address.IsUrl)
+                            {
+                                Log.NoMatchingUrlWebhook(_logger, configuration, address.Description);
+                            }
+                            else
+                            {
+                                Log.NoMatchingWebhook(_logger, configuration, address.Description);
+                            }
+
                             break;
                     }
 

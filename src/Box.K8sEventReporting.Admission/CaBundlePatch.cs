@@ -6,27 +6,30 @@ namespace Box.K8sEventReporting.Admission;
 
 /// <summary>
 /// Decides the JSON patch that puts the CA bundle into the webhooks of a <c>ValidatingWebhookConfiguration</c> served by
-/// one Service, without I/O: only the <c>clientConfig.caBundle</c> of those webhooks changes, and a <c>test</c> of the
+/// this webhook (its Service, or its URL), without I/O: only the <c>clientConfig.caBundle</c> of those webhooks changes, and a <c>test</c> of the
 /// resourceVersion makes the patch fail (and be retried on a fresh read) if the object changed since it was read.
 /// </summary>
 internal static class CaBundlePatch
 {
     /// <summary>What to write.</summary>
-    /// <param name="Matching">How many webhooks the Service serves.</param>
+    /// <param name="Matching">How many webhooks this webhook serves.</param>
     /// <param name="Patch">The JSON patch, or <see langword="null"/> when every matching webhook already holds the bundle.</param>
     internal sealed record Decision(int Matching, string? Patch);
 
-    public static Decision Decide(V1ValidatingWebhookConfiguration configuration, string caPem, string serviceNamespace, string serviceName)
+    public static Decision Decide(V1ValidatingWebhookConfiguration configuration, string caPem, string serviceNamespace, string serviceName) =>
+        Decide(configuration, caPem, WebhookAddress.ForService(serviceName, serviceNamespace));
+
+    public static Decision Decide(V1ValidatingWebhookConfiguration configuration, string caPem, WebhookAddress address)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(address);
         var bundle = Encoding.UTF8.GetBytes(caPem);
         var webhooks = configuration.Webhooks ?? [];
         var matching = 0;
         var stale = new List<int>();
         for (var i = 0; i < webhooks.Count; i++)
         {
-            var service = webhooks[i].ClientConfig?.Service;
-            if (service is null || service.Name != serviceName || service.NamespaceProperty != serviceNamespace)
+            if (!address.Serves(webhooks[i].ClientConfig))
             {
                 continue;
             }

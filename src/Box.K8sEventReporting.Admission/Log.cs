@@ -60,4 +60,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 7013, EventName = "AdmissionStopped", Level = LogLevel.Information,
         Message = "The admission webhook on {Endpoint} stopped.")]
     public static partial void Stopped(ILogger logger, Uri endpoint);
+
+    [LoggerMessage(EventId = 7014, EventName = "AdmissionNoMatchingUrlWebhook", Level = LogLevel.Warning,
+        Message = "ValidatingWebhookConfiguration {Name} has no webhook whose clientConfig.url is {Url}: nothing written; check K8sEventReporting:Admission:Url.")]
+    public static partial void NoMatchingUrlWebhook(ILogger logger, string name, string url);
 }

@@ -160,5 +160,8 @@ internal static class ReporterBenchmark
         }
 
         public Task<long> ReadCountAsync(EventWrite write, CancellationToken cancellationToken) => Task.FromResult(1L);
+
+        public IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync(CancellationToken cancellationToken) =>
+            AsyncEnumerable.Empty<(string Namespace, string Name, long Count)>();
     }
 }

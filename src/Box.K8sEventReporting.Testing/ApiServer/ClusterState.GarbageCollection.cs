@@ -114,12 +114,15 @@ internal sealed partial class ClusterState
         return ApiResponse.Json(200, View(resource, stored));
     }
 
-    /// <summary>Marks a namespace Terminating (deletionTimestamp, status.phase); the collector empties and then removes it.</summary>
+    /// <summary>
+    /// Marks a namespace Terminating (deletionTimestamp, status.phase); the collector empties and then removes it. Deleting
+    /// a namespace that is already terminating changes nothing and answers 200 with it as it is (transcripts 21h, 21i).
+    /// </summary>
     private ApiResponse TerminateNamespaceLocked(ApiResource resource, StoredObject existing)
     {
         if (terminatingNamespaces.Contains(existing.Name))
         {
-            return Statuses.Conflict(resource, existing.Name, "The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.");
+            return ApiResponse.Json(200, View(resource, existing));
         }
 
         var terminating = Json.ToNode(existing.Json);

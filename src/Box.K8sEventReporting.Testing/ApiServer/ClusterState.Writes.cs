@@ -222,6 +222,12 @@ internal sealed partial class ClusterState
                 return Statuses.Build(422, "Invalid", "the server rejected our request due to an error in our request", new JsonObject());
             }
 
+            if (MicroTimeFields.FindDecodeError(resource, patched) is { } decodeError)
+            {
+                // The patched object does not decode: the real server names the whole patched object as the invalid "patch".
+                return Statuses.Invalid(string.Empty, null, string.Empty, string.Empty, [FieldError.Invalid("patch", patched.ToJsonString(Json.Options), decodeError)]);
+            }
+
             if (resource.Flavor == ResourceFlavor.EventsV1Event)
             {
                 patched = EventShapes.EventsV1ToCore(patched);
@@ -370,6 +376,11 @@ internal sealed partial class ClusterState
                 return TerminateNamespaceLocked(resource, existing);
             }
 
+            if (resource.Flavor == ResourceFlavor.Pod && policy == "Background" && !existing.HasFinalizers)
+            {
+                return DeletePodGracefullyLocked(resource, existing, options, query);
+            }
+
             if (existing.IsBeingDeleted)
             {
                 return ApiResponse.Json(200, View(resource, existing));
@@ -389,6 +400,44 @@ internal sealed partial class ClusterState
 
             return resource.ReturnsObjectOnDelete ? ApiResponse.Json(200, View(resource, deleted)) : Statuses.Success(resource, name, existing.Uid);
         }
+    }
+
+    /// <summary>
+    /// A pod's graceful deletion, as the real server does it (transcripts 21f, 21g): the pod is first updated with deletionTimestamp (now plus the
+    /// grace period) and deletionGracePeriodSeconds, a MODIFIED event; a pod no node runs (no spec.nodeName) or one that
+    /// has finished gets a grace period of 0 and is then removed at once, a DELETED event. A pod on a node waits for its
+    /// kubelet, which no in-process cluster has: a later delete with gracePeriodSeconds=0 removes it.
+    /// </summary>
+    private ApiResponse DeletePodGracefullyLocked(ApiResource resource, StoredObject existing, JsonObject? options, IReadOnlyDictionary<string, string> query)
+    {
+        var pod = Json.ToNode(existing.Json);
+        var grace = options?["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var fromBody) ? fromBody
+            : long.TryParse(query.GetValueOrDefault("gracePeriodSeconds"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var fromQuery) ? fromQuery
+            : pod["spec"]?["terminationGracePeriodSeconds"] is JsonValue t && t.TryGetValue<long>(out var fromSpec) ? fromSpec
+            : 30;
+        var phase = ObjectMutations.GetString(pod["status"] as JsonObject, "phase");
+        if (string.IsNullOrEmpty(ObjectMutations.GetString(pod["spec"] as JsonObject, "nodeName")) || phase is "Succeeded" or "Failed")
+        {
+            grace = 0;
+        }
+
+        if (existing.IsBeingDeleted && grace > 0)
+        {
+            // Already terminating: only a shorter grace period changes anything, and the kubelet is the one to act on it.
+            return ApiResponse.Json(200, View(resource, existing));
+        }
+
+        var meta = ObjectMutations.Meta(pod);
+        meta["deletionTimestamp"] = timeProvider.GetUtcNow().AddSeconds(grace).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        meta["deletionGracePeriodSeconds"] = grace;
+        var marked = Commit(resource, pod, "MODIFIED", existing);
+        if (grace > 0)
+        {
+            return ApiResponse.Json(200, View(resource, marked));
+        }
+
+        var deleted = Commit(resource, Json.ToNode(marked.Json), "DELETED", marked);
+        return ApiResponse.Json(200, View(resource, deleted));
     }
 
     public ApiResponse DeleteCollection(ApiResource resource, string? ns, IReadOnlyDictionary<string, string> query)
@@ -687,7 +736,7 @@ internal sealed partial class ClusterState
 
                 return result;
             default:
-                return [];
+                return WorkloadValidator.Validate(resource, obj);
         }
     }
 
@@ -797,7 +846,14 @@ internal sealed partial class ClusterState
         }
 
         entries.Add(entry);
-        metadata["managedFields"] = entries.Parent is null ? entries : entries.DeepClone();
+
+        // The real server keeps the entries sorted: by operation, then time (to the second), manager and subresource.
+        var sorted = entries.Select(e => e!.DeepClone()).OrderBy(e => ObjectMutations.GetString(e as JsonObject, "operation"), StringComparer.Ordinal)
+            .ThenBy(e => ObjectMutations.GetString(e as JsonObject, "time"), StringComparer.Ordinal)
+            .ThenBy(e => ObjectMutations.GetString(e as JsonObject, "manager"), StringComparer.Ordinal)
+            .ThenBy(e => ObjectMutations.GetString(e as JsonObject, "subresource") ?? string.Empty, StringComparer.Ordinal)
+            .ToArray();
+        metadata["managedFields"] = new JsonArray(sorted);
     }
 
     private static JsonObject FieldSet(JsonNode? value)

@@ -514,6 +514,11 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
                         return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: the body is not a JSON object");
                     }
 
+                    if (MicroTimeFields.FindDecodeError(resource, obj) is { } decodeError)
+                    {
+                        return Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {decodeError}");
+                    }
+
                     if (request.HttpContext.Items[typeof(RequestAttributes)] is RequestAttributes attributes
                         && authorizer.AdmitOwnerReferences(attributes, resource, obj) is { } refused)
                     {

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -82,10 +83,15 @@ internal sealed class CertificateAuthority : IDisposable
 
 
     /// <summary>Issues a fresh key pair and a server and client certificate for the names; never valid past the CA.</summary>
-    public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames, CertificateOptions options, DateTimeOffset now)
+    public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames, CertificateOptions options, DateTimeOffset now) =>
+        Issue(commonName, dnsNames, [], options, now);
+
+    /// <summary>Issues a fresh key pair and a server and client certificate for the names and IP addresses; never valid past the CA.</summary>
+    public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> ipAddresses, CertificateOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(dnsNames);
-        CheckNames(commonName, dnsNames);
+        ArgumentNullException.ThrowIfNull(ipAddresses);
+        CheckNames(commonName, dnsNames, ipAddresses);
         if (now >= NotAfter)
         {
             throw new InvalidOperationException($"The CA '{Subject}' expired at {NotAfter:u}; it signs nothing more.");
@@ -104,6 +110,11 @@ internal sealed class CertificateAuthority : IDisposable
             names.AddDnsName(dnsName);
         }
 
+        foreach (var ipAddress in ipAddresses)
+        {
+            names.AddIpAddress(ipAddress);
+        }
+
         request.CertificateExtensions.Add(names.Build(critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
@@ -120,7 +131,8 @@ internal sealed class CertificateAuthority : IDisposable
             dnsNames.ToArray(),
             notBeforeUtc,
             notAfterUtc,
-            RenewalTime(notBeforeUtc, notAfterUtc, options.RenewAtFractionOfLifetime));
+            RenewalTime(notBeforeUtc, notAfterUtc, options.RenewAtFractionOfLifetime),
+            ipAddresses.ToArray());
     }
 
     /// <summary>Checks a TLS Secret's data against this CA and the expected names at <paramref name="now"/>.</summary>
@@ -169,16 +181,21 @@ internal sealed class CertificateAuthority : IDisposable
         _certificate.Dispose();
     }
 
-    private static void CheckNames(string commonName, IReadOnlyCollection<string> dnsNames)
+    private static void CheckNames(string commonName, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> ipAddresses)
     {
         if (string.IsNullOrEmpty(commonName) || commonName.Length > MaxCommonNameLength || commonName.Any(char.IsControl))
         {
             throw new ArgumentException($"A certificate's common name must be 1–{MaxCommonNameLength} characters without control characters (was {commonName?.Length ?? 0} characters).", nameof(commonName));
         }
 
-        if (dnsNames.Count == 0)
+        if (dnsNames.Count == 0 && ipAddresses.Count == 0)
         {
-            throw new ArgumentException("A certificate needs at least one DNS name.", nameof(dnsNames));
+            throw new ArgumentException("A certificate needs at least one DNS name or IP address.", nameof(dnsNames));
+        }
+
+        if (ipAddresses.Any(a => a is null))
+        {
+            throw new ArgumentException("An IP address is null.", nameof(ipAddresses));
         }
 
         var index = 0;

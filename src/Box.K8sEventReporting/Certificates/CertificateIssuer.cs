@@ -1,3 +1,4 @@
+using System.Net;
 using Box.K8sEventReporting.Hosting;
 using k8s;
 using Microsoft.Extensions.Logging;
@@ -100,9 +101,11 @@ public sealed class CertificateIssuer : ICertificateIssuer, IDisposable
 
         public DateTimeOffset NotAfter => authority.NotAfter;
 
-        public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames)
+        public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames) => Issue(commonName, dnsNames, []);
+
+        public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> ipAddresses)
         {
-            var issued = authority.Issue(commonName, dnsNames, issuer._options, issuer._timeProvider.GetUtcNow());
+            var issued = authority.Issue(commonName, dnsNames, ipAddresses, issuer._options, issuer._timeProvider.GetUtcNow());
             Log.CertificateIssued(issuer._logger, issued);
             return issued;
         }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 
 namespace Box.K8sEventReporting.Certificates;
@@ -14,7 +15,8 @@ public sealed class IssuedCertificate
         IReadOnlyList<string> dnsNames,
         DateTimeOffset notBefore,
         DateTimeOffset notAfter,
-        DateTimeOffset renewAt)
+        DateTimeOffset renewAt,
+        IReadOnlyList<IPAddress>? ipAddresses = null)
     {
         CertificatePem = certificatePem;
         PrivateKeyPem = privateKeyPem;
@@ -24,6 +26,7 @@ public sealed class IssuedCertificate
         NotBefore = notBefore;
         NotAfter = notAfter;
         RenewAt = renewAt;
+        IpAddresses = ipAddresses ?? [];
     }
 
     /// <summary>Gets the certificate (<c>-----BEGIN CERTIFICATE-----</c>).</summary>
@@ -40,6 +43,9 @@ public sealed class IssuedCertificate
 
     /// <summary>Gets the certificate's DNS subject alternative names.</summary>
     public IReadOnlyList<string> DnsNames { get; }
+
+    /// <summary>Gets the certificate's IP address subject alternative names; empty unless it was issued for IP addresses.</summary>
+    public IReadOnlyList<IPAddress> IpAddresses { get; }
 
     /// <summary>Gets the start of the certificate's validity (a few minutes before issuance, for clock skew).</summary>
     public DateTimeOffset NotBefore { get; }
@@ -60,7 +66,7 @@ public sealed class IssuedCertificate
     };
 
     /// <summary>Describes the certificate without its key.</summary>
-    /// <returns>Subject, DNS names and validity.</returns>
+    /// <returns>Subject, DNS names, IP addresses (when there are any) and validity.</returns>
     public override string ToString() =>
-        $"{Subject} DNS:[{string.Join(", ", DnsNames)}] valid {NotBefore:u} to {NotAfter:u}, renewed from {RenewAt:u}";
+        $"{Subject} DNS:[{string.Join(", ", DnsNames)}]{(IpAddresses.Count == 0 ? string.Empty : $" IP:[{string.Join(", ", IpAddresses)}]")} valid {NotBefore:u} to {NotAfter:u}, renewed from {RenewAt:u}";
 }

@@ -38,7 +38,7 @@ public sealed class K8sEventReportingBuilder
             Services.Remove(descriptor);
         }
 
-        Services.TryAddSingleton<IKubernetes>(_ => new Kubernetes(configuration));
+        Services.TryAddSingleton<IKubernetes>(_ => KubernetesClientFactory.Create(configuration));
         return this;
     }
 

@@ -8,7 +8,31 @@ namespace Box.K8sEventReporting.Hosting;
 internal static class KubernetesClientFactory
 {
     /// <summary>The factory of the default registration, so that <c>UseKubernetesClient</c> can tell it from the application's own.</summary>
-    public static readonly Func<IServiceProvider, object> DefaultClient = static _ => new Kubernetes(FindDefaultConfiguration());
+    public static readonly Func<IServiceProvider, object> DefaultClient = static _ => Create(FindDefaultConfiguration());
+
+    /// <summary>
+    /// The HTTP/2 receive window of each stream (a watch is one): client-go's (Go's HTTP/2 transport) 4 MiB, where .NET
+    /// starts at 64 KiB. A real API server closes a watch whose consumer does not take its events in time; with a 64 KiB
+    /// window a burst of a few dozen pods fills the window while the controller's threads are busy, the server's writes
+    /// to that watch block, and it is cut off. The memory is used only while events wait to be read.
+    /// </summary>
+    internal const int Http2StreamWindowSize = 4 * 1024 * 1024;
+
+    /// <summary>Builds the client over <paramref name="configuration"/>, with the library's transport settings.</summary>
+    public static Kubernetes Create(KubernetesClientConfiguration configuration)
+    {
+        var setup = configuration.FirstMessageHandlerSetup;
+        configuration.FirstMessageHandlerSetup = handler =>
+        {
+            if (handler is SocketsHttpHandler sockets && sockets.InitialHttp2StreamWindowSize < Http2StreamWindowSize)
+            {
+                sockets.InitialHttp2StreamWindowSize = Http2StreamWindowSize;
+            }
+
+            setup?.Invoke(handler);
+        };
+        return new Kubernetes(configuration);
+    }
 
     public static KubernetesClientConfiguration FindDefaultConfiguration()
     {

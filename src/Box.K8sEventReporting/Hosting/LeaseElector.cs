@@ -1,4 +1,5 @@
 using System.Net;
+using Box.K8sEventReporting.Internal;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -120,7 +121,7 @@ internal sealed class LeaseElector
             return false;
         }
 
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = MicroTime.From(time.GetUtcNow());
         var released = new V1Lease
         {
             ApiVersion = observed.ApiVersion,
@@ -154,7 +155,7 @@ internal sealed class LeaseElector
     /// <summary>One round of client-go's tryAcquireOrRenew: read, and write only when free, expired, or ours.</summary>
     private async Task<bool> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().UtcDateTime;
+        var now = MicroTime.From(time.GetUtcNow());
         V1Lease current;
         try
         {

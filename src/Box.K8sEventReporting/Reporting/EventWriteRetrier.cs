@@ -18,13 +18,15 @@ internal enum EventWriteOutcome
 }
 
 /// <summary>
-/// Carries one Event write to the API server: a create, or a patch when the Event is known to exist; a create answered 409
-/// reads the existing count and patches it, a patch answered 404 creates. 5xx, 429 (honouring <c>Retry-After</c>), 408 and
+/// Carries one Event write to the API server: a create, or a patch when the Event is known to exist (written earlier by this
+/// process, or listed by <see cref="EventCountPrimer"/> as written before it started); a create answered 409 reads the
+/// existing count and patches it, a patch answered 404 creates. 5xx, 429 (honouring <c>Retry-After</c>), 408 and
 /// network errors are retried with exponential backoff and jitter up to <see cref="EventReporterOptions.MaxWriteAttempts"/>.
 /// </summary>
 /// <remarks>The I/O half of <see cref="KubernetesEventRecorder"/>, which decides what to write and when.</remarks>
 internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter)
 {
+    private readonly EventCountPrimer primer = new(writer, logger);
     private readonly KeyValuePair<string, object?> apiTag = new("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
 
     private enum Step
@@ -40,6 +42,12 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
     {
         var step = knownServerCount > 0 ? Step.Patch : Step.Create;
         var baseCount = knownServerCount;
+        if (step == Step.Create && await primer.TakeAsync(write, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            // Written before this process started (listed once at the first create): patch it, no 409 and no read.
+            (step, baseCount) = (Step.Patch, existing);
+        }
+
         var failures = 0;
 
         // 409 -> read -> 404 -> create -> 409 ... cannot loop for ever.

@@ -11,4 +11,7 @@ internal interface IEventWriter
 
     /// <summary>Reads the count the existing Event holds.</summary>
     Task<long> ReadCountAsync(EventWrite write, CancellationToken cancellationToken);
+
+    /// <summary>Lists every Event this component wrote (cluster-wide, paged), with the count each holds.</summary>
+    IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync(CancellationToken cancellationToken);
 }

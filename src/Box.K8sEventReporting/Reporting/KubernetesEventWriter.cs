@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Box.K8sEventReporting.Internal;
 using k8s;
 using k8s.Models;
 
@@ -13,6 +15,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// </remarks>
 internal sealed class KubernetesEventWriter : IEventWriter
 {
+    private const int ListPageSize = 500;
     private readonly IKubernetes client;
     private readonly EventReporterOptions options;
 
@@ -32,7 +35,7 @@ internal sealed class KubernetesEventWriter : IEventWriter
         var body = new Dictionary<string, object>(3);
         if (options.ApiVersion == EventApiVersion.EventsV1)
         {
-            body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime };
+            body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = MicroTime.From(write.LastTimestamp) };
             if (write.IsAggregate)
             {
                 body["note"] = write.Message;
@@ -63,6 +66,37 @@ internal sealed class KubernetesEventWriter : IEventWriter
         return core.Count is > 0 ? core.Count.Value : 1;
     }
 
+    public async IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continueToken = null;
+        do
+        {
+            if (options.ApiVersion == EventApiVersion.EventsV1)
+            {
+                var page = await client.EventsV1.ListEventForAllNamespacesAsync(
+                    continueParameter: continueToken, fieldSelector: "reportingController=" + options.ReportingComponent, limit: ListPageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var e in page.Items)
+                {
+                    yield return (e.Metadata.NamespaceProperty, e.Metadata.Name, e.Series?.Count ?? e.DeprecatedCount ?? 1);
+                }
+
+                continueToken = page.Metadata.ContinueProperty;
+            }
+            else
+            {
+                var page = await client.CoreV1.ListEventForAllNamespacesAsync(
+                    continueParameter: continueToken, fieldSelector: "reportingComponent=" + options.ReportingComponent, limit: ListPageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+                foreach (var e in page.Items)
+                {
+                    yield return (e.Metadata.NamespaceProperty, e.Metadata.Name, e.Count is > 0 ? e.Count.Value : 1);
+                }
+
+                continueToken = page.Metadata.ContinueProperty;
+            }
+        }
+        while (!string.IsNullOrEmpty(continueToken));
+    }
+
     // metav1.Time has second precision on the wire.
     private static DateTime Seconds(DateTimeOffset time) => new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 
@@ -89,8 +123,8 @@ internal sealed class KubernetesEventWriter : IEventWriter
         ApiVersion = "events.k8s.io/v1",
         Kind = "Event",
         Metadata = new V1ObjectMeta { Name = write.Name, NamespaceProperty = write.Namespace },
-        EventTime = write.FirstTimestamp.UtcDateTime,
-        Series = count >= 2 ? new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = write.LastTimestamp.UtcDateTime } : null,
+        EventTime = MicroTime.From(write.FirstTimestamp),
+        Series = count >= 2 ? new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = MicroTime.From(write.LastTimestamp) } : null,
         ReportingController = options.ReportingComponent,
         ReportingInstance = options.ReportingInstance,
         Action = write.Action ?? options.DefaultAction,

@@ -55,4 +55,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3030, EventName = "FanOutCapped", Level = LogLevel.Debug, Message = "{PodCount} affected pods of {OwnerKind} {Namespace}/{OwnerName} exceed {MaxPodsPerOwner}: reporting on the owner and the first {MaxPodsPerOwner} pods")]
     public static partial void FanOutCapped(ILogger logger, int podCount, string ownerKind, string @namespace, string ownerName, int maxPodsPerOwner);
+
+    [LoggerMessage(EventId = 3040, EventName = "EventCountsListed", Level = LogLevel.Debug, Message = "Listed {Count} Events this component wrote before it started: their counts continue without a read each")]
+    public static partial void EventCountsListed(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3041, EventName = "EventCountsNotListed", Level = LogLevel.Information, Message = "Could not list the Events this component wrote before it started (status {StatusCode}: {Reason}); an existing Event's count is read after its create answers 409 instead (grant list on events to save those requests)")]
+    public static partial void EventCountsNotListed(ILogger logger, int statusCode, string reason);
 }

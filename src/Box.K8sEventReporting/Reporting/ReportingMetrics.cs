@@ -45,4 +45,8 @@ internal static class ReportingMetrics
     /// <summary>Status writes never made: refused for good by the API server, or still waiting at the shutdown deadline.</summary>
     public static readonly Counter<long> StatusWritesLost = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
         "k8s_event_reporting.status.lost", "{write}", "Status writes refused for good or left at the shutdown deadline.");
+
+    /// <summary>Failed attempts to list this component's existing Events at start (their counts are then read one by one after a 409).</summary>
+    public static readonly Counter<long> EventCountListFailures = K8sEventReportingDiagnostics.Meter.CreateCounter<long>(
+        "k8s_event_reporting.events.count_list_failures", "{list}", "Failed lists of this component's existing Events at start.");
 }

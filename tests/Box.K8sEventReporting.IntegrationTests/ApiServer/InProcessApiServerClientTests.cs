@@ -102,6 +102,7 @@ public sealed class InProcessApiServerClientTests(ClusterFixture cluster) : ICla
     {
         var list = await client.CoreV1.ListNamespacedPodAsync(teamA);
         var seen = new List<(WatchEventType Type, string Name, string Rv)>();
+        V1Pod deleting = null!;
         using var cts = new CancellationTokenSource(ApiServerTestHelpers.Timeout);
         var watchTask = Task.Run(async () =>
         {
@@ -109,6 +110,11 @@ public sealed class InProcessApiServerClientTests(ClusterFixture cluster) : ICla
             await foreach (var (type, pod) in events)
             {
                 seen.Add((type, pod.Metadata.Name, pod.Metadata.ResourceVersion));
+                if (seen.Count == 3)
+                {
+                    deleting = pod;
+                }
+
                 if (type == WatchEventType.Deleted)
                 {
                     break;
@@ -122,7 +128,9 @@ public sealed class InProcessApiServerClientTests(ClusterFixture cluster) : ICla
         await client.CoreV1.DeleteNamespacedPodAsync("w1", teamA);
         await watchTask.WaitAsync(ApiServerTestHelpers.Timeout);
 
-        Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Deleted], seen.Select(s => s.Type));
+        // Graceful deletion (transcript 21f): the pod is first updated with deletionTimestamp, then removed (no node runs it).
+        Assert.Equal([WatchEventType.Added, WatchEventType.Modified, WatchEventType.Modified, WatchEventType.Deleted], seen.Select(s => s.Type));
+        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
         var versions = seen.Select(s => long.Parse(s.Rv, System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(versions.Order(), versions);
         Assert.Equal(versions.Distinct().Count(), versions.Count);

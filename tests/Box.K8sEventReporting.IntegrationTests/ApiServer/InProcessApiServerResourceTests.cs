@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Testing.ApiServer;
 using k8s;
@@ -112,7 +113,7 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
             new Eventsv1Event
             {
                 Metadata = new V1ObjectMeta { Name = "s1" },
-                EventTime = new DateTime(2026, 11, 25, 16, 32, 57, DateTimeKind.Utc),
+                EventTime = new DateTime(2026, 11, 25, 16, 32, 57, DateTimeKind.Utc).AddTicks(4379100), // a MicroTime: six fractional digits
                 ReportingController = "box.com/controlplane",
                 ReportingInstance = "cp-1",
                 Action = "Validate",
@@ -183,7 +184,7 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
         var lease = await client.CoordinationV1.CreateNamespacedLeaseAsync(
             new V1Lease { Metadata = new V1ObjectMeta { Name = "leader" }, Spec = new V1LeaseSpec { HolderIdentity = "a", LeaseDurationSeconds = 15 } }, teamA);
         var stale = lease.Metadata.ResourceVersion;
-        lease.Spec.RenewTime = new DateTime(2026, 11, 25, 16, 34, 2, DateTimeKind.Utc);
+        lease.Spec.RenewTime = new DateTime(2026, 11, 25, 16, 34, 2, DateTimeKind.Utc).AddTicks(1234560); // a MicroTime: six fractional digits
         var renewed = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "leader", teamA);
         lease.Metadata.ResourceVersion = stale;
         lease.Spec.HolderIdentity = "b";
@@ -264,7 +265,7 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
         var deployment = new V1Deployment
         {
             Metadata = new V1ObjectMeta { Name = "d1" },
-            Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d1" } }, Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } } },
+            Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "d1" } }, Template = new V1PodTemplateSpec { Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = "d1" } }, Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } } },
         };
         await client.AppsV1.CreateNamespacedDeploymentAsync(deployment, teamA);
 
@@ -313,12 +314,14 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
 
         var (_, pki) = await SendJsonAsync(http, "GET", $"/apis/box.com/v1/namespaces/{teamA}/pkis/app1-pki");
 
-        var entries = pki["metadata"]!["managedFields"]!.AsArray();
+        var entries = pki["metadata"]!["managedFields"]!.AsArray().Select(e => e!.AsObject()).ToList();
         Assert.Equal(2, entries.Count);
-        Assert.Equal("transcripts", entries[0]!["manager"]!.GetValue<string>());
-        Assert.Equal("""{".":{},"f:serviceName":{}}""", entries[0]!["fieldsV1"]!["f:spec"]!.ToJsonString());
-        Assert.Equal(("controlplane", "status"), (entries[1]!["manager"]!.GetValue<string>(), entries[1]!["subresource"]!.GetValue<string>()));
-        Assert.Null(entries[1]!["fieldsV1"]!["f:spec"]);
+        var create = Assert.Single(entries, e => e["manager"]!.GetValue<string>() == "transcripts");
+        var status = Assert.Single(entries, e => e["manager"]!.GetValue<string>() == "controlplane");
+        Assert.Equal("""{".":{},"f:serviceName":{}}""", create["fieldsV1"]!["f:spec"]!.ToJsonString());
+        Assert.Equal("status", status["subresource"]!.GetValue<string>());
+        Assert.Null(status["fieldsV1"]!["f:spec"]);
+        Assert.Equal(SortedLikeTheRealServer(entries), entries);
     }
 
     [Fact]
@@ -364,4 +367,59 @@ public sealed class InProcessApiServerResourceTests(ClusterFixture cluster) : IC
 
         Assert.Equal("Active", ns.Status.Phase);
     }
+
+    [Fact]
+    public async Task Writes_ByTwoManagersInOneSecond_ManagedFieldsSortedByOperationTimeAndManager()
+    {
+        var http = cluster.Http;
+        await SendJsonAsync(http, "POST", $"/apis/box.com/v1/namespaces/{teamA}/pkis?fieldManager=zz-first", PkiJson(teamA, "sorted", "app1"));
+        await SendJsonAsync(http, "PATCH", $"/apis/box.com/v1/namespaces/{teamA}/pkis/sorted?fieldManager=aa-second", """{"metadata":{"labels":{"x":"y"}}}""", "application/merge-patch+json");
+
+        var (_, pki) = await SendJsonAsync(http, "GET", $"/apis/box.com/v1/namespaces/{teamA}/pkis/sorted");
+
+        // Transcript 21e: the server keeps managedFields sorted by operation, time (whole seconds), manager and
+        // subresource, not in the order of the writes. Both writes usually land in one second, and then aa-second comes first.
+        var entries = pki["metadata"]!["managedFields"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        Assert.Equal(["aa-second", "zz-first"], entries.Select(e => e["manager"]!.GetValue<string>()).Order());
+        Assert.Equal(SortedLikeTheRealServer(entries), entries);
+    }
+
+    [Fact]
+    public async Task CreateDeployment_SelectorNotMatchingTemplateLabels_422AndNothingStored()
+    {
+        var http = cluster.Http;
+        const string Body = """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d2"},"spec":{"selector":{"matchLabels":{"app":"d2"}},"template":{"spec":{"containers":[{"name":"c","image":"i"}]}}}}""";
+
+        var (status, body) = await SendJsonAsync(http, "POST", $"/apis/apps/v1/namespaces/{teamA}/deployments", Body);
+        var (missingStatus, _) = await SendJsonAsync(http, "GET", $"/apis/apps/v1/namespaces/{teamA}/deployments/d2");
+
+        // Transcript 21c.
+        Assert.Equal(422, status);
+        var cause = Assert.Single(body["details"]!["causes"]!.AsArray());
+        Assert.Equal("spec.template.metadata.labels", cause!["field"]!.GetValue<string>());
+        Assert.Equal("Invalid value: map[string]string(nil): `selector` does not match template `labels`", cause["message"]!.GetValue<string>());
+        Assert.Equal(404, missingStatus);
+    }
+
+    [Theory]
+    [InlineData("coordination.k8s.io/v1", "leases", """{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"whole"},"spec":{"holderIdentity":"a","renewTime":"2026-11-25T16:32:57Z"}}""", "Lease")]
+    [InlineData("events.k8s.io/v1", "events", """{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"whole"},"eventTime":"2026-11-25T16:32:57Z","reportingController":"box.com/controlplane","reportingInstance":"cp-1","action":"Validate","reason":"InvalidServiceName","regarding":{"kind":"Pod","name":"app1"},"type":"Warning"}""", "Event")]
+    public async Task Create_MicroTimeWithoutSixFractionalDigits_400CannotBeHandled(string groupVersion, string plural, string body, string kind)
+    {
+        var (status, answer) = await SendJsonAsync(cluster.Http, "POST", $"/apis/{groupVersion}/namespaces/{teamA}/{plural}", body);
+
+        // Transcripts 21a and 21b: MicroTime fields are decoded with Go's layout 2006-01-02T15:04:05.000000Z07:00.
+        Assert.Equal(400, status);
+        Assert.Equal("BadRequest", answer["reason"]!.GetValue<string>());
+        Assert.Equal(
+            $"{kind} in version \"v1\" cannot be handled as a {kind}: parsing time \"2026-11-25T16:32:57Z\" as \"2006-01-02T15:04:05.000000Z07:00\": cannot parse \"Z\" as \".000000\"",
+            answer["message"]!.GetValue<string>());
+    }
+
+    /// <summary>The order the real server keeps managedFields in: operation, time (to the second), manager, subresource.</summary>
+    private static List<JsonObject> SortedLikeTheRealServer(List<JsonObject> entries) =>
+        [.. entries.OrderBy(e => e["operation"]!.GetValue<string>(), StringComparer.Ordinal)
+            .ThenBy(e => DateTimeOffset.Parse(e["time"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds())
+            .ThenBy(e => e["manager"]!.GetValue<string>(), StringComparer.Ordinal)
+            .ThenBy(e => e["subresource"]?.GetValue<string>() ?? string.Empty, StringComparer.Ordinal)];
 }

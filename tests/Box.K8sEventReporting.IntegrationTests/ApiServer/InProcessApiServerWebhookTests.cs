@@ -20,7 +20,7 @@ public sealed class InProcessApiServerWebhookTests
     private const string ServerName = "webhook.controlplane.svc";
 
     private static V1ValidatingWebhookConfiguration Configuration(
-        TestWebhook webhook, string failurePolicy = "Fail", int? timeoutSeconds = null, V1LabelSelector? namespaceSelector = null, byte[]? caBundle = null, string[]? resources = null) => new()
+        TestWebhook webhook, string failurePolicy = "Fail", int? timeoutSeconds = null, V1LabelSelector? namespaceSelector = null, byte[]? caBundle = null, string[]? resources = null, string? url = null) => new()
         {
             Metadata = new V1ObjectMeta { Name = "pki-validation" },
             Webhooks =
@@ -36,7 +36,8 @@ public sealed class InProcessApiServerWebhookTests
                     ClientConfig = new Admissionregistrationv1WebhookClientConfig
                     {
                         CaBundle = caBundle ?? webhook.CaBundle,
-                        Service = new Admissionregistrationv1ServiceReference { NamespaceProperty = "controlplane", Name = "webhook", Path = "/validate" },
+                        Service = url is null ? new Admissionregistrationv1ServiceReference { NamespaceProperty = "controlplane", Name = "webhook", Path = "/validate" } : null,
+                        Url = url,
                     },
                     Rules = [new V1RuleWithOperations { ApiGroups = ["box.com"], ApiVersions = ["v1"], Resources = resources ?? ["pkis"], Operations = ["CREATE", "UPDATE"] }],
                 },
@@ -286,7 +287,56 @@ public sealed class InProcessApiServerWebhookTests
 
         var (code, status) = await CreateRefusedAsync(client);
 
-        Assert.Contains("x509: certificate is not valid for webhook.controlplane.svc", status.Message, StringComparison.Ordinal);
+        Assert.Contains("tls: failed to verify certificate: x509: certificate is valid for other.controlplane.svc, not webhook.controlplane.svc", status.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_UrlWebhookOnAnIpAddress_CalledAtTheUrl_TheCertificateCheckedForTheIpAddress()
+    {
+        await using var webhook = await TestWebhook.StartAsync("127.0.0.1", r => Task.FromResult(TestWebhook.Allow(r, "from the url")));
+        var url = $"https://127.0.0.1:{webhook.Endpoint.Port}/validate-box-com-v1-pki";
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
+        await client.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(Configuration(webhook, timeoutSeconds: 5, url: url));
+
+        using var response = await client.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync(Pki("app1-pki", "appp1"), "box.com", "v1", "team-a", "pkis");
+
+        Assert.True(response.Response.Headers.NonValidated.TryGetValues("Warning", out var warnings));
+        Assert.Equal(["299 - \"from the url\""], warnings.ToArray());
+        Assert.Equal("/validate-box-com-v1-pki?timeout=5s", Assert.Single(webhook.Received).PathAndQuery);
+        Assert.Null((await client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("pki-validation")).Webhooks[0].ClientConfig.Service);
+    }
+
+    [Fact]
+    public async Task Create_UrlWebhookOnADnsName_TheCertificateCheckedForThatName()
+    {
+        await using var webhook = await TestWebhook.StartAsync("localhost", r => Task.FromResult(TestWebhook.Allow(r, "by name")));
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
+        await client.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(Configuration(webhook, url: $"https://localhost:{webhook.Endpoint.Port}/validate"));
+
+        using var response = await client.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync(Pki("app1-pki", "appp1"), "box.com", "v1", "team-a", "pkis");
+
+        Assert.True(response.Response.Headers.NonValidated.TryGetValues("Warning", out var warnings));
+        Assert.Equal(["299 - \"by name\""], warnings.ToArray());
+    }
+
+    [Theory]
+    [InlineData("localhost", "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs")]
+    [InlineData("127.0.0.2", "x509: certificate is valid for 127.0.0.2, not 127.0.0.1")]
+    public async Task Create_UrlWebhookCertificateNotForTheUrlsIpAddress_CallFails(string certifiedFor, string expected)
+    {
+        await using var webhook = await TestWebhook.StartAsync(certifiedFor, r => Task.FromResult(TestWebhook.Allow(r)));
+        var url = $"https://127.0.0.1:{webhook.Endpoint.Port}/validate";
+        await using var server = await StartWithPkiAsync();
+        using var client = server.CreateClient();
+        await client.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(Configuration(webhook, timeoutSeconds: 5, url: url));
+
+        var (code, status) = await CreateRefusedAsync(client);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, code);
+        Assert.Equal($"Internal error occurred: failed calling webhook \"pkis.box.com\": failed to call webhook: Post \"{url}?timeout=5s\": tls: failed to verify certificate: {expected}", status.Message);
+        Assert.Empty(webhook.Received);
     }
 
     [Fact]

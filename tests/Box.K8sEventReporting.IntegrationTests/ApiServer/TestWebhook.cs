@@ -15,8 +15,8 @@ namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
 /// <summary>
 /// A tiny validating admission webhook for tests: Kestrel over HTTPS on 127.0.0.1 with a certificate for
-/// <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> signed by a CA made here (<see cref="CaBundle"/>); it records every
-/// AdmissionReview and answers with what <c>respond</c> returns.
+/// <c>&lt;service&gt;.&lt;namespace&gt;.svc</c> (or for an IP address: an IP SAN) signed by a CA made here
+/// (<see cref="CaBundle"/>); it records every AdmissionReview and answers with what <c>respond</c> returns.
 /// </summary>
 internal sealed class TestWebhook : IAsyncDisposable
 {
@@ -107,7 +107,15 @@ internal sealed class TestWebhook : IAsyncDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=" + serverName, key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName(serverName);
+        if (IPAddress.TryParse(serverName, out var ip))
+        {
+            names.AddIpAddress(ip);
+        }
+        else
+        {
+            names.AddDnsName(serverName);
+        }
+
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var issued = request.Create(ca, now.AddMinutes(-5), now.AddHours(1), [1, 2, 3, 4]);

@@ -69,7 +69,7 @@ public sealed class TranscriptReplayTests
         using var http = ApiServerTestHelpers.CreateHttp(server);
         var replay = new TranscriptReplayer(server, http);
 
-        foreach (var name in new[] { "10a", "10b", "10c", "10d", "10e", "10g", "11a", "11b", "11e", "11f", "12a", "12b", "12c", "12d", "12e", "12f", "12g", "13a", "13b", "13c", "13d", "13e", "13f", "13g" })
+        foreach (var name in new[] { "10a", "10b", "10c", "10d", "10e", "10g", "11a", "11b", "11e", "11f", "12a", "12b", "12c", "12d", "12e", "12f", "12g", "13a", "13b", "13c", "13d", "13e", "13f", "13g", "21a", "21b", "21c" })
         {
             await replay.ReplayAsync(name + "-");
         }

@@ -1,6 +1,4 @@
-using Box.K8sEventReporting.IntegrationTests.ApiServer;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
-using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Reporting;
 using ControlPlane;
 using k8s;
@@ -37,26 +35,23 @@ public sealed class ResourceConditionWriterIntegrationTests(ClusterFixture clust
     }
 
     [Fact]
-    [Trait("Cluster", "InProcessOnly")] // Reads the in-process server's recorded authorization decisions.
     public async Task SetConditionAsync_ConflictAsTheControlPlanesServiceAccount_StaysWithinConfigYmlRbac()
     {
         // config.yml grants list/watch on pkis and patch on pkis/status, not get on pkis/status: the re-read after a
-        // 409 must not need it (on a real cluster it was denied and surfaced as a spurious ReconcileFailed Warning).
-        await using var server = await ApiServerTestHelpers.StartWithPkiAsync(new InProcessApiServerOptions { EnforceRbac = true });
-        using var admin = server.CreateClient();
-        await ControlPlaneRbac.ApplyAsync(admin);
+        // 409 must not need it (a real cluster denies it, which surfaced as a spurious ReconcileFailed Warning).
+        var admin = cluster.Client;
+        var ns = await cluster.CreateNamespaceAsync("cond-rbac");
         var stale = await admin.CustomObjects.CreateNamespacedCustomObjectAsync<Pki>(
-            new Pki { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = "team-a" }, Spec = new PkiSpec { ServiceName = "appp1" } },
-            "box.com", "v1", "team-a", "pkis");
+            new Pki { Metadata = new V1ObjectMeta { Name = "p", NamespaceProperty = ns }, Spec = new PkiSpec { ServiceName = "appp1" } },
+            "box.com", "v1", ns, "pkis");
         await admin.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("""{"status":{"conditions":[{"type":"Audited","status":"True","reason":"Checked","message":"by another controller","lastTransitionTime":"2026-11-25T00:00:00Z"}]}}""", V1Patch.PatchType.MergePatch),
-            "box.com", "v1", "team-a", "pkis", "p");
-        using var controlPlane = server.CreateClient(ControlPlaneRbac.ServiceAccount);
+            "box.com", "v1", ns, "pkis", "p");
 
-        var written = await new ResourceConditionWriter(controlPlane).SetConditionAsync(stale, new ResourceCondition("Ready", ConditionStatus.False, "InvalidServiceName", "bad"));
+        var written = await new ResourceConditionWriter(cluster.ControlPlaneClient).SetConditionAsync(stale, new ResourceCondition("Ready", ConditionStatus.False, "InvalidServiceName", "bad"));
 
-        ControlPlaneRbac.AssertNoDenials(server);
-        var after = await admin.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", "team-a", "pkis", "p");
+        cluster.InProcess(server => ControlPlaneRbac.AssertNoDenials(server, [ns]));
+        var after = await admin.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", "p");
         Assert.True(written);
         Assert.Equal(["Audited", "Ready"], after.Status!.Conditions!.Select(c => c.Type).Order());
     }

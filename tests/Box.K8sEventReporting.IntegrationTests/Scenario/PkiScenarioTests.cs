@@ -159,8 +159,11 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
                   containers: [ { name: web, image: "busybox:1.36", command: [sleep, "3600"] } ]
                   volumes: [ { name: pki, secret: { secretName: web-pki } } ]
             """;
-        await Box.K8sEventReporting.Testing.KubernetesManifests.ApplyAsync(cluster.Client, deployment, createPodsForWorkloads: true);
-        var pods = (await cluster.Client.CoreV1.ListNamespacedPodAsync(ns)).Items;
+        // A real cluster's deployment and replicaset controllers make the pods; on the in-process server ApplyAsync does.
+        await Box.K8sEventReporting.Testing.KubernetesManifests.ApplyAsync(cluster.Client, deployment, createPodsForWorkloads: !cluster.IsRealCluster);
+        var pods = await Wait.ForValueAsync(
+            async () => (await cluster.Client.CoreV1.ListNamespacedPodAsync(ns)).Items is { Count: >= 25 } all ? all : null,
+            "the Deployment's 25 pods");
         await using var optIn = await ControlPlaneRbac.GrantOptInAsync(cluster.Client, ".ReportOnOwningDeployments()");
         using var host = await StartControlPlaneAsync(builder => builder.AddController<Pki>(pki => pki.ReportOnOwningDeployments()), ns);
 

@@ -60,6 +60,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         else
         {
             Configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            await RealClusterCleanup.RecordOnceAsync(Configuration);
         }
 
         Client = new Kubernetes(Configuration);

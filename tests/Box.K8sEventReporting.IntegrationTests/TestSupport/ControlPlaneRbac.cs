@@ -17,11 +17,46 @@ internal static class ControlPlaneRbac
 
     public static string ConfigYaml => File.ReadAllText(ClusterFixture.ManifestPath("ControlPlane-config.yml"));
 
-    /// <summary>Applies the control plane's Namespace, ServiceAccount, (Cluster)Roles and bindings from config.yml (nothing else: no Deployment).</summary>
+    /// <summary>
+    /// Applies the control plane's Namespace, ServiceAccount, (Cluster)Roles and bindings from config.yml (nothing else: no
+    /// Deployment). Roles that exist with other rules (left by an earlier version of config.yml) get this version's rules:
+    /// the suite tests exactly what config.yml grants.
+    /// </summary>
     public static async Task ApplyAsync(IKubernetes admin)
     {
-        var objects = KubernetesYaml.LoadAllFromString(ConfigYaml).OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => RbacKinds.Contains(o.Kind));
+        var objects = KubernetesYaml.LoadAllFromString(ConfigYaml).OfType<IKubernetesObject<V1ObjectMeta>>().Where(o => RbacKinds.Contains(o.Kind)).ToList();
         await KubernetesManifests.ApplyAsync(admin, string.Join("\n---\n", objects.Select(o => KubernetesYaml.Serialize(o))), createPodsForWorkloads: false);
+        foreach (var role in objects.OfType<V1ClusterRole>())
+        {
+            var current = await admin.RbacAuthorizationV1.ReadClusterRoleAsync(role.Metadata.Name);
+            if (KubernetesJson.Serialize(current.Rules) != KubernetesJson.Serialize(role.Rules))
+            {
+                current.Rules = role.Rules;
+                await ReplaceUnlessRacedAsync(() => admin.RbacAuthorizationV1.ReplaceClusterRoleAsync(current, role.Metadata.Name));
+            }
+        }
+
+        foreach (var role in objects.OfType<V1Role>())
+        {
+            var current = await admin.RbacAuthorizationV1.ReadNamespacedRoleAsync(role.Metadata.Name, role.Metadata.NamespaceProperty);
+            if (KubernetesJson.Serialize(current.Rules) != KubernetesJson.Serialize(role.Rules))
+            {
+                current.Rules = role.Rules;
+                await ReplaceUnlessRacedAsync(() => admin.RbacAuthorizationV1.ReplaceNamespacedRoleAsync(current, role.Metadata.Name, role.Metadata.NamespaceProperty));
+            }
+        }
+    }
+
+    private static async Task ReplaceUnlessRacedAsync(Func<Task> replace)
+    {
+        try
+        {
+            await replace();
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            // Another test class's fixture replaced it at the same moment, with the same rules.
+        }
     }
 
     /// <summary>A client configuration authenticating as the control plane's service account: a TokenRequest, as on any cluster.</summary>

@@ -42,6 +42,89 @@ public sealed class CaBundlePatchTests
         Assert.Equal((0, null), (decision.Matching, decision.Patch));
     }
 
+    [Fact]
+    public void Url_PatchesOnlyTheWebhooksWithThatUrl()
+    {
+        var configuration = Configuration(
+            UrlWebhook("pkis.box.com", "https://127.0.0.1:8443/validate-box-com-v1-pki"),
+            UrlWebhook("other-path.box.com", "https://127.0.0.1:8443/validate-box-com-v1-other"),
+            UrlWebhook("other-port.box.com", "https://127.0.0.1:9443/validate-box-com-v1-pki"),
+            Webhook("service.box.com", "controlplane", "controlplane-webhook", null));
+
+        var decision = CaBundlePatch.Decide(configuration, Ca, WebhookAddress.ForUrl(new Uri("https://127.0.0.1:8443/validate-box-com-v1-pki"), ["/validate-box-com-v1-pki"]));
+
+        Assert.Equal(1, decision.Matching);
+        Assert.Equal(["/metadata/resourceVersion", "/webhooks/0/clientConfig/caBundle"], PatchedPaths(decision));
+    }
+
+    [Fact]
+    public void Url_ComparedAsAUrl_HostCaseAndTheDefaultPortDoNotMatter()
+    {
+        var configuration = Configuration(UrlWebhook("pkis.box.com", "https://Webhook.Example.com:443/validate-box-com-v1-pki"));
+
+        var decision = CaBundlePatch.Decide(configuration, Ca, WebhookAddress.ForUrl(new Uri("https://webhook.example.com/validate-box-com-v1-pki"), []));
+
+        Assert.Equal(1, decision.Matching);
+    }
+
+    [Fact]
+    public void UrlWithPathSlash_IsTheBaseOfEveryServedPath()
+    {
+        var configuration = Configuration(
+            UrlWebhook("pkis.box.com", "https://127.0.0.1:8443/validate-box-com-v1-pki"),
+            UrlWebhook("certs.box.com", "https://127.0.0.1:8443/validate-box-com-v1-cert"),
+            UrlWebhook("unknown.box.com", "https://127.0.0.1:8443/validate-apps-v1-deployment"));
+
+        var decision = CaBundlePatch.Decide(configuration, Ca, WebhookAddress.ForUrl(new Uri("https://127.0.0.1:8443"), ["/validate-box-com-v1-pki", "/validate-box-com-v1-cert"]));
+
+        Assert.Equal(2, decision.Matching);
+        Assert.Equal(["/metadata/resourceVersion", "/webhooks/0/clientConfig/caBundle", "/webhooks/1/clientConfig/caBundle"], PatchedPaths(decision));
+    }
+
+    [Fact]
+    public void Service_NeverMatchesAUrlWebhook()
+    {
+        var decision = CaBundlePatch.Decide(Configuration(UrlWebhook("pkis.box.com", "https://controlplane-webhook.controlplane.svc/validate-box-com-v1-pki")), Ca, "controlplane", "controlplane-webhook");
+
+        Assert.Equal((0, null), (decision.Matching, decision.Patch));
+    }
+
+    [Theory]
+    [InlineData("https://127.0.0.1:8443/validate", "127.0.0.1", "", "127.0.0.1")]
+    [InlineData("https://[::1]:8443/validate", "::1", "", "::1")]
+    [InlineData("https://Webhook.Example.com/validate", "webhook.example.com", "webhook.example.com", "")]
+    public void Url_TheCertificateNamesTheHost(string url, string commonName, string dnsName, string ipAddress)
+    {
+        var address = WebhookAddress.ForUrl(new Uri(url), []);
+
+        Assert.Equal(commonName, address.CommonName);
+        Assert.Equal(dnsName.Length == 0 ? [] : [dnsName], address.DnsNames);
+        Assert.Equal(ipAddress.Length == 0 ? [] : [System.Net.IPAddress.Parse(ipAddress)], address.IpAddresses);
+    }
+
+    [Fact]
+    public void Url_AHostLongerThanACommonName_TheFirstLabelIsTheCommonName()
+    {
+        var host = "webhook." + string.Join('.', Enumerable.Repeat("abcdefghij", 7)) + ".example";
+
+        var address = WebhookAddress.ForUrl(new Uri($"https://{host}/validate"), []);
+
+        Assert.Equal("webhook", address.CommonName);
+        Assert.Equal([host], address.DnsNames);
+    }
+
+    private static string[] PatchedPaths(CaBundlePatch.Decision decision)
+    {
+        using var patch = JsonDocument.Parse(decision.Patch!);
+        return patch.RootElement.EnumerateArray().Select(o => o.GetProperty("path").GetString()!).ToArray();
+    }
+
+    private static V1ValidatingWebhook UrlWebhook(string name, string url) => new()
+    {
+        Name = name,
+        ClientConfig = new Admissionregistrationv1WebhookClientConfig { Url = url },
+    };
+
     private static V1ValidatingWebhookConfiguration Configuration(params V1ValidatingWebhook[] webhooks) =>
         new() { Metadata = new V1ObjectMeta { Name = "box-controlplane", ResourceVersion = "42" }, Webhooks = webhooks };
 

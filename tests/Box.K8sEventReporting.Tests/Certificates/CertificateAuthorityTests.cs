@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -92,6 +93,37 @@ public sealed class CertificateAuthorityTests : IDisposable
     [InlineData("-dash")]
     public void Issue_BadDnsName_ThrowsArgumentException(string dnsName) =>
         Assert.Throws<ArgumentException>(() => _ca.Issue("app2", [dnsName], _options, Now));
+
+    [Fact]
+    public void Issue_IpAddresses_AreIpSubjectAlternativeNames_BesideTheDnsNames()
+    {
+        IPAddress[] addresses = [IPAddress.Loopback, IPAddress.IPv6Loopback];
+
+        var issued = _ca.Issue("127.0.0.1", [], addresses, _options, Now);
+
+        using var leaf = X509Certificate2.CreateFromPem(issued.CertificatePem);
+        var names = leaf.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Equal(addresses, names.EnumerateIPAddresses());
+        Assert.Empty(names.EnumerateDnsNames());
+        Assert.True(leaf.MatchesHostname("127.0.0.1"));
+        Assert.False(leaf.MatchesHostname("127.0.0.2"));
+        Assert.Equal(addresses, issued.IpAddresses);
+        Assert.Empty(issued.DnsNames);
+        Assert.Contains("DNS:[] IP:[127.0.0.1, ::1]", issued.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Issue_NeitherADnsNameNorAnIpAddress_ThrowsArgumentException() =>
+        Assert.Throws<ArgumentException>(() => _ca.Issue("app2", [], [], _options, Now));
+
+    [Fact]
+    public void Issue_DefaultImplementationOfTheIpOverload_DnsNamesOnly()
+    {
+        ICertificateAuthority dnsOnly = new DnsOnlyAuthority(_ca, _options);
+
+        Assert.Empty(dnsOnly.Issue("app2", Names, []).IpAddresses);
+        Assert.Throws<NotSupportedException>(() => dnsOnly.Issue("app2", Names, [IPAddress.Loopback]));
+    }
 
     [Fact]
     public void ToString_NeverContainsThePrivateKey()
@@ -212,5 +244,18 @@ public sealed class CertificateAuthorityTests : IDisposable
         var ex = Assert.Throws<InvalidDataException>(() => CertificateAuthority.Load(_ca.CertificatePem, other.CreatedPrivateKeyPem!, Now));
 
         Assert.DoesNotContain("PRIVATE", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An implementation written before the IP address overload existed.</summary>
+    private sealed class DnsOnlyAuthority(CertificateAuthority ca, CertificateOptions options) : ICertificateAuthority
+    {
+        public string CertificatePem => ca.CertificatePem;
+
+        public DateTimeOffset NotAfter => ca.NotAfter;
+
+        public IssuedCertificate Issue(string commonName, IReadOnlyCollection<string> dnsNames) => ca.Issue(commonName, dnsNames, options, Now);
+
+        public CertificateCheck Check(IDictionary<string, byte[]>? secretData, string commonName, IReadOnlyCollection<string> dnsNames) =>
+            ca.Check(secretData, commonName, dnsNames, options.RenewAtFractionOfLifetime, Now);
     }
 }

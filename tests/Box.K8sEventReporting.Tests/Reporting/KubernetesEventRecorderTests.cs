@@ -93,12 +93,35 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         await first.FlushAsync();
         await first.DisposeAsync();
 
+        var callsBefore = writer.Calls.Count;
         var second = Create(new EventReporterOptions());
         second.Record(Pods.Ref("app1"), Sample);
         await second.FlushAsync();
 
+        // One list of this component's Events at the first create, then one patch: no create answered 409, no read.
         Assert.Equal(3, Assert.Single(writer.Counts).Value);
-        Assert.Contains("read", writer.Calls);
+        Assert.Equal(["patch"], writer.Calls.Skip(callsBefore));
+        Assert.Equal(2, writer.Lists);
+    }
+
+    [Fact]
+    public async Task Record_ExistingEventAndListingForbidden_ContinuesItsCountByReadingAfterThe409()
+    {
+        var first = Create(new EventReporterOptions());
+        first.Record(Pods.Ref("app1"), Sample);
+        await first.FlushAsync();
+        await first.DisposeAsync();
+        writer.ListFault = FakeEventWriter.Status(HttpStatusCode.Forbidden);
+
+        var callsBefore = writer.Calls.Count;
+        var second = Create(new EventReporterOptions());
+        second.Record(Pods.Ref("app1"), Sample);
+        second.Record(Pods.Ref("app2"), Sample);
+        await second.FlushAsync();
+
+        Assert.Equal(2, writer.Counts.Values.Max());
+        Assert.Equal(["create", "create", "patch", "read"], writer.Calls.Skip(callsBefore).Order());
+        Assert.Equal(2, writer.Lists);   // tried once by this process, not before every create
     }
 
     [Fact]

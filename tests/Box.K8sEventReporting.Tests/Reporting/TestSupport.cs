@@ -150,6 +150,29 @@ internal sealed class FakeEventWriter : IEventWriter
         return Counts.TryGetValue(write.Name, out var count) ? count : throw Status(HttpStatusCode.NotFound);
     }
 
+    /// <summary>Gets the number of times the component's Events were listed (not counted in <see cref="Calls"/>).</summary>
+    public int Lists => Volatile.Read(ref lists);
+
+    /// <summary>Gets or sets what listing throws, if anything (as a server that forbids it).</summary>
+    public Exception? ListFault { get; set; }
+
+    private int lists;
+
+    public async IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref lists);
+        await Task.Yield();
+        if (ListFault is { } fault)
+        {
+            throw fault;
+        }
+
+        foreach (var (name, count) in Counts.ToArray())
+        {
+            yield return (Last.TryGetValue(name, out var write) ? write.Namespace : "default", name, count);
+        }
+    }
+
     private int entered;
 
     /// <summary>Gets the number of calls that started (including those held at <see cref="Gate"/>).</summary>

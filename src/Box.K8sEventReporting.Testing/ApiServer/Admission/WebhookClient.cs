@@ -145,24 +145,40 @@ internal static class WebhookClient
             }
         }
 
-        return ValidFor(leaf, serverName) ? null : $"tls: failed to verify certificate: x509: certificate is not valid for {serverName}";
+        return NameMismatch(leaf, serverName) is { } mismatch ? "tls: failed to verify certificate: x509: " + mismatch : null;
     }
 
-    /// <summary>As Go: the subject alternative names only (never the common name), one leading <c>*.</c> label as a wildcard.</summary>
-    private static bool ValidFor(X509Certificate2 certificate, string serverName)
+    /// <summary>
+    /// As Go's crypto/x509 (VerifyHostname, HostnameError): an IP address is matched against the IP subject alternative
+    /// names only, a name against the DNS ones only (never the common name), one leading <c>*.</c> label as a wildcard.
+    /// Null when the certificate is valid for <paramref name="serverName"/>; else Go's wording of why not.
+    /// </summary>
+    private static string? NameMismatch(X509Certificate2 certificate, string serverName)
     {
         var names = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
-        if (names is null)
+        var host = serverName.Trim('[', ']');
+        if (names is null && MatchesDnsName([certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false)], host))
         {
-            return false;
+            return "certificate relies on legacy Common Name field, use SANs instead";
         }
 
-        if (IPAddress.TryParse(serverName.Trim('[', ']'), out var ip))
+        if (IPAddress.TryParse(host, out var ip))
         {
-            return names.EnumerateIPAddresses().Any(a => a.Equals(ip));
+            var addresses = names?.EnumerateIPAddresses().ToList() ?? [];
+            return addresses.Count == 0 ? $"cannot validate certificate for {host} because it doesn't contain any IP SANs"
+                : addresses.Any(a => a.Equals(ip)) ? null
+                : $"certificate is valid for {string.Join(", ", addresses)}, not {host}";
         }
 
-        foreach (var dns in names.EnumerateDnsNames())
+        var dnsNames = names?.EnumerateDnsNames().ToList() ?? [];
+        return MatchesDnsName(dnsNames, serverName) ? null
+            : dnsNames.Count == 0 ? $"certificate is not valid for any names, but wanted to match {serverName}"
+            : $"certificate is valid for {string.Join(", ", dnsNames)}, not {serverName}";
+    }
+
+    private static bool MatchesDnsName(List<string> dnsNames, string serverName)
+    {
+        foreach (var dns in dnsNames)
         {
             if (string.Equals(dns, serverName, StringComparison.OrdinalIgnoreCase))
             {
