@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Reporting;
@@ -38,6 +39,11 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
     {
         var cases = Cases();
         Assert.True(cases.Count >= 30, $"{cases.Count} cases");
+        // On a real cluster the Pki CRD may predate the one generated from the class (the fixture installs it only if missing).
+        var installed = await cluster.Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("pkis.box.com");
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(KubernetesJson.Serialize(installed.Spec.Versions.Single().Schema)), JsonNode.Parse(KubernetesJson.Serialize(CustomResourceDefinitionBuilder.Build<Pki>().Spec.Versions.Single().Schema))),
+            "The cluster's pkis.box.com CRD is not the one the Pki class generates: kubectl apply -f samples/ControlPlane/crds");
         var ns = await cluster.CreateNamespaceAsync("malformed");
         var ledger = new ReportLedger();
         using var host = SampleControlPlane.Build(
