@@ -34,7 +34,7 @@ var reset = Required("--reset");
 var apiserverPidFile = Required("--apiserver-pid-file");
 var pkiload = Required("--pkiload");
 var pkipeer = Option("--pkipeer");
-var crdFile = Option("--crd") ?? Path.GetFullPath("samples/ControlPlane/config.yml");
+var crdFile = Option("--crd") ?? Path.GetFullPath("samples/ControlPlane/crds/pkis.box.com.yaml");
 var repeat = int.Parse(Option("--repeat") ?? "2", CultureInfo.InvariantCulture);
 var output = Option("--out") ?? "series.jsonl";
 var implementations = Options("--impl").Select(i => i.Split('=', 2)).Select(p => (Label: p[0], Spec: p[1])).ToList();

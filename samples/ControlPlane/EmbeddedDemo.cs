@@ -33,7 +33,7 @@ internal static class EmbeddedDemo
         await using var server = await InProcessApiServer.StartAsync();
         using var warnings = new KubectlWarnings();
         using var client = new Kubernetes(server.CreateClientConfiguration(), warnings);   // reads warnings as kubectl does
-        await ApplyAsync(client, warnings, "ControlPlane", runWorkloads: false);
+        await ApplyAsync(client, warnings, "ControlPlane", runWorkloads: false, "crds/pkis.box.com.yaml");
 
         builder.Services.Replace(ServiceDescriptor.Singleton<IKubernetes>(server.CreateClient()));
         builder.Configuration["K8sEventReporting:Health:Enabled"] = "false";   // probes are for the kubelet, not a demo
@@ -78,14 +78,19 @@ internal static class EmbeddedDemo
     }
 
     /// <summary>
-    /// <c>kubectl apply -f samples/&lt;app&gt;/config.yml</c>: each object created in turn, and the API server's warnings
-    /// (the admission webhook's) printed as kubectl prints them, before the line of the object they are about.
+    /// <c>kubectl apply -f samples/&lt;app&gt;/config.yml</c> (after the app's CRDs, when it has some): each object created
+    /// in turn, and the API server's warnings (the admission webhook's) printed as kubectl prints them, before the line of
+    /// the object they are about.
     /// </summary>
-    private static async Task ApplyAsync(Kubernetes client, KubectlWarnings warnings, string app, bool runWorkloads)
+    private static async Task ApplyAsync(Kubernetes client, KubectlWarnings warnings, string app, bool runWorkloads, string? crd = null)
     {
         Console.WriteLine();
-        Console.WriteLine($"$ kubectl apply -f samples/{app}/config.yml");
-        var yaml = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "manifests", app + "-config.yml"));
+        var manifests = Path.Combine(AppContext.BaseDirectory, "manifests");
+        Console.WriteLine(crd is null
+            ? $"$ kubectl apply -f samples/{app}/config.yml"
+            : $"$ kubectl apply -f samples/{app}/{Path.GetDirectoryName(crd)} -f samples/{app}/config.yml");
+        var yaml = (crd is null ? string.Empty : await File.ReadAllTextAsync(Path.Combine(manifests, crd)) + "\n---\n")
+            + await File.ReadAllTextAsync(Path.Combine(manifests, app + "-config.yml"));
         foreach (var document in yaml.ReplaceLineEndings("\n").Split("\n---\n"))
         {
             var lines = await KubernetesManifests.ApplyAsync(client, document, [typeof(Pki)], runWorkloads);

@@ -4,6 +4,11 @@ using Microsoft.Extensions.Options;
 namespace ControlPlane;
 
 /// <summary>A Pki is valid when its <c>spec.serviceName</c> is one of the allowed names.</summary>
+/// <remarks>
+/// The API server already refuses a serviceName that is missing or not a DNS label (the CRD generated from
+/// <see cref="PkiSpec"/>); the allowed names depend on the control plane's configuration, so they are checked here, and
+/// by the admission webhook with this validator. A Pki without a spec still reaches it.
+/// </remarks>
 public sealed class ServiceNameValidator(IOptionsMonitor<AllowedNamesOptions> options) : IValidator<Pki>
 {
     public ValueTask<ValidationResult> ValidateAsync(Pki resource, CancellationToken cancellationToken = default)

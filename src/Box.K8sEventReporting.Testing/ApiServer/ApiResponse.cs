@@ -46,6 +46,10 @@ internal readonly record struct FieldError(string Reason, string Field, string M
     public static FieldError Invalid(string field, string value, string detail) =>
         new("FieldValueInvalid", field, "Invalid value: " + JsonSerializer.Serialize(value, Json.Options) + ": " + detail);
 
+    /// <summary>An invalid number (or count): the value is written as is, not quoted.</summary>
+    public static FieldError InvalidNumber(string field, string number, string detail) =>
+        new("FieldValueInvalid", field, "Invalid value: " + number + ": " + detail);
+
     public static FieldError TooLong(string field, int max) =>
         new("FieldValueTooLong", field, "Too long: may not be longer than " + max.ToString(System.Globalization.CultureInfo.InvariantCulture));
 

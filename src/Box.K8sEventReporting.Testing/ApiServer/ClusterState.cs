@@ -104,16 +104,27 @@ internal sealed partial class ClusterState
                 },
             },
         };
+        RegisterCustomResourceDefinition(crd);
+    }
+
+    /// <summary>Creates a CustomResourceDefinition unless one of its name exists (idempotent); throws if the server would refuse it.</summary>
+    public void RegisterCustomResourceDefinition(JsonObject crd)
+    {
+        var name = ObjectMutations.GetString(ObjectMutations.Meta(crd), "name") ?? string.Empty;
         var crdResource = Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
         lock (Gate)
         {
-            if (crdResource.Store.Objects.ContainsKey(plural + "." + group))
+            if (crdResource.Store.Objects.ContainsKey(name))
             {
                 return;
             }
 
             PrepareNew(crdResource, crd);
-            ApplyCrd(crd);
+            if (ApplyCrd(crd) is { } refused)
+            {
+                throw new InvalidOperationException($"The CustomResourceDefinition {name} is refused: {System.Text.Encoding.UTF8.GetString(refused.Body)}");
+            }
+
             Commit(crdResource, crd, "ADDED", null);
         }
     }

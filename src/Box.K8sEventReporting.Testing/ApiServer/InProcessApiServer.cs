@@ -5,7 +5,9 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -176,6 +178,20 @@ public sealed partial class InProcessApiServer : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(kind);
         cluster.RegisterCustomResource(group, version, plural, kind, namespaced, hasStatusSubresource);
     }
+
+    /// <summary>Serves a custom resource type with its CustomResourceDefinition, as if it had been created (idempotent: a CRD of that name already there is kept).</summary>
+    /// <param name="definition">The definition: its schema validates and prunes objects, as far as this server implements schemas (README).</param>
+    /// <exception cref="InvalidOperationException">The server refuses the definition, as it would a create.</exception>
+    public void RegisterCustomResource(V1CustomResourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        cluster.RegisterCustomResourceDefinition(JsonNode.Parse(KubernetesJson.Serialize(definition))!.AsObject());
+    }
+
+    /// <summary>Serves <typeparamref name="TResource"/> with the CustomResourceDefinition generated from the type (<see cref="CustomResourceDefinitionBuilder"/>), idempotent.</summary>
+    /// <typeparam name="TResource">A class marked <c>[KubernetesEntity]</c> with a group.</typeparam>
+    /// <exception cref="InvalidOperationException">The server refuses the definition, as it would a create.</exception>
+    public void RegisterCustomResource<TResource>() => RegisterCustomResource(CustomResourceDefinitionBuilder.Build<TResource>());
 
     /// <summary>Creates a namespace if it does not exist yet.</summary>
     /// <param name="name">The namespace name.</param>

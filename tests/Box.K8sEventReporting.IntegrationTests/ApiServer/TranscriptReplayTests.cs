@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Testing.ApiServer;
+using Box.K8sEventReporting.Tests.TestSupport;
 
 namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
@@ -37,6 +38,23 @@ public sealed class TranscriptReplayTests
         }
 
         foreach (var name in new[] { "14a", "14b", "14c", "14d", "14e", "14f", "14g", "14h", "14i", "17b", "17a" })
+        {
+            await replay.ReplayAsync(name + "-");
+        }
+
+        Assert.True(replay.Failures.Count == 0, string.Join("\n", replay.Failures));
+    }
+
+    [Fact]
+    public async Task Replay_WidgetSchemaGeneratedFromItsClass_MatchesRealServer()
+    {
+        // Recorded on a Kubernetes 1.28 server with the CRD generated from the same class (README, 22a-22h).
+        await using var server = await ApiServerTestHelpers.StartWithPkiAsync();
+        server.RegisterCustomResource<Widget>();
+        using var http = ApiServerTestHelpers.CreateHttp(server);
+        var replay = new TranscriptReplayer(server, http);
+
+        foreach (var name in new[] { "22a", "22b", "22c", "22d", "22e", "22f", "22g", "22h" })
         {
             await replay.ReplayAsync(name + "-");
         }

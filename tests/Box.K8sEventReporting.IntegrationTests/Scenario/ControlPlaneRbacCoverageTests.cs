@@ -30,7 +30,7 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
     {
         await using var server = await InProcessApiServer.StartAsync(new InProcessApiServerOptions { EnforceRbac = true });
         using var admin = server.CreateClient();
-        await admin.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.LoadAllFromString(ControlPlaneRbac.ConfigYaml).OfType<V1CustomResourceDefinition>().Single());
+        await admin.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesYaml.Deserialize<V1CustomResourceDefinition>(await File.ReadAllTextAsync(ClusterFixture.ManifestPath(Path.Combine("crds", "pkis.box.com.yaml")))));
         await ControlPlaneRbac.ApplyAsync(admin);
         await admin.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(KubernetesYaml.LoadAllFromString(ControlPlaneRbac.ConfigYaml).OfType<V1ValidatingWebhookConfiguration>().Single());
         foreach (var app in new[] { "App1", "App2" })

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
 using Box.K8sEventReporting.Reporting;
@@ -14,9 +15,10 @@ namespace Box.K8sEventReporting.IntegrationTests.Scenario;
 
 /// <summary>
 /// Hostile and malformed Pkis, applied through the real client to the cluster fixture while the sample's control plane
-/// runs: what the API server accepts gets exactly one clear Warning Event and <c>Ready=False</c>, with control characters
-/// escaped; what it refuses is refused (the in-process server refuses what a real one does); and a valid Pki created
-/// afterwards is still provisioned.
+/// runs: what the API server accepts gets exactly one clear Warning Event and <c>Ready=False</c>; what it refuses is
+/// refused (the in-process server refuses what a real one does; the Pki schema generated from the class refuses a
+/// serviceName that is missing or not a DNS label, so hostile text in it never reaches the control plane); and a valid
+/// Pki created afterwards is still provisioned.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
@@ -37,6 +39,11 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
     {
         var cases = Cases();
         Assert.True(cases.Count >= 30, $"{cases.Count} cases");
+        // On a real cluster the Pki CRD may predate the one generated from the class (the fixture installs it only if missing).
+        var installed = await cluster.Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync("pkis.box.com");
+        Assert.True(
+            JsonNode.DeepEquals(JsonNode.Parse(KubernetesJson.Serialize(installed.Spec.Versions.Single().Schema)), JsonNode.Parse(KubernetesJson.Serialize(CustomResourceDefinitionBuilder.Build<Pki>().Spec.Versions.Single().Schema))),
+            "The cluster's pkis.box.com CRD is not the one the Pki class generates: kubectl apply -f samples/ControlPlane/crds");
         var ns = await cluster.CreateNamespaceAsync("malformed");
         var ledger = new ReportLedger();
         using var host = SampleControlPlane.Build(
@@ -186,31 +193,10 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
         [
             // Accepted by the API server: reported.
             new("m01-no-spec", "no spec", _ => { }, Reason: Missing),
-            new("m02-empty-spec", "empty spec", Spec(new JsonObject()), Reason: Missing),
-            new("m03-null-spec", "spec: null (pruned)", Spec(null), Reason: Missing),
-            new("m04-null-servicename", "serviceName: null (pruned)", ServiceName(null), Reason: Missing),
-            new("m05-empty-servicename", "empty serviceName", ServiceName(""), Reason: Missing),
+            new("m03-null-spec", "spec: null (nullable in the schema)", Spec(null), Reason: Missing),
             new("m06-unknown-top-field", "unknown top-level field (pruned)", b => b["colour"] = "blue", Reason: Missing),
             new("m07-typo", "the seed's typo", ServiceName("appp1"), Reason: Invalid, MessageContains: "ServiceName: appp1 in pki: m07-typo"),
-            new("m08-uppercase", "uppercase", ServiceName("APP1"), Reason: Invalid),
-            new("m09-space", "a space", ServiceName(" "), Reason: Invalid),
-            new("m10-leading-space", "leading space", ServiceName(" app1"), Reason: Invalid),
             new("m11-unknown-spec-field", "unknown spec field (pruned)", Spec(new JsonObject { ["serviceName"] = "appp1", ["colour"] = "blue" }), Reason: Invalid),
-            new("m12-max-servicename", "serviceName of 253 characters", ServiceName(new string('a', 253)), Reason: Invalid),
-            new("m13-max-servicename-2-byte", "253 two-byte characters", ServiceName(string.Concat(Enumerable.Repeat("é", 253))), Reason: Invalid),
-            new("m14-max-servicename-4-byte", "253 emoji: over 1024 bytes, cut", ServiceName(string.Concat(Enumerable.Repeat("😀", 253))), Reason: Invalid, MessageContains: CutMarker),
-            new("m15-cjk", "CJK stays readable", ServiceName("サービス"), Reason: Invalid, MessageContains: "ServiceName: サービス in pki"),
-            new("m16-homoglyph", "Cyrillic а is not Latin a", ServiceName("аpp1"), Reason: Invalid),
-            new("m17-newline-forgery", "newline forging a line", ServiceName("app1\nWarning Fake: the control plane is compromised"), Reason: Invalid, MessageContains: "app1\\nWarning Fake: the control plane is compromised"),
-            new("m18-crlf-forgery", "CR LF", ServiceName("app1\r\nWarning Fake: x"), Reason: Invalid, MessageContains: "app1\\r\\nWarning Fake"),
-            new("m19-nul", "NUL", ServiceName("app1\0"), Reason: Invalid, MessageContains: "app1\\x00"),
-            new("m20-tab", "tab", ServiceName("app1\tapp2"), Reason: Invalid, MessageContains: "app1\\tapp2"),
-            new("m21-ansi", "ANSI colour escape", ServiceName("\u001b[31mapp1\u001b[0m"), Reason: Invalid, MessageContains: "\\x1b[31mapp1\\x1b[0m"),
-            new("m22-line-separator", "U+2028", ServiceName("app1\u2028Warning Fake"), Reason: Invalid, MessageContains: "app1\\u2028Warning"),
-            new("m23-rtl-override", "U+202E right-to-left override", ServiceName("\u202eapp1"), Reason: Invalid, MessageContains: "\\u202eapp1"),
-            new("m24-zero-width", "U+200B inside an allowed name", ServiceName("app\u200b1"), Reason: Invalid, MessageContains: "app\\u200b1"),
-            new("m25-bom", "U+FEFF", ServiceName("\ufeffapp1"), Reason: Invalid, MessageContains: "\\ufeffapp1"),
-            new("m26-del", "DEL", ServiceName("app1\u007f"), Reason: Invalid, MessageContains: "app1\\x7f"),
             new("m27-" + new string('n', 249), "name of 253 characters", ServiceName("appp1"), Reason: Invalid),
             new("m28-many-labels", "100 labels of 63 characters", Meta("labels", labels), Reason: Invalid),
             new("m29-annotations-at-limit", "annotations of exactly 256 KiB", Meta("annotations", new JsonObject { [bigKey] = new string('x', (256 * 1024) - bigKey.Length) }), Reason: Invalid),
@@ -219,8 +205,33 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
                 b["spec"] = new JsonObject { ["serviceName"] = "appp1" };
                 b["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True", ["reason"] = "Forged", ["lastTransitionTime"] = "2026-01-01T00:00:00Z" }) };
             }, Reason: Invalid),
-            new("m31-quotes-and-json", "quotes and braces stay readable", ServiceName("\"}; rm -rf / #"), Reason: Invalid, MessageContains: "ServiceName: \"}; rm -rf / # in pki"),
-            new("m32-backslash-n-literal", "a literal backslash-n stays as written", ServiceName("app1\\nx"), Reason: Invalid, MessageContains: "app1\\nx"),
+
+            // Refused by the Pki schema (spec.serviceName required, a DNS label of at most 63 characters): what the
+            // control plane once had to report and escape now never reaches it.
+            new("s02-empty-spec", "empty spec", Spec(new JsonObject()), RefusedWith: Unprocessable),
+            new("s04-null-servicename", "serviceName: null (pruned, then required)", ServiceName(null), RefusedWith: Unprocessable),
+            new("s05-empty-servicename", "empty serviceName", ServiceName(""), RefusedWith: Unprocessable),
+            new("s08-uppercase", "uppercase", ServiceName("APP1"), RefusedWith: Unprocessable),
+            new("s09-space", "a space", ServiceName(" "), RefusedWith: Unprocessable),
+            new("s10-leading-space", "leading space", ServiceName(" app1"), RefusedWith: Unprocessable),
+            new("s12-long-servicename", "serviceName of 64 characters", ServiceName(new string('a', 64)), RefusedWith: Unprocessable),
+            new("s13-two-byte-servicename", "two-byte characters", ServiceName(string.Concat(Enumerable.Repeat("é", 20))), RefusedWith: Unprocessable),
+            new("s14-emoji-servicename", "emoji", ServiceName(string.Concat(Enumerable.Repeat("😀", 20))), RefusedWith: Unprocessable),
+            new("s15-cjk", "CJK", ServiceName("サービス"), RefusedWith: Unprocessable),
+            new("s16-homoglyph", "Cyrillic а is not Latin a", ServiceName("аpp1"), RefusedWith: Unprocessable),
+            new("s17-newline-forgery", "newline forging a line", ServiceName("app1\nWarning Fake: the control plane is compromised"), RefusedWith: Unprocessable),
+            new("s18-crlf-forgery", "CR LF", ServiceName("app1\r\nWarning Fake: x"), RefusedWith: Unprocessable),
+            new("s19-nul", "NUL", ServiceName("app1\0"), RefusedWith: Unprocessable),
+            new("s20-tab", "tab", ServiceName("app1\tapp2"), RefusedWith: Unprocessable),
+            new("s21-ansi", "ANSI colour escape", ServiceName("\u001b[31mapp1\u001b[0m"), RefusedWith: Unprocessable),
+            new("s22-line-separator", "U+2028", ServiceName("app1\u2028Warning Fake"), RefusedWith: Unprocessable),
+            new("s23-rtl-override", "U+202E right-to-left override", ServiceName("\u202eapp1"), RefusedWith: Unprocessable),
+            new("s24-zero-width", "U+200B inside an allowed name", ServiceName("app\u200b1"), RefusedWith: Unprocessable),
+            new("s25-bom", "U+FEFF", ServiceName("\ufeffapp1"), RefusedWith: Unprocessable),
+            new("s26-del", "DEL", ServiceName("app1\u007f"), RefusedWith: Unprocessable),
+            new("s31-quotes-and-json", "quotes and braces", ServiceName("\"}; rm -rf / #"), RefusedWith: Unprocessable),
+            new("s32-backslash-n-literal", "a literal backslash-n", ServiceName("app1\\nx"), RefusedWith: Unprocessable),
+            new("s33-trailing-hyphen", "ends with a hyphen", ServiceName("app1-"), RefusedWith: Unprocessable),
 
             // Refused by the API server (schema or metadata validation): never reach the control plane.
             new("r01-servicename-too-long", "254 characters", ServiceName(new string('a', 254)), RefusedWith: Unprocessable),

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Box.K8sEventReporting.CustomResourceDefinitions;
 using Box.K8sEventReporting.Testing.ApiServer;
+using ControlPlane;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -9,7 +11,7 @@ namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 
 /// <summary>
 /// The cluster the integration tests run against: an in-process API server over HTTPS with HTTP/2 by default, or the
-/// real cluster named by the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD if it is missing; every test
+/// real cluster named by the kubeconfig in <c>K8S_E2E_KUBECONFIG</c>. Installs the Pki CRD (generated from the class) if it is missing; every test
 /// gets fresh, uniquely named namespaces, deleted at the end on a real cluster.
 /// </summary>
 /// <remarks>
@@ -125,6 +127,40 @@ public sealed class ClusterFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// Creates <paramref name="definition"/>, or replaces a different one of the same name (a test's own CRD, never the
+    /// Pki's), and waits until the API server serves it.
+    /// </summary>
+    public async Task EnsureCustomResourceDefinitionAsync(V1CustomResourceDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        try
+        {
+            await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(definition);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(definition.Metadata.Name);
+            if (KubernetesJson.Serialize(existing.Spec) != KubernetesJson.Serialize(definition.Spec))
+            {
+                definition.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+                await Client.ApiextensionsV1.ReplaceCustomResourceDefinitionAsync(definition, definition.Metadata.Name);
+                definition.Metadata.ResourceVersion = null;
+            }
+        }
+
+        var version = definition.Spec.Versions.Single(v => v.Storage);
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var crd = await Client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(definition.Metadata.Name);
+                return crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true
+                    && (await Client.CustomObjects.ListClusterCustomObjectAsync(definition.Spec.Group, version.Name, definition.Spec.Names.Plural, limit: 1)) is not null;
+            },
+            $"the {definition.Metadata.Name} CRD is served",
+            TimeSpan.FromSeconds(30));
+    }
+
     private async Task InstallPkiCrdIfMissingAsync()
     {
         try
@@ -136,9 +172,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
         }
 
-        var crd = KubernetesYaml.LoadAllFromString(await File.ReadAllTextAsync(ManifestPath("ControlPlane-config.yml")))
-            .OfType<V1CustomResourceDefinition>()
-            .Single();
+        // The CRD generated from the Pki class (the checked-in samples/ControlPlane/crds/pkis.box.com.yaml is the same text:
+        // PkiCustomResourceDefinitionTests). On a real cluster apply that file first to run the schema's refusals.
+        var crd = CustomResourceDefinitionBuilder.Build<Pki>();
         try
         {
             await Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd);

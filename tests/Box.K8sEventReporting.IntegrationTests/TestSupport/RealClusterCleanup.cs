@@ -7,7 +7,8 @@ namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 
 /// <summary>
 /// What the suite adds to a real cluster besides its own <c>t-…</c> namespaces (which each fixture deletes): the control
-/// plane's Namespace, ClusterRole and ClusterRoleBinding from samples/ControlPlane/config.yml, the Pki CRD, and the
+/// plane's Namespace, ClusterRole and ClusterRoleBinding from samples/ControlPlane/config.yml, the Pki CRD, the Widget
+/// CRD of the CRD-generation tests, and the
 /// leader-election Leases (<c>lease-t-…</c>) the tests take in the control plane's namespace. Before the first fixture
 /// touches the cluster it notes which of these already exist; when the test process ends it deletes the Leases and every
 /// one of the others that the run created, and leaves alone what was there before (a control plane deployed from the
@@ -16,7 +17,7 @@ namespace Box.K8sEventReporting.IntegrationTests.TestSupport;
 internal static class RealClusterCleanup
 {
     private const string ControlPlaneNamespace = "controlplane";
-    private const string CrdName = "pkis.box.com";
+    private static readonly string[] CrdNames = ["pkis.box.com", "widgets.example.test"];
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static bool recorded;
 
@@ -53,9 +54,17 @@ internal static class RealClusterCleanup
             }
 
             var namespaceCreated = !await ExistsAsync(() => client.CoreV1.ReadNamespaceAsync(ControlPlaneNamespace));
-            var crdCreated = !await ExistsAsync(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(CrdName));
+            var crdsCreated = new List<string>();
+            foreach (var name in CrdNames)
+            {
+                if (!await ExistsAsync(() => client.ApiextensionsV1.ReadCustomResourceDefinitionAsync(name)))
+                {
+                    crdsCreated.Add(name);
+                }
+            }
+
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-                CleanUpAsync(configuration, clusterRoles, clusterRoleBindings, namespaceCreated, crdCreated).GetAwaiter().GetResult();
+                CleanUpAsync(configuration, clusterRoles, clusterRoleBindings, namespaceCreated, crdsCreated).GetAwaiter().GetResult();
         }
         finally
         {
@@ -63,7 +72,7 @@ internal static class RealClusterCleanup
         }
     }
 
-    private static async Task CleanUpAsync(KubernetesClientConfiguration configuration, List<string> clusterRoles, List<string> clusterRoleBindings, bool namespaceCreated, bool crdCreated)
+    private static async Task CleanUpAsync(KubernetesClientConfiguration configuration, List<string> clusterRoles, List<string> clusterRoleBindings, bool namespaceCreated, List<string> crdsCreated)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var client = new Kubernetes(configuration);
@@ -90,9 +99,9 @@ internal static class RealClusterCleanup
             await BestEffortAsync(() => client.CoreV1.DeleteNamespaceAsync(ControlPlaneNamespace, cancellationToken: ct));
         }
 
-        if (crdCreated)
+        foreach (var name in crdsCreated)
         {
-            await BestEffortAsync(() => client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(CrdName, cancellationToken: ct));
+            await BestEffortAsync(() => client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync(name, cancellationToken: ct));
         }
     }
 

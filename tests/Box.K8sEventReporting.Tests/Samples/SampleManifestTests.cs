@@ -47,10 +47,10 @@ public class SampleManifestTests
         ManifestPaths().SelectMany(Load).Cast<IKubernetesObject<V1ObjectMeta>>().ToList();
 
     [Fact]
-    public void Samples_HaveTheThreeManifests()
+    public void Samples_HaveTheThreeManifestsAndTheGeneratedCrd()
     {
         Assert.Equal(
-            ["App1/config.yml", "App2/config.yml", "ControlPlane/config.yml"],
+            ["App1/config.yml", "App2/config.yml", "ControlPlane/config.yml", "ControlPlane/crds/pkis.box.com.yaml"],
             ManifestPaths().Select(f => f.Replace('\\', '/')));
     }
 
