@@ -241,20 +241,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     {
         var ns = await cluster.CreateNamespaceAsync("upgrade");
         var pki = await CreatePkiAsync(ns, "app1-pki", "app1");
-        var opaque = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
-            new V1Secret
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Name = "app1-pki",
-                    NamespaceProperty = ns,
-                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
-                    OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = "app1-pki", Uid = pki.Metadata.Uid, Controller = true, BlockOwnerDeletion = true }],
-                },
-                Type = "Opaque",
-                Data = new Dictionary<string, byte[]> { ["serviceName"] = "app1"u8.ToArray() },
-            },
-            ns);
+        var opaque = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(SecretControlledBy(pki, "app1-pki", "app1", blockOwnerDeletion: true, type: "Opaque"), ns);
         await CreatePodAsync(ns, "app1-7d9f8c6b5-up9rd", Volume.Secret("app1-pki"));
 
         using var host = await StartControlPlaneAsync(ns);
@@ -290,19 +277,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
     {
         var ns = await cluster.CreateNamespaceAsync("owned");
         var other = await CreatePkiAsync(ns, "other-pki", "app2");
-        var foreign = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(
-            new V1Secret
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Name = "shared",
-                    NamespaceProperty = ns,
-                    Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
-                    OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = "other-pki", Uid = other.Metadata.Uid, Controller = true }],
-                },
-                Data = new Dictionary<string, byte[]> { ["serviceName"] = "app2"u8.ToArray() },
-            },
-            ns);
+        var foreign = await cluster.Client.CoreV1.CreateNamespacedSecretAsync(SecretControlledBy(other, "shared", "app2"), ns);
         await CreatePkiAsync(ns, "shared", "app1");
         using var host = await StartControlPlaneAsync(ns);
 
@@ -429,4 +404,18 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
             Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { Secret = new V1SecretProjection { Name = secretName } }] },
         };
     }
+
+    /// <summary>A Secret labelled as ours and controlled by <paramref name="owner"/>, as an earlier control plane left it.</summary>
+    private static V1Secret SecretControlledBy(Pki owner, string name, string serviceName, bool blockOwnerDeletion = false, string? type = null) => new()
+    {
+        Metadata = new V1ObjectMeta
+        {
+            Name = name,
+            NamespaceProperty = owner.Metadata.NamespaceProperty,
+            Labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "controlplane" },
+            OwnerReferences = [new V1OwnerReference { ApiVersion = "box.com/v1", Kind = "Pki", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid, Controller = true, BlockOwnerDeletion = blockOwnerDeletion ? true : null }],
+        },
+        Type = type,
+        Data = new Dictionary<string, byte[]> { ["serviceName"] = System.Text.Encoding.UTF8.GetBytes(serviceName) },
+    };
 }
