@@ -13,10 +13,17 @@ if (args.Contains("--help") || args.Contains("-h"))
     return 0;
 }
 
-string[] flags = ["--embedded", "--verbose"];
+// A misspelled flag (--embeded) or a setting without a value would otherwise run on defaults without a word.
+if (CommandLine.Problem(args) is { } problem)
+{
+    Console.Error.WriteLine($"controlplane: {problem}");
+    Console.Error.WriteLine(Usage.Text);
+    return 2;
+}
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 {
-    Args = args.Except(flags).ToArray(),
+    Args = args.Except(CommandLine.Flags).ToArray(),
     ContentRootPath = AppContext.BaseDirectory,
 });
 Program.AddControlPlane(builder.Services, builder.Configuration);
@@ -37,8 +44,8 @@ internal partial class Program
     internal static K8sEventReportingBuilder AddControlPlane(IServiceCollection services, IConfiguration configuration)
     {
         services.AddAllowedNamesFile();
-        services.AddKubernetesEventReporting(events => events.ReportingComponent = "controlplane");   // Events say "From controlplane"
         return services.AddK8sEventReporting(configuration.GetSection("K8sEventReporting"))
+            .ConfigureEvents(events => events.ReportingComponent = "controlplane")   // Events say "From controlplane"
             .AddCertificateIssuer()                                   // the control plane's CA, in a Secret of its namespace
             .AddController<Pki>(pki => pki
                 .AddValidator<ServiceNameValidator>()

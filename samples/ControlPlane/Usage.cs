@@ -17,7 +17,6 @@ internal static class Usage
 
         Settings (appsettings.json, environment variables with __ for :, or --Setting=value):
           ControlPlane:AllowedNamesPath                  the AllowedNames file, one service name per line (default: allowedNames)
-          K8sEventReporting:Events:ReportingComponent    who the Events are from (default here: controlplane)
           K8sEventReporting:Controller:Workers           concurrent reconciles, 1-64 (default: 2)
           K8sEventReporting:Controller:RevalidationInterval
                                                          how often invalid Pkis are reported again (default: 00:05:00)
@@ -32,6 +31,7 @@ internal static class Usage
                                                          the ValidatingWebhookConfiguration given the CA bundle (default here: box-controlplane)
           Logging:LogLevel:Default                       Information, Warning, ... (default here: Information)
 
-        Every setting is checked at start; a bad one stops the control plane with one line naming it and exit code 1.
+        Every setting is checked at start; a bad one stops the control plane with one line naming it and exit code 1,
+        an unknown one under K8sEventReporting gets a warning naming the closest known one, an unknown flag exit code 2.
         """;
 }

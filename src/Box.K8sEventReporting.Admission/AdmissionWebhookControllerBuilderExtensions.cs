@@ -65,6 +65,11 @@ public static class AdmissionWebhookControllerBuilderExtensions
             .Configure<IServiceProvider>(static (options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(AdmissionWebhookOptions.SectionName).Bind(options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdmissionWebhookOptions>, AdmissionWebhookOptionsValidator>());
+        if (!services.Any(static d => d.ImplementationInstance is LibrarySection { OptionsType: var type } && type == typeof(AdmissionWebhookOptions)))
+        {
+            services.AddSingleton(new LibrarySection(AdmissionWebhookOptions.SectionName, typeof(AdmissionWebhookOptions)));   // its keys are known
+        }
+
         services.TryAddSingleton<AdmissionWebhookServer>();
         services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));

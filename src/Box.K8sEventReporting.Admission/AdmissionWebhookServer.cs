@@ -104,7 +104,11 @@ internal sealed class AdmissionWebhookServer(
             ? WebhookAddress.ForUrl(url, handler.Paths)
             : WebhookAddress.ForService(settings.ServiceName, PodNamespace.Resolve(settings.ServiceNamespace));
         var paths = string.Join(", ", handler.Paths);
-        Log.Listening(_logger, _endpoint, paths, address.Description);
+        // Where it really listens (0.0.0.0 is every address), not the loopback endpoint kept above for local callers.
+        var listening = new IPEndPoint(IPAddress.Parse(settings.Address), port);
+        var scope = listening.Address.Equals(IPAddress.Any) ? " (all IPv4 addresses)" : listening.Address.Equals(IPAddress.IPv6Any) ? " (all addresses)" : string.Empty;
+        var listens = $"https://{listening}/{scope}";
+        Log.Listening(_logger, listens, paths, address.Description);
         // Resolved only now, after the start-up check: the issuer needs the Kubernetes client, which a bad kubeconfig breaks.
         var issuer = services.GetRequiredService<ICertificateIssuer>();
         _background = Task.Run(() => RunAsync(issuer, settings, address, _stopping.Token), CancellationToken.None);

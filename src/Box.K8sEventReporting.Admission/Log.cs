@@ -7,7 +7,7 @@ internal static partial class Log
 {
     [LoggerMessage(EventId = 7000, EventName = "AdmissionListening", Level = LogLevel.Information,
         Message = "The admission webhook listens on {Endpoint} ({Paths}) as {Service}.")]
-    public static partial void Listening(ILogger logger, Uri endpoint, string paths, string service);
+    public static partial void Listening(ILogger logger, string endpoint, string paths, string service);
 
     [LoggerMessage(EventId = 7001, EventName = "AdmissionStartFailed", Level = LogLevel.Debug,
         Message = "The admission webhook could not listen.")]

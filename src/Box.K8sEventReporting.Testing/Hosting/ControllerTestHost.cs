@@ -57,11 +57,17 @@ public sealed class ControllerTestHost : IAsyncDisposable
     /// <exception cref="InvalidOperationException">The host runs over an in-process API server: read the resource's status from it.</exception>
     public FakeResourceConditionWriter Conditions => _conditions ?? throw OverServer(nameof(Conditions));
 
-    /// <summary>Starts <paramref name="compose"/>'s controllers over fakes: no API server and no Kubernetes client.</summary>
+    /// <summary>Starts <paramref name="compose"/>'s controllers over fakes: no API server.</summary>
     /// <param name="compose">Registers the application's services and calls <c>AddK8sEventReporting(...)</c>, as its <c>Program.cs</c> does.</param>
     /// <param name="cancellationToken">Stops starting.</param>
     /// <returns>The started host; dispose it to stop the controllers.</returns>
     /// <exception cref="InvalidOperationException">The composition cannot start; the message says why, in one line.</exception>
+    /// <remarks>
+    /// Services that need an <see cref="IKubernetes"/> get one whose every call fails with a message that says to use
+    /// <see cref="StartAsync(InProcessApiServer, Action{IServiceCollection}, CancellationToken)"/> (unless the composition
+    /// registers its own): the whole composition starts, and validation, Events and conditions are tested over fakes; a
+    /// reconciler that writes to the cluster is tested over an in-process API server, where its writes can be read back.
+    /// </remarks>
     public static Task<ControllerTestHost> StartAsync(Action<IServiceCollection> compose, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(compose);
@@ -72,6 +78,9 @@ public sealed class ControllerTestHost : IAsyncDisposable
         {
             services.Remove(descriptor);
         }
+
+        // The composition's services that need a client can be built; a call through it says to use StartAsync(server, ...).
+        services.TryAddSingleton(NoApiServerClient.Create());
 
         services.Replace(ServiceDescriptor.Singleton<IEventRecorder>(events));
         services.Replace(ServiceDescriptor.Singleton<IResourceConditionWriter>(conditions));
@@ -132,6 +141,40 @@ public sealed class ControllerTestHost : IAsyncDisposable
         Task<RecordedEvent> wait = _server is null
             ? Events.WaitForEventAsync(@namespace, involvedName, reason, timeout, stop.Token)
             : FromServerAsync(_server, @namespace, involvedName, reason, timeout, stop.Token);
+        try
+        {
+            return await _observer.UnlessAReconcileFailsAsync(wait).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until a condition of <paramref name="type"/> is written on the resource <paramref name="name"/> in
+    /// <paramref name="namespace"/> (over fakes only) and returns the first such write; throws <see cref="ReconcileFailedException"/>
+    /// as soon as a reconcile fails. The condition is written in the background after the Events, so wait for it rather
+    /// than read <see cref="Conditions"/> right after an Event.
+    /// </summary>
+    /// <param name="namespace">The resource's namespace.</param>
+    /// <param name="name">The resource's name.</param>
+    /// <param name="status">The status to wait for, or <see langword="null"/> for any.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="type">The condition's type.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The written condition.</returns>
+    /// <exception cref="ReconcileFailedException">A reconcile failed while waiting (or before).</exception>
+    /// <exception cref="FakeAssertionException">No such condition within <paramref name="timeout"/>.</exception>
+    /// <exception cref="InvalidOperationException">The host runs over an in-process API server: read the resource's status from it.</exception>
+    public async Task<WrittenCondition> WaitForConditionAsync(
+        string @namespace, string name, ConditionStatus? status, TimeSpan timeout, string type = "Ready", CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var wait = Conditions.WaitForConditionAsync(
+            c => c.Namespace == @namespace && c.Name == name && c.Condition.Type == type && (status is null || c.Condition.Status == status),
+            timeout,
+            stop.Token);
         try
         {
             return await _observer.UnlessAReconcileFailsAsync(wait).ConfigureAwait(false);

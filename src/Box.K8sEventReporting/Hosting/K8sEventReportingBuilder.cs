@@ -53,6 +53,17 @@ public sealed class K8sEventReportingBuilder
         return this;
     }
 
+    /// <summary>Changes the Event recorder's options (<c>Events</c>) after they are bound from configuration.</summary>
+    /// <param name="configure">Changes the options, for example <c>events =&gt; events.ReportingComponent = "controlplane"</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public K8sEventReportingBuilder ConfigureEvents(Action<Reporting.EventReporterOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
     /// <summary>Changes the leader election options after they are bound from configuration.</summary>
     /// <param name="configure">Changes the options.</param>
     /// <returns>This builder.</returns>

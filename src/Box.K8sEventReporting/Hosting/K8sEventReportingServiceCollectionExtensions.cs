@@ -66,7 +66,7 @@ public static class K8sEventReportingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAdd(ServiceDescriptor.Singleton(typeof(IKubernetes), KubernetesClientFactory.DefaultClient));
-        services.AddKubernetesEventReporting();
+        services.AddEventReporting();
         services.AddOptions<ControllerOptions>().ValidateOnStart();
         services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>());

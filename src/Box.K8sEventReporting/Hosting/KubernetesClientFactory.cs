@@ -70,20 +70,25 @@ internal static class KubernetesClientFactory
                 throw new InvalidOperationException(
                     $"the kubeconfig '{file}' (from {source}) is a directory: it must be a kubeconfig file (YAML with clusters, users and contexts, as 'kubectl config view' shows).");
             }
-
-            if (!File.Exists(file))
-            {
-                throw new InvalidOperationException(
-                    $"the kubeconfig '{file}' (from {source}) does not exist: point KUBECONFIG at a kubeconfig file, or call UseKubernetesClient(configuration).");
-            }
         }
+
+        // A list (KUBECONFIG=a:b) is merged as kubectl merges it: files that do not exist are skipped.
+        var missing = files.Where(static f => !File.Exists(f)).ToArray();
+        if (missing.Length == files.Count)
+        {
+            throw new InvalidOperationException(files.Count == 1
+                ? $"the kubeconfig '{files[0]}' (from {source}) does not exist: point KUBECONFIG at a kubeconfig file, or call UseKubernetesClient(configuration)."
+                : $"none of the kubeconfig files '{string.Join(Path.PathSeparator, files)}' (from {source}) exists: point KUBECONFIG at a kubeconfig file, or call UseKubernetesClient(configuration).");
+        }
+
+        files = [.. files.Except(missing)];
 
         try
         {
-            // Several files (KUBECONFIG=a:b) are merged by the client's default loader.
+            // Several files are merged by the client's loader, the first file's values winning, as kubectl does.
             return files.Count == 1
                 ? KubernetesClientConfiguration.BuildConfigFromConfigObject(LoadKubeconfig(files[0]))
-                : KubernetesClientConfiguration.BuildDefaultConfig();
+                : KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge([.. files.Select(LoadKubeconfig)]));
         }
 #pragma warning disable CA1031 // Unreadable (permissions), malformed YAML, no current context: all say which file to fix.
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -94,6 +99,23 @@ internal static class KubernetesClientFactory
                 "readable kubeconfig file (YAML with clusters, users and a current context, as 'kubectl config view' shows).",
                 ex);
         }
+    }
+
+    /// <summary>
+    /// Merges kubeconfig files as kubectl does: the first file that sets the current context or defines a cluster, user or
+    /// context of a given name wins. (Relative certificate paths resolve against the first existing file's folder.)
+    /// </summary>
+    internal static K8SConfiguration Merge(IReadOnlyList<K8SConfiguration> files)
+    {
+        static List<T> Union<T>(IEnumerable<IEnumerable<T>?> lists, Func<T, string> name) =>
+            [.. lists.SelectMany(static l => l ?? []).GroupBy(name, StringComparer.Ordinal).Select(static g => g.First())];
+
+        var merged = files[0];
+        merged.CurrentContext = files.Select(static f => f.CurrentContext).FirstOrDefault(static c => !string.IsNullOrEmpty(c));
+        merged.Clusters = Union(files.Select(static f => f.Clusters), static c => c.Name);
+        merged.Users = Union(files.Select(static f => f.Users), static u => u.Name);
+        merged.Contexts = Union(files.Select(static f => f.Contexts), static c => c.Name);
+        return merged;
     }
 
     /// <summary>

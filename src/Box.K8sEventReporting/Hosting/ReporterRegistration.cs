@@ -15,7 +15,7 @@ internal static class ReporterRegistration
     public static void TryAddReporter<T>(IServiceCollection services)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        services.AddKubernetesEventReporting();
+        services.AddEventReporting();
         services.TryAddSingleton<Internal.ReconcileActivity>();
         services.TryAddSingleton(sp => new StatusWriteQueue(
             KubernetesEventRecorder.Snapshot(sp.GetRequiredService<IOptions<EventReporterOptions>>()),

@@ -79,6 +79,15 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
             {
                 Fail(string.Join(" ", problems.Distinct(StringComparer.Ordinal)));
             }
+            else if (services.GetService<LibraryConfiguration>() is { } library)
+            {
+                // A misspelled key binds to nothing: one warning each (the check runs once), not a failed start.
+                var sections = UnknownSettings.Core.Concat(services.GetServices<LibrarySection>());
+                foreach (var (key, value, closest) in UnknownSettings.Find(library.Section, sections))
+                {
+                    Log.UnknownSetting(_logger, key, value, closest.Length == 0 ? string.Empty : $"; did you mean '{closest}'?");
+                }
+            }
 
             return _problem;
         }

@@ -34,8 +34,12 @@ public sealed class EventReporterOptions
     public string ReportingInstance { get; set; } = Environment.MachineName;
 
     /// <summary>Gets or sets the Event API to write.</summary>
-    /// <value>The default is <see cref="EventApiVersion.CoreV1"/>.</value>
-    public EventApiVersion ApiVersion { get; set; } = EventApiVersion.CoreV1;
+    /// <value>
+    /// The default is <see cref="EventApiVersion.Automatic"/>: <c>events.k8s.io/v1</c> where the server serves it (asked once,
+    /// at the first write), <c>core/v1</c> otherwise. The service account needs <c>create</c>, <c>patch</c> and <c>list</c> on the
+    /// <c>events</c> of the API written.
+    /// </value>
+    public EventApiVersion ApiVersion { get; set; } = EventApiVersion.Automatic;
 
     /// <summary>Gets or sets the <c>action</c> written when a report has none (events.k8s.io/v1 requires one).</summary>
     /// <value>The default is <c>Reconcile</c>. At most 128 characters.</value>

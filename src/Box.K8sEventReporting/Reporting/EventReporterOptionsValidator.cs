@@ -29,7 +29,7 @@ internal sealed class EventReporterOptionsValidator : IValidateOptions<EventRepo
 
         if (!Enum.IsDefined(options.ApiVersion))
         {
-            failures.Add($"{Prefix}{nameof(options.ApiVersion)} must be CoreV1 or EventsV1 (was {(int)options.ApiVersion}).");
+            failures.Add($"{Prefix}{nameof(options.ApiVersion)} must be Automatic, CoreV1 or EventsV1 (was {(int)options.ApiVersion}).");
         }
 
         if (string.IsNullOrEmpty(options.DefaultAction) || options.DefaultAction.Length > KubernetesNames.MaxReasonLength)

@@ -1,11 +1,11 @@
-using Box.K8sEventReporting.Reporting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace Box.K8sEventReporting.Reporting;
 
-/// <summary>Registers the Kubernetes Event recorder and the reporting services.</summary>
-public static class EventReportingServiceCollectionExtensions
+/// <summary>Registers the Kubernetes Event recorder and the reporting services (part of <c>AddK8sEventReporting</c>).</summary>
+internal static class EventReportingServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="KubernetesEventRecorder"/> (as <see cref="IEventRecorder"/>), <see cref="PodEventReporter"/>
@@ -17,7 +17,7 @@ public static class EventReportingServiceCollectionExtensions
     /// <returns><paramref name="services"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
     /// <remarks>Every registration is a <c>TryAdd</c>: calling it twice is harmless, and a service registered earlier wins.</remarks>
-    public static IServiceCollection AddKubernetesEventReporting(this IServiceCollection services, Action<EventReporterOptions>? configure = null)
+    public static IServiceCollection AddEventReporting(this IServiceCollection services, Action<EventReporterOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         // First, so that every Configure and Bind after it overrides the application-name default.

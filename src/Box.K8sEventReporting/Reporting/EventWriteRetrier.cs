@@ -27,7 +27,9 @@ internal enum EventWriteOutcome
 internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter)
 {
     private readonly EventCountPrimer primer = new(writer, logger);
-    private readonly KeyValuePair<string, object?> apiTag = new("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
+    // Read per write: with EventApiVersion.Automatic the writer settles the API at its first write.
+    private KeyValuePair<string, object?> ApiTag =>
+        new("api", (writer.Api != EventApiVersion.Automatic ? writer.Api : options.ApiVersion) == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
 
     private enum Step
     {
@@ -61,7 +63,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 {
                     case Step.Create:
                         await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Created.Add(1, apiTag);
+                        ReportingMetrics.Created.Add(1, ApiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                     case Step.Read:
                         baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
@@ -69,7 +71,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                         continue;
                     default:
                         await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Patched.Add(1, apiTag);
+                        ReportingMetrics.Patched.Add(1, ApiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                 }
             }
@@ -101,7 +103,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 if (failures >= options.MaxWriteAttempts)
                 {
                     Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
-                    ReportingMetrics.Failed.Add(1, apiTag);
+                    ReportingMetrics.Failed.Add(1, ApiTag);
                     return (EventWriteOutcome.Failed, 0);
                 }
 
@@ -111,7 +113,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
             }
         }
 
-        ReportingMetrics.Failed.Add(1, apiTag);
+        ReportingMetrics.Failed.Add(1, ApiTag);
         return (EventWriteOutcome.Failed, 0);
     }
 }

@@ -3,6 +3,9 @@ namespace Box.K8sEventReporting.Reporting;
 /// <summary>The recorder's only I/O: writes Event objects. Errors are thrown as the API client throws them.</summary>
 internal interface IEventWriter
 {
+    /// <summary>Gets the Event API written, once known; <see cref="EventApiVersion.Automatic"/> when the options decide.</summary>
+    EventApiVersion Api => EventApiVersion.Automatic;
+
     /// <summary>Creates the Event with <paramref name="count"/>.</summary>
     Task CreateAsync(EventWrite write, long count, CancellationToken cancellationToken);
 

@@ -18,6 +18,7 @@ internal sealed class KubernetesEventWriter : IEventWriter
     private const int ListPageSize = 500;
     private readonly IKubernetes client;
     private readonly EventReporterOptions options;
+    private int settled = (int)EventApiVersion.Automatic;
 
     public KubernetesEventWriter(IKubernetes client, EventReporterOptions options)
     {
@@ -25,15 +26,25 @@ internal sealed class KubernetesEventWriter : IEventWriter
         this.options = options;
     }
 
-    public Task CreateAsync(EventWrite write, long count, CancellationToken cancellationToken) =>
-        options.ApiVersion == EventApiVersion.EventsV1
-            ? client.EventsV1.CreateNamespacedEventAsync(ToEventsV1(write, count), write.Namespace, cancellationToken: cancellationToken)
-            : client.CoreV1.CreateNamespacedEventAsync(ToCoreV1(write, count), write.Namespace, cancellationToken: cancellationToken);
+    /// <summary>Gets the API settled so far: <see cref="EventApiVersion.Automatic"/> until the server has been asked.</summary>
+    public EventApiVersion Api => options.ApiVersion != EventApiVersion.Automatic ? options.ApiVersion : (EventApiVersion)Volatile.Read(ref settled);
 
-    public Task PatchAsync(EventWrite write, long count, CancellationToken cancellationToken)
+    public async Task CreateAsync(EventWrite write, long count, CancellationToken cancellationToken)
+    {
+        if (await UsesEventsV1Async(cancellationToken).ConfigureAwait(false))
+        {
+            await client.EventsV1.CreateNamespacedEventAsync(ToEventsV1(write, count), write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await client.CoreV1.CreateNamespacedEventAsync(ToCoreV1(write, count), write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task PatchAsync(EventWrite write, long count, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object>(3);
-        if (options.ApiVersion == EventApiVersion.EventsV1)
+        if (await UsesEventsV1Async(cancellationToken).ConfigureAwait(false))
         {
             body["series"] = new Eventsv1EventSeries { Count = (int)Math.Min(count, int.MaxValue), LastObservedTime = MicroTime.From(write.LastTimestamp) };
             if (write.IsAggregate)
@@ -41,7 +52,8 @@ internal sealed class KubernetesEventWriter : IEventWriter
                 body["note"] = write.Message;
             }
 
-            return client.EventsV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+            await client.EventsV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return;
         }
 
         body["count"] = (int)Math.Min(count, int.MaxValue);
@@ -51,12 +63,12 @@ internal sealed class KubernetesEventWriter : IEventWriter
             body["message"] = write.Message;
         }
 
-        return client.CoreV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken);
+        await client.CoreV1.PatchNamespacedEventAsync(new V1Patch(KubernetesJson.Serialize(body), V1Patch.PatchType.MergePatch), write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> ReadCountAsync(EventWrite write, CancellationToken cancellationToken)
     {
-        if (options.ApiVersion == EventApiVersion.EventsV1)
+        if (await UsesEventsV1Async(cancellationToken).ConfigureAwait(false))
         {
             var existing = await client.EventsV1.ReadNamespacedEventAsync(write.Name, write.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
             return existing.Series?.Count ?? existing.DeprecatedCount ?? 1;
@@ -69,9 +81,10 @@ internal sealed class KubernetesEventWriter : IEventWriter
     public async IAsyncEnumerable<(string Namespace, string Name, long Count)> ListOwnAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? continueToken = null;
+        var eventsV1 = await UsesEventsV1Async(cancellationToken).ConfigureAwait(false);
         do
         {
-            if (options.ApiVersion == EventApiVersion.EventsV1)
+            if (eventsV1)
             {
                 var page = await client.EventsV1.ListEventForAllNamespacesAsync(
                     continueParameter: continueToken, fieldSelector: "reportingController=" + options.ReportingComponent, limit: ListPageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -95,6 +108,31 @@ internal sealed class KubernetesEventWriter : IEventWriter
             }
         }
         while (!string.IsNullOrEmpty(continueToken));
+    }
+
+    /// <summary>
+    /// <see cref="EventApiVersion.Automatic"/>: asks the server once, at the first write, whether it serves
+    /// <c>events.k8s.io/v1</c> events (every server since Kubernetes 1.19 does; discovery is open to every authenticated
+    /// user). A 404 settles on core/v1; any other failure is thrown like a failed write (and retried like one), unsettled.
+    /// </summary>
+    private async ValueTask<bool> UsesEventsV1Async(CancellationToken cancellationToken)
+    {
+        if (Api != EventApiVersion.Automatic)
+        {
+            return Api == EventApiVersion.EventsV1;
+        }
+
+        try
+        {
+            var resources = await client.EventsV1.GetAPIResourcesAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref settled, (int)(resources.Resources?.Any(static r => r.Name == "events") == true ? EventApiVersion.EventsV1 : EventApiVersion.CoreV1));
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            Volatile.Write(ref settled, (int)EventApiVersion.CoreV1);
+        }
+
+        return Api == EventApiVersion.EventsV1;
     }
 
     // metav1.Time has second precision on the wire.

@@ -27,6 +27,7 @@ internal sealed class ListWatchLoop<T>
     private readonly KeyValuePair<string, object?> kindTag;
     private readonly ExponentialBackoff backoff;
     private long? failingSince;
+    private string? lastNotFound;
 
     public ListWatchLoop(
         ResourceHttpClient<T> client,
@@ -82,6 +83,7 @@ internal sealed class ListWatchLoop<T>
                         needsList = false;
                         WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "success"));
                         failingSince = null;
+                        lastNotFound = null;
                         target.OnListProblem(null);
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
@@ -308,7 +310,15 @@ internal sealed class ListWatchLoop<T>
         var now = timeProvider.GetTimestamp();
         failingSince ??= now;
         var unreachable = timeProvider.GetElapsedTime(failingSince.Value, now);
-        Log.ListFailed(logger, settings.Kind, scope, error.Message, unreachable, delay);
+
+        // A type the server does not serve (a CRD not installed) says so once, not at every retry.
+        var repeated = error is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } && error.Message == lastNotFound;
+        lastNotFound = error is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } ? error.Message : null;
+        if (!repeated)
+        {
+            Log.ListFailed(logger, settings.Kind, scope, error.Message, unreachable, delay);
+        }
+
         Log.ListFailedDetail(logger, error, settings.Kind, scope);
         target.OnListProblem($"listing {settings.Kind} in {scope} has failed for {unreachable:hh\\:mm\\:ss}: {error.Message}");
     }

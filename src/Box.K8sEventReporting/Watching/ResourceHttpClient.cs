@@ -174,6 +174,14 @@ internal sealed class ResourceHttpClient<T>
         }
 
         var message = $"GET {requestUri?.AbsolutePath} answered {(int)statusCode} {status?.Reason}: {status?.Message ?? body}";
+        if (statusCode == HttpStatusCode.NotFound && status is null && resource.Group.Length > 0)
+        {
+            // "404 page not found": the server does not serve the type at all, which for a custom resource means its CRD is missing.
+            message = $"the API server does not serve {resource.Plural}.{resource.Group} ({resource.ApiVersion}; GET {requestUri?.AbsolutePath} answered 404 page not found): " +
+                $"install the CustomResourceDefinition {resource.Plural}.{resource.Group}, for example with kubectl apply -f crds/{resource.Plural}.{resource.Group}.yaml " +
+                "(the file Box.K8sEventReporting.CustomResourceDefinitions generates from the class); listing is retried until it is served";
+        }
+
         return new KubernetesApiException(statusCode, status, retryAfter, message);
     }
 

@@ -63,6 +63,31 @@ public sealed class AdmissionWebhookIntegrationTests(ClusterFixture cluster) : I
     }
 
     [Fact]
+    public async Task ListeningOnAllAddresses_TheLogSaysSo()
+    {
+        var allowedNames = Path.Combine(_directory, "allowedNames");
+        await File.WriteAllTextAsync(allowedNames, "app1\napp2\n");
+        var ns = await cluster.CreateNamespaceAsync("admission-log");
+        var logs = new CapturingLoggerFactory();
+        using var host = SampleControlPlane.Build(cluster.ControlPlaneClient, allowedNames, null, s =>
+        {
+            s.AddSingleton<Microsoft.Extensions.Logging.ILoggerFactory>(logs);
+            s.PostConfigure<AdmissionWebhookOptions>(o =>
+            {
+                o.ServiceName = Service;
+                o.ServiceNamespace = ns;
+                o.Address = "0.0.0.0";   // after the test settings' 127.0.0.1
+            });
+        }, ns);
+        await host.StartAsync();
+        var endpoint = await host.Services.GetRequiredService<IAdmissionWebhookListener>().WaitUntilServingAsync().WaitAsync(Wait.DefaultTimeout);
+        await SampleControlPlane.StopAsync(host);
+
+        var line = Assert.Single(logs.Lines, l => l.Contains("AdmissionListening", StringComparison.Ordinal));
+        Assert.Contains($"listens on https://0.0.0.0:{endpoint.Port}/ (all IPv4 addresses)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Webhook_RefusesWhatIsNotAnAdmissionReviewPost_WithOneClearStatus()
     {
         var ns = await cluster.CreateNamespaceAsync("admission-bad");

@@ -138,6 +138,21 @@ public sealed class KubernetesEventRecorderIntegrationTests(ClusterFixture clust
     }
 
     [Fact]
+    public async Task Record_Automatic_WritesEventsV1_WhereTheServerServesIt()
+    {
+        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions(o => o.ApiVersion = EventApiVersion.Automatic));
+
+        recorder.Record(ObjectReferences.Create(app1), EventReport.Warning("InvalidServiceName", SampleMessage));
+        await recorder.FlushAsync();
+
+        // Every server since Kubernetes 1.19 serves events.k8s.io/v1; only an Event written through it has an eventTime.
+        var list = await client.EventsV1.ListNamespacedEventAsync(ns, fieldSelector: "regarding.name=app1,reportingController=controlplane");
+        var e = Assert.Single(list.Items);
+        Assert.NotNull(e.EventTime);
+        Assert.Equal(SampleMessage, e.Note);
+    }
+
+    [Fact]
     public async Task Record_EventsV1_WritesSeriesActionAndReportingController()
     {
         await using var recorder = Reporting.Recorder(client, Reporting.FastOptions(o =>

@@ -25,6 +25,7 @@ internal static class Reporting
         {
             ReportingComponent = "controlplane",
             ReportingInstance = "controlplane-test",
+            ApiVersion = EventApiVersion.CoreV1,   // these tests read core/v1 fields; the events.k8s.io ones set EventsV1
             RetryBaseDelay = TimeSpan.FromMilliseconds(10),
             RetryMaxDelay = TimeSpan.FromMilliseconds(50),
             ShutdownTimeout = TimeSpan.FromSeconds(10),

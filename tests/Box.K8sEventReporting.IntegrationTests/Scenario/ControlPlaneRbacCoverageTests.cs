@@ -174,5 +174,5 @@ public sealed class ControlPlaneRbacCoverageTests(ITestOutputHelper output) : ID
         (await admin.CustomObjects.GetNamespacedCustomObjectAsync<Pki>("box.com", "v1", ns, "pkis", name)).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready")?.Reason;
 
     private static async Task<int> WarningCountAsync(IKubernetes admin, string ns, string pod) =>
-        (await admin.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind=Pod,involvedObject.name={pod},type=Warning")).Items.Sum(e => e.Count ?? 1);
+        (await admin.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.kind=Pod,involvedObject.name={pod},type=Warning")).Items.Sum(e => e.Series?.Count ?? e.Count ?? 1);
 }

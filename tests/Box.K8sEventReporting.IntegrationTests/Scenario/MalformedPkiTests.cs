@@ -81,7 +81,7 @@ public sealed class MalformedPkiTests(ClusterFixture cluster) : IDisposable
         await host.Services.GetRequiredService<KubernetesEventRecorder>().FlushAsync();
 
         Assert.True(health.IsReady, health.Description);
-        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Where(e => e.Source?.Component == ledger.Component).ToList();
+        var events = (await cluster.Client.CoreV1.ListNamespacedEventAsync(ns)).Items.Where(e => (e.Source?.Component ?? e.ReportingComponent) == ledger.Component).ToList();
         var pkis = await ListPkisAsync(ns);
         var problems = new List<string>();
         foreach (var c in accepted)

@@ -41,7 +41,7 @@ public sealed class PkiScenarioTests(ClusterFixture cluster) : IDisposable
         Assert.Equal("Warning", warning.Type);
         Assert.Equal("InvalidServiceName", warning.Reason);
         Assert.Equal($"ServiceName: appp1 in pki: {app1Pki.Metadata.Name} is not found in allowedNames: [app1 app2]", warning.Message);
-        Assert.Equal("controlplane", warning.Source.Component);
+        Assert.Equal("controlplane", warning.Source?.Component ?? warning.ReportingComponent);
         Assert.Equal("controlplane", warning.ReportingComponent);
         Assert.Equal(app1Pod.Metadata.Uid, warning.InvolvedObject.Uid);
         Assert.Equal(ns1, warning.Metadata.NamespaceProperty);

@@ -61,7 +61,7 @@ public sealed class UndecodablePkiTests : IDisposable
         var raw = await ReadRawAsync(client, ns, "undecodable");
         var uid = raw.GetProperty("metadata").GetProperty("uid").GetString();
         var events = (await client.CoreV1.ListNamespacedEventAsync(ns)).Items
-            .Where(e => e.Source?.Component == ledger.Component && e.InvolvedObject.Uid == uid)
+            .Where(e => (e.Source?.Component ?? e.ReportingComponent) == ledger.Component && e.InvolvedObject.Uid == uid)
             .ToList();
         var decodeFailed = Assert.Single(events);
         Assert.Equal(("Warning", "DecodeFailed", "Pki"), (decodeFailed.Type, decodeFailed.Reason, decodeFailed.InvolvedObject.Kind));

@@ -110,6 +110,7 @@ internal static class ControlPlaneRbac
     public static IReadOnlySet<Permission> Used(InProcessApiServer server) =>
         server.AuthorizationDecisions
             .Where(d => d.Allowed && d.User == ServiceAccount.UserName && d.Rule is not null)
+            .Where(d => d.Resource.Length > 0)   // discovery (non-resource URLs) is every authenticated user's, not config.yml's
             .Select(d => new Permission(
                 d.Rule!.ApiGroups?.Contains(d.ApiGroup) == true ? d.ApiGroup : "*",
                 d.Rule.Resources?.Contains(d.ResourceAndSubresource) == true ? d.ResourceAndSubresource : d.Rule.Resources?.FirstOrDefault(r => r == "*" || r == "*/" + d.Subresource) ?? d.ResourceAndSubresource,

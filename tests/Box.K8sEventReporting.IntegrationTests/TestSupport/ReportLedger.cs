@@ -28,6 +28,9 @@ internal sealed class ReportLedger
     /// <summary>Wraps <paramref name="inner"/> so that every report is counted here first.</summary>
     public IEventRecorder Decorate(IEventRecorder inner) => new Recording(this, inner);
 
+    /// <summary>An Event's count read through core/v1, whichever API wrote it (events.k8s.io/v1 keeps it in its series).</summary>
+    public static long CountOf(Corev1Event e) => e.Series?.Count ?? (e.Count is > 0 ? e.Count.Value : 1);
+
     /// <summary>
     /// Compares the Events in <paramref name="namespaces"/> with the reports about objects there. Call it once nothing
     /// reports any more and the recorders are flushed.
@@ -39,7 +42,7 @@ internal sealed class ReportLedger
         var ours = events
             .Where(e => scope.Contains(e.Metadata.NamespaceProperty) && (e.Source?.Component ?? e.ReportingComponent) == Component)
             .GroupBy(e => new ReportKey(e.InvolvedObject.NamespaceProperty ?? "default", e.InvolvedObject.Kind, e.InvolvedObject.Name, e.InvolvedObject.Uid ?? string.Empty, e.Type, e.Reason))
-            .ToDictionary(g => g.Key, g => (Objects: g.Count(), Count: g.Sum(e => (long)(e.Count ?? 1)), Names: string.Join(", ", g.Select(e => e.Metadata.Name))));
+            .ToDictionary(g => g.Key, g => (Objects: g.Count(), Count: g.Sum(CountOf), Names: string.Join(", ", g.Select(e => e.Metadata.Name))));
         var reported = reports
             .GroupBy(r => r.Key.Key)
             .ToDictionary(g => g.Key, g => (Messages: g.Count(), Reports: g.Sum(r => r.Value)));

@@ -14,6 +14,46 @@ public sealed class KubeconfigLoadingTests : IDisposable
     public void Dispose() => _dir.Delete(recursive: true);
 
     [Fact]
+    public void FromFiles_AListWithAMissingFile_MergesTheOthers_AsKubectlDoes()
+    {
+        var clusters = Path.Combine(_dir.FullName, "clusters");
+        var users = Path.Combine(_dir.FullName, "users");
+        File.WriteAllText(clusters, """
+            apiVersion: v1
+            kind: Config
+            current-context: dev
+            clusters:
+            - name: dev-cluster
+              cluster: { server: "https://10.0.0.1:6443" }
+            contexts:
+            - name: dev
+              context: { cluster: dev-cluster, user: dev-user, namespace: team-a }
+            """);
+        File.WriteAllText(users, """
+            apiVersion: v1
+            kind: Config
+            users:
+            - name: dev-user
+              user: { token: dev-token }
+            """);
+
+        var configuration = KubernetesClientFactory.FromFiles([Path.Combine(_dir.FullName, "missing"), clusters, users], "KUBECONFIG");
+
+        Assert.Equal(("https://10.0.0.1:6443/", "dev-token", "team-a"), (configuration.Host.TrimEnd('/') + "/", configuration.AccessToken, configuration.Namespace));
+    }
+
+    [Fact]
+    public void FromFiles_EveryFileMissing_OneLineNamingThem()
+    {
+        var a = Path.Combine(_dir.FullName, "a");
+        var b = Path.Combine(_dir.FullName, "b");
+
+        var error = Assert.Throws<InvalidOperationException>(() => KubernetesClientFactory.FromFiles([a, b], "KUBECONFIG"));
+
+        Assert.StartsWith($"none of the kubeconfig files '{a}{Path.PathSeparator}{b}' (from KUBECONFIG) exists", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void LoadKubeconfig_ReadsWhatTheClientReads()
     {
         using var key = System.Security.Cryptography.ECDsa.Create();

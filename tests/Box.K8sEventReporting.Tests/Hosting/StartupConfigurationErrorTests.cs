@@ -21,7 +21,7 @@ public sealed class StartupConfigurationErrorTests
     [Theory]
     [InlineData("Range", "K8sEventReporting:Controller:Workers=0", "K8sEventReporting:Controller:Workers", "(was 0)")]
     [InlineData("Type conversion", "K8sEventReporting:Controller:Workers=abc", "K8sEventReporting:Controller:Workers must be a whole number (was 'abc')", "")]
-    [InlineData("Enum", "K8sEventReporting:Events:ApiVersion=v2", "K8sEventReporting:Events:ApiVersion must be one of CoreV1, EventsV1 (was 'v2')", "")]
+    [InlineData("Enum", "K8sEventReporting:Events:ApiVersion=v2", "K8sEventReporting:Events:ApiVersion must be one of CoreV1, EventsV1, Automatic (was 'v2')", "")]
     [InlineData("Duration", "K8sEventReporting:LeaderElection:LeaseDuration=soon", "K8sEventReporting:LeaderElection:LeaseDuration must be a duration", "(was 'soon')")]
     public async Task RunAsync_BadSetting_OneCriticalLineNamingIt_ExitCode1(string what, string setting, string expected, string value)
     {
@@ -106,6 +106,32 @@ public sealed class StartupConfigurationErrorTests
             Assert.Null(host.Services.GetRequiredService<StartupCheck>().Problem);
             Assert.Equal(exitCode, Environment.ExitCode);
             await host.StopAsync();
+        }
+        finally
+        {
+            Environment.ExitCode = exitCode;
+        }
+    }
+
+    [Theory]
+    [InlineData("K8sEventReporting:Controller:Worker=4", "K8sEventReporting:Controller:Worker", "K8sEventReporting:Controller:Workers")]
+    [InlineData("K8sEventReporting:Controler:Workers=4", "K8sEventReporting:Controler", "K8sEventReporting:Controller")]
+    [InlineData("K8sEventReporting:Watcher:PageSise=100", "K8sEventReporting:Watcher:PageSise", "K8sEventReporting:Watcher:PageSize")]
+    public async Task StartAsync_UnknownSetting_OneWarningNamingItAndTheClosestKey_StartsAnyway(string setting, string key, string closest)
+    {
+        var logs = new CapturingLoggerProvider();
+        using var host = Build(logs, registerClient: true, ["--" + setting, "--K8sEventReporting:Watcher:Namespaces:0=team-a"]);
+        var exitCode = Environment.ExitCode;
+        try
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+
+            var warning = Assert.Single(logs.Entries, e => e.EventId.Name == "UnknownSetting" && e.Message.Contains($"'{key}'", StringComparison.Ordinal));
+            Assert.Equal(LogLevel.Warning, warning.Level);
+            Assert.StartsWith($"Unknown setting '{key}'", warning.Message, StringComparison.Ordinal);
+            Assert.EndsWith($"did you mean '{closest}'?", warning.Message, StringComparison.Ordinal);
+            Assert.Null(host.Services.GetRequiredService<StartupCheck>().Problem);
         }
         finally
         {

@@ -12,7 +12,7 @@ public class EventReporterOptionsValidatorTests
         var options = new EventReporterOptions();
 
         Assert.Equal(KubernetesNames.ToComponentName(System.Reflection.Assembly.GetEntryAssembly()!.GetName().Name), options.ReportingComponent);
-        Assert.Equal(EventApiVersion.CoreV1, options.ApiVersion);
+        Assert.Equal(EventApiVersion.Automatic, options.ApiVersion);
         Assert.Equal(TimeSpan.FromMinutes(10), options.AggregationWindow);
         Assert.Equal(10, options.AggregationThreshold);
         Assert.Equal(25, options.SpamFilterBurst);

@@ -24,13 +24,13 @@ public class PodEventReporterTests
     }
 
     [Fact]
-    public void AddKubernetesEventReporting_RegistersRecorderOnceAsEverySeam()
+    public void AddEventReporting_RegistersRecorderOnceAsEverySeam()
     {
         var services = new ServiceCollection()
             .AddSingleton(Substitute.For<IKubernetes>())
             .AddSingleton<IAffectedPodSelector<Pki>>(new NamespacePodSelector<Pki>(new InMemoryCache<V1Pod>([])));
 
-        services.AddKubernetesEventReporting(o => o.ReportingInstance = "cp-0").AddKubernetesEventReporting();
+        services.AddEventReporting(o => o.ReportingInstance = "cp-0").AddEventReporting();
         using var provider = services.BuildServiceProvider();
 
         var recorder = provider.GetRequiredService<KubernetesEventRecorder>();
@@ -42,10 +42,10 @@ public class PodEventReporterTests
     }
 
     [Fact]
-    public void AddKubernetesEventReporting_InvalidOptions_FailWithClearMessage()
+    public void AddEventReporting_InvalidOptions_FailWithClearMessage()
     {
         var services = new ServiceCollection().AddSingleton(Substitute.For<IKubernetes>());
-        services.AddKubernetesEventReporting(o => o.SpamFilterBurst = -1);
+        services.AddEventReporting(o => o.SpamFilterBurst = -1);
         using var provider = services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<EventReporterOptions>>().Value);

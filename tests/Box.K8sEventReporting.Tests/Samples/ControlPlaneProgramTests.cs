@@ -17,6 +17,18 @@ public sealed class ControlPlaneProgramTests
         Assert.Contains("K8sEventReporting:Controller:Workers", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--embeded", "controlplane: unknown option '--embeded'")]
+    [InlineData("--K8sEventReporting:Controller:Workers", "controlplane: the setting '--K8sEventReporting:Controller:Workers' has no value: write --K8sEventReporting:Controller:Workers=value")]
+    public async Task UnknownFlagOrSettingWithoutValue_SaysSoWithTheUsage_Exits2(string arg, string expected)
+    {
+        var (exitCode, output) = await RunAsync(arg, "--verbose");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith(expected, output, StringComparison.Ordinal);
+        Assert.Contains("Usage: controlplane", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AllowedNamesPathIsADirectory_OneLineSayingSo_Exits1()
     {
