@@ -12,13 +12,14 @@ using Microsoft.Extensions.Options;
 
 namespace Box.K8sEventReporting.IntegrationTests.Samples;
 
-/// <summary>The README's "Test your code with the fakes" examples, kept compiling and passing.</summary>
+/// <summary>The testing guide's examples (docs/testing.md), kept compiling and passing.</summary>
 [Trait("Cluster", "InProcessOnly")] // The README's examples show the in-process server itself.
 public class ReadmeExamplesTests
 {
     [Fact]
     public async Task SecretProvisioner_ValidPki_CreatesTheOwnedSecretOnce()
     {
+        #region readme
         await using var server = await InProcessApiServer.StartAsync();
         server.EnsureNamespace("app2");
         server.EnsureNamespace("controlplane");
@@ -32,6 +33,7 @@ public class ReadmeExamplesTests
         var secret = await client.CoreV1.ReadNamespacedSecretAsync("app2-pki", "app2");
         Assert.Equal("u-1", Assert.Single(secret.Metadata.OwnerReferences).Uid);
         Assert.Equal("kubernetes.io/tls", secret.Type);
+        #endregion
     }
 
     [Fact]

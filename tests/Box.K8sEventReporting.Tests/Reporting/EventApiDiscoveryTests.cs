@@ -26,7 +26,7 @@ public class EventApiDiscoveryTests
         await writer.CreateAsync(Write with { Name = "app1.2" }, 1, CancellationToken.None);
 
         Assert.Equal(settled, writer.Api);
-        Assert.Equal(["GET /apis/events.k8s.io/v1", $"POST {createdAt}", $"POST {createdAt}"], server.Requests);
+        Assert.Equal(["GET /apis/events.k8s.io/v1/", $"POST {createdAt}", $"POST {createdAt}"], server.Requests);
     }
 
     [Theory]
