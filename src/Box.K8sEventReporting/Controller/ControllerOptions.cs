@@ -9,7 +9,7 @@ public sealed class ControllerOptions
 
     /// <summary>Gets or sets how many keys are reconciled at once. Never the same key twice at once.</summary>
     /// <remarks>
-    /// A reconcile mostly waits for the API server (one Secret write for the sample); on a real API server the team's
+    /// A reconcile mostly waits for the API server (one Secret write for the sample); on a real API server a
     /// 1,000-Pki load finished fastest with 8 workers.
     /// </remarks>
     /// <value>2; allowed 1–64.</value>

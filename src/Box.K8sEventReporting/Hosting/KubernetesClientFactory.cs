@@ -122,7 +122,7 @@ internal static class KubernetesClientFactory
     /// Reads one kubeconfig file into the client's model as its <c>LoadKubeConfig</c> does (the model's YAML names, unknown
     /// fields ignored, relative paths resolved against the file's directory), with a YAML deserializer of the kubeconfig's
     /// few types only: the client's own YAML serializer reflects over every Kubernetes model type on first use, which cost
-    /// 0.3–0.6 CPU s of a controller's start-up (README, Performance).
+    /// 0.3–0.6 CPU s of a controller's start-up (docs/performance.md).
     /// </summary>
     internal static K8SConfiguration LoadKubeconfig(string file)
     {

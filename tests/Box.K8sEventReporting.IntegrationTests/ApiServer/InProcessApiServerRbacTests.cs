@@ -10,7 +10,7 @@ namespace Box.K8sEventReporting.IntegrationTests.ApiServer;
 
 /// <summary>
 /// RBAC in the in-process API server (opt-in): a service account gets exactly what its bindings grant, refusals are
-/// worded like the real server's (rbac-transcripts/20a–20c, copied from the team's recordings of Kubernetes 1.26).
+/// worded like the real server's (rbac-transcripts/20a–20c, recorded from Kubernetes 1.26).
 /// </summary>
 public sealed class InProcessApiServerRbacTests
 {
@@ -250,7 +250,7 @@ public sealed class InProcessApiServerRbacTests
         return http;
     }
 
-    /// <summary>A copied transcript under rbac-transcripts/ (format: the team's transcripts README).</summary>
+    /// <summary>A copied transcript under rbac-transcripts/ (format: Transcripts/README.md).</summary>
     private sealed record RecordedExchange(string Method, string Target, IReadOnlyDictionary<string, string> RequestHeaders, string? RequestBody, int StatusCode, IReadOnlyDictionary<string, string> ResponseHeaders, string ResponseBody)
     {
         public static RecordedExchange Load(string name)

@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Box.K8sEventReporting.IntegrationTests.Samples;
 
 /// <summary>The testing guide's examples (docs/testing.md), kept compiling and passing.</summary>
-[Trait("Cluster", "InProcessOnly")] // The README's examples show the in-process server itself.
+[Trait("Cluster", "InProcessOnly")] // The testing guide's examples show the in-process server itself.
 public class ReadmeExamplesTests
 {
     [Fact]

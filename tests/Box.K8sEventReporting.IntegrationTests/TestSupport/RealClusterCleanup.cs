@@ -126,7 +126,7 @@ internal static class RealClusterCleanup
         }
         catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException)
         {
-            // The process is ending: what is left is listed in the README's "what it leaves behind", all easy to delete by hand.
+            // The process is ending: what is left is listed in docs/testing.md (the suite against a real cluster), all easy to delete by hand.
         }
     }
 }
