@@ -6,6 +6,6 @@ namespace Box.K8sEventReporting.Hosting;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 5052, EventName = "UnknownSetting", Level = LogLevel.Warning,
-        Message = "Unknown setting '{Key}' (value '{Value}') is ignored{Suggestion}")]
-    public static partial void UnknownSetting(ILogger logger, string key, string? value, string suggestion);
+        Message = "Unknown setting '{Key}' ({Value}) is ignored{Suggestion}")]
+    public static partial void UnknownSetting(ILogger logger, string key, string value, string suggestion);
 }

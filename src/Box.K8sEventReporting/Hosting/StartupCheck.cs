@@ -85,7 +85,7 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
                 var sections = UnknownSettings.Core.Concat(services.GetServices<LibrarySection>());
                 foreach (var (key, value, closest) in UnknownSettings.Find(library.Section, sections))
                 {
-                    Log.UnknownSetting(_logger, key, value, closest.Length == 0 ? string.Empty : $"; did you mean '{closest}'?");
+                    Log.UnknownSetting(_logger, key, value is null ? "a section" : $"value '{value}'", closest.Length == 0 ? string.Empty : $"; did you mean '{closest}'?");
                 }
             }
 
