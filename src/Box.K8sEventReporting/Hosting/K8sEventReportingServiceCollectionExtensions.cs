@@ -78,6 +78,7 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
         UseStartupCheck(services);
+        CheckedHostLifetime.Decorate(services);
         return new K8sEventReportingBuilder(services);
     }
 

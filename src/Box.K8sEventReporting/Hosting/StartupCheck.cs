@@ -106,9 +106,10 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
         Log.StartFailed(_logger, problem);
         if (services.GetService<IHostApplicationLifetime>() is { } lifetime)
         {
-            // The process is an application (not a test composing services by hand): it ends, non-zero.
+            // The process is an application (not a test composing services by hand): it ends, non-zero. The stop waits
+            // until the host has finished starting, so that its start is not cancelled into an exception.
             Environment.ExitCode = 1;
-            lifetime.StopApplication();
+            lifetime.ApplicationStarted.Register(lifetime.StopApplication);
         }
     }
 

@@ -113,6 +113,19 @@ public sealed class StartupConfigurationErrorTests
         }
     }
 
+    [Fact]
+    public async Task RunAsync_BadSetting_TheCriticalLineIsTheLastWord_NoApplicationStartedAfterIt()
+    {
+        var (exitCode, logs) = await RunReadmeStyleAppAsync("--K8sEventReporting:Controller:Workers=0");
+
+        Assert.Equal(1, exitCode);
+        var entries = logs.Entries.ToArray();
+        var critical = Array.FindIndex(entries, e => e.Level == LogLevel.Critical);
+        Assert.True(critical >= 0, "no critical line");
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application started", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application is shutting down", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("K8sEventReporting:Controller:Worker=4", "K8sEventReporting:Controller:Worker", "K8sEventReporting:Controller:Workers")]
     [InlineData("K8sEventReporting:Controler:Workers=4", "K8sEventReporting:Controler", "K8sEventReporting:Controller")]
