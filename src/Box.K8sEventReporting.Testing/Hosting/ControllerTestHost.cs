@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Reporting;
@@ -24,7 +23,7 @@ namespace Box.K8sEventReporting.Testing;
 /// composition asked for (so <c>ReportOnPodsConsumingSecret</c> works unchanged), Events go to <see cref="Events"/> and
 /// status conditions to <see cref="Conditions"/>. Over the server, everything is real and talks HTTP to it.
 /// </remarks>
-public sealed class ControllerTestHost : IAsyncDisposable
+public sealed partial class ControllerTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
     private readonly IHostedService[] _hosted;
@@ -283,49 +282,4 @@ public sealed class ControllerTestHost : IAsyncDisposable
 
     private static InvalidOperationException OverServer(string member) =>
         new($"{member} is for a host over fakes; this one runs over an in-process API server: read from the server instead.");
-
-    /// <summary>Keeps every reconcile's outcome; fails waits on the first error.</summary>
-    private sealed class Observer : IReconcileObserver
-    {
-        private readonly Recording<Outcome> _outcomes = new();
-        private readonly ConcurrentQueue<ReconcileFailedException> _errors = new();
-        private readonly TaskCompletionSource<ReconcileFailedException> _firstError = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly ConcurrentDictionary<(string, ResourceKey), long> _consumed = new();
-        private long _sequence;
-
-        public IReadOnlyList<ReconcileFailedException> Errors => [.. _errors];
-
-        public void Reconciled(string kind, ResourceKey key, string outcome, Exception? error)
-        {
-            ReconcileFailedException? failure = null;
-            if (error is not null)
-            {
-                failure = new ReconcileFailedException(error.Message, error.InnerException ?? error);
-                _errors.Enqueue(failure);
-                _firstError.TrySetResult(failure);
-            }
-
-            _outcomes.Add(new Outcome(Interlocked.Increment(ref _sequence), kind, key, outcome, failure));
-        }
-
-        public async Task<TResult> UnlessAReconcileFailsAsync<TResult>(Task<TResult> wait)
-        {
-            var first = await Task.WhenAny(wait, _firstError.Task).ConfigureAwait(false);
-            return first == wait ? await wait.ConfigureAwait(false) : throw await _firstError.Task.ConfigureAwait(false);
-        }
-
-        public async Task<string> NextAsync(string kind, ResourceKey key, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var after = _consumed.GetValueOrDefault((kind, key));
-            var next = await _outcomes.WaitForAsync(
-                o => o.Kind == kind && o.Key == key && o.Sequence > after && o.Result != "canceled",
-                timeout,
-                all => $"No reconcile of {kind} '{key}' within {timeout}; reconciled: {(all.Count == 0 ? "nothing" : string.Join(", ", all.Select(o => $"{o.Kind} {o.Key} {o.Result}")))}.",
-                cancellationToken).ConfigureAwait(false);
-            _consumed[(kind, key)] = next.Sequence;
-            return next.Failure is { } failure ? throw failure : next.Result;
-        }
-
-        private sealed record Outcome(long Sequence, string Kind, ResourceKey Key, string Result, ReconcileFailedException? Failure);
-    }
 }
