@@ -1,7 +1,7 @@
 using System.Globalization;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
-using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -25,7 +25,7 @@ internal sealed class AdmissionReviewer<T>
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly KubernetesResourceInfo _entity;
+    private readonly KubernetesEntityMetadata _entity;
 
     public AdmissionReviewer(IEnumerable<IValidator<T>> validators, AdmissionWebhookOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -34,7 +34,7 @@ internal sealed class AdmissionReviewer<T>
         _timeout = options.ValidationTimeout;
         _timeProvider = timeProvider;
         _logger = logger;
-        _entity = KubernetesResourceInfo.For(typeof(T));
+        _entity = KubernetesEntityMetadata.Of<T>();
     }
 
     /// <summary>Gets the path this type is served on, as kubebuilder names it: <c>/validate-&lt;group with - for .&gt;-&lt;version&gt;-&lt;kind&gt;</c>.</summary>
@@ -148,6 +148,6 @@ internal sealed class AdmissionReviewer<T>
 /// <summary>Where each resource type is served.</summary>
 internal static class AdmissionPaths
 {
-    public static string For(KubernetesResourceInfo entity) =>
+    public static string For(KubernetesEntityMetadata entity) =>
         "/validate-" + (entity.Group.Length == 0 ? "core" : entity.Group.Replace('.', '-')) + "-" + entity.Version + "-" + entity.Kind.ToLowerInvariant();
 }

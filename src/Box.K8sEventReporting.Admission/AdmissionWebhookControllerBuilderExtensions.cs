@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Admission;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
@@ -82,7 +83,7 @@ public static class AdmissionWebhookControllerBuilderExtensions
                 sp.GetRequiredService<IOptions<AdmissionWebhookOptions>>().Value,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission")));
-            return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(Watching.KubernetesResourceInfo.For(typeof(T))));
+            return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(KubernetesEntityMetadata.Of<T>()));
         }));
     }
 }

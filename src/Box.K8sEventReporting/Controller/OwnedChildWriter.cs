@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
 using k8s;
@@ -71,7 +72,7 @@ public sealed class OwnedChildWriter<TChild>
     private readonly IKubernetes kubernetes;
     private readonly IResourceCache<TChild>? cache;
     private readonly ILogger logger;
-    private readonly KubernetesResourceInfo info;
+    private readonly KubernetesEntityMetadata info;
     private readonly ImmutableFields immutable;
 
     /// <summary>Initializes a new instance of the <see cref="OwnedChildWriter{TChild}"/> class.</summary>
@@ -111,7 +112,7 @@ public sealed class OwnedChildWriter<TChild>
         this.cache = cache;
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         ManagedBy = managedBy;
-        info = KubernetesResourceInfo.For(typeof(TChild));
+        info = KubernetesEntityMetadata.Of<TChild>();
         immutable = ImmutableFields.For(info.Group, info.Kind, immutableFields);
     }
 

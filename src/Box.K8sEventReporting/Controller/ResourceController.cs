@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -172,7 +172,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     public void Dispose() => _queue.Dispose();
 
     internal static string KindOf(Type type) =>
-        type.GetCustomAttribute<KubernetesEntityAttribute>()?.Kind is { Length: > 0 } kind ? kind : type.Name;
+        KubernetesEntityMetadata.TryOf(type, out var entity) ? entity.Kind : type.Name;
 
     internal static bool IsStatusOnlyChange(T? oldResource, T resource)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static int runningInstances;
-    private readonly KubernetesResourceInfo resource;
+    private readonly KubernetesEntityMetadata resource;
     private readonly WatcherSettings settings;
     private readonly ResourceCache<T> cache;
     private readonly ResourceDecoder<T> decoder;
@@ -87,7 +88,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
 
-        resource = KubernetesResourceInfo.For(typeof(T));
+        resource = KubernetesEntityMetadata.Of<T>();
         settings = WatcherSettings.From(resource.Kind, options);
         this.timeProvider = timeProvider ?? TimeProvider.System;
         logger = (ILogger?)loggerFactory?.CreateLogger("Box.K8sEventReporting.Watching.CustomResourceWatcher") ?? NullLogger.Instance;
