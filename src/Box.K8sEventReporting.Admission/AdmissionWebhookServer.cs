@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Hosting;
-using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using Microsoft.AspNetCore.Builder;
@@ -30,8 +30,8 @@ internal sealed class AdmissionWebhookServer(
     TimeProvider timeProvider,
     ILoggerFactory? loggerFactory = null) : IHostedService, IReadinessCheck, IAdmissionWebhookListener, IDisposable
 {
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    // Certificate and CA bundle retries: one replica's own writes, spread like every other retry of the library.
+    private static readonly BackoffPolicy Retry = new(TimeSpan.FromSeconds(1), 2, 0.2, TimeSpan.FromMinutes(5));
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     private readonly ILogger _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission");
@@ -154,7 +154,7 @@ internal sealed class AdmissionWebhookServer(
                 }
                 catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or InvalidOperationException or ArgumentException or NotSupportedException)
                 {
-                    var delay = Backoff.Exponential(FirstRetry, failures++, LongestRetry);
+                    var delay = Retry.Delay(++failures, Random.Shared);
                     Log.CertificateFailed(_logger, ex.Message, delay);
                     await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -235,7 +235,7 @@ internal sealed class AdmissionWebhookServer(
                 }
 
                 AdmissionMetrics.CaBundleWritten(result);
-                var delay = Backoff.Exponential(FirstRetry, failures, LongestRetry);
+                var delay = Retry.Delay(failures + 1, Random.Shared);
                 Log.CaBundleFailed(_logger, configuration, reason, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
             }

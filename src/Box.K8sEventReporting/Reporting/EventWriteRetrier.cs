@@ -105,7 +105,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                     return (EventWriteOutcome.Failed, 0);
                 }
 
-                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                var delay = options.RetryDelay(failures, jitter(), retryAfter);
                 Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
             }

@@ -293,7 +293,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
                 entry.Failures++;
                 entry.Waiting = entry.Waiting is null ? write : entry.Waiting.Absorb(write);
                 entry.BackingOff = true;
-                retryIn = RetryBackoff.Delay(entry.Failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                retryIn = options.RetryDelay(entry.Failures, jitter(), retryAfter);
                 Log.StatusWriteRetrying(logger, error, key, statusCode, entry.Failures, retryIn.Value);
             }
 

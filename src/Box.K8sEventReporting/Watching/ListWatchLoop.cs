@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,7 @@ internal sealed class ListWatchLoop<T>
     private readonly ILogger logger;
     private readonly Random random;
     private readonly KeyValuePair<string, object?> kindTag;
-    private readonly ExponentialBackoff backoff;
+    private readonly FailureStreak backoff;
     private long? failingSince;
 
     public ListWatchLoop(
@@ -48,7 +49,7 @@ internal sealed class ListWatchLoop<T>
         this.logger = logger;
         this.random = random;
         kindTag = new("kind", settings.Kind);
-        backoff = new ExponentialBackoff(settings.InitialBackoff, settings.MaxBackoff, settings.BackoffJitter, settings.BackoffResetAfter, timeProvider, random);
+        backoff = new FailureStreak(new BackoffPolicy(settings.InitialBackoff, 2, settings.BackoffJitter, settings.MaxBackoff), settings.BackoffResetAfter, timeProvider, random);
     }
 
     private enum WatchEnd
