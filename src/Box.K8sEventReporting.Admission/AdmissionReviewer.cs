@@ -26,9 +26,11 @@ internal sealed class AdmissionReviewer<T>
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly KubernetesEntityMetadata _entity;
+    private readonly AdmissionMetrics? _metrics;
 
-    public AdmissionReviewer(IEnumerable<IValidator<T>> validators, AdmissionWebhookOptions options, TimeProvider timeProvider, ILogger logger)
+    public AdmissionReviewer(IEnumerable<IValidator<T>> validators, AdmissionWebhookOptions options, TimeProvider timeProvider, ILogger logger, AdmissionMetrics? metrics = null)
     {
+        _metrics = metrics;
         _validators = [.. validators];
         _mode = options.Mode;
         _timeout = options.ValidationTimeout;
@@ -76,7 +78,7 @@ internal sealed class AdmissionReviewer<T>
             return Allowed(request, "warned", [.. failures.Select(static f => Warning(f.Message)), .. skipped]);
         }
 
-        AdmissionMetrics.Reviewed("denied");
+        _metrics?.Reviewed("denied");
         var name = NameOf(request, resource);
         Log.Denied(_logger, _entity.Kind, request.Namespace, name, failures.Length);
         return new AdmissionAnswer(request.Uid, Allowed: false, skipped, Denial(request, resource, failures));
@@ -88,9 +90,9 @@ internal sealed class AdmissionReviewer<T>
     private static string NameOf(AdmissionRequest request, T resource) =>
         request.Name.Length > 0 ? request.Name : resource.Metadata.Name ?? resource.Metadata.GenerateName ?? string.Empty;
 
-    private static AdmissionAnswer Allowed(AdmissionRequest request, string result, IReadOnlyList<string> warnings)
+    private AdmissionAnswer Allowed(AdmissionRequest request, string result, IReadOnlyList<string> warnings)
     {
-        AdmissionMetrics.Reviewed(result);
+        _metrics?.Reviewed(result);
         return new AdmissionAnswer(request.Uid, Allowed: true, warnings, Status: null);
     }
 

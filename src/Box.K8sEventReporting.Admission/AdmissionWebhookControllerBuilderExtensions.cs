@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Admission;
 using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Validation;
@@ -66,6 +67,8 @@ public static class AdmissionWebhookControllerBuilderExtensions
             .Configure<IServiceProvider>(static (options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(AdmissionWebhookOptions.SectionName).Bind(options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdmissionWebhookOptions>, AdmissionWebhookOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton(static sp => new AdmissionMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<AdmissionWebhookServer>();
         services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
@@ -82,7 +85,8 @@ public static class AdmissionWebhookControllerBuilderExtensions
                 sp.GetServices<IValidator<T>>(),
                 sp.GetRequiredService<IOptions<AdmissionWebhookOptions>>().Value,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
-                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission")));
+                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission"),
+                sp.GetService<AdmissionMetrics>()));
             return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(KubernetesEntityMetadata.Of<T>()));
         }));
     }

@@ -36,6 +36,7 @@ internal sealed class AdmissionWebhookServer(
 
     private readonly ILogger _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission");
     private readonly ServingCertificate _certificate = new();
+    private readonly AdmissionMetrics? _metrics = services.GetService<AdmissionMetrics>();
     private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
@@ -61,7 +62,7 @@ internal sealed class AdmissionWebhookServer(
         }
 
         var settings = options.Value;
-        var handler = new AdmissionRequestHandler(services.GetServices<IAdmissionEndpoint>(), _logger);
+        var handler = new AdmissionRequestHandler(services.GetServices<IAdmissionEndpoint>(), _logger, _metrics);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k =>
@@ -162,7 +163,7 @@ internal sealed class AdmissionWebhookServer(
 
                 failures = 0;
                 _certificate.Replace(issued);
-                AdmissionMetrics.CertificateIssued();
+                _metrics?.CertificateIssued();
                 var description = issued.ToString();
                 Log.CertificateIssued(_logger, description);
                 _serving.TrySetResult(_endpoint!);
@@ -202,15 +203,15 @@ internal sealed class AdmissionWebhookServer(
                     switch (done)
                     {
                         case CaBundleWriter.Result.Patched:
-                            AdmissionMetrics.CaBundleWritten("patched");
+                            _metrics?.CaBundleWritten("patched");
                             Log.CaBundlePatched(_logger, webhooks, configuration);
                             break;
                         case CaBundleWriter.Result.Unchanged:
-                            AdmissionMetrics.CaBundleWritten("unchanged");
+                            _metrics?.CaBundleWritten("unchanged");
                             Log.CaBundleUnchanged(_logger, configuration);
                             break;
                         default:
-                            AdmissionMetrics.CaBundleWritten("no_matching_webhook");
+                            _metrics?.CaBundleWritten("no_matching_webhook");
                             if (address.IsUrl)
                             {
                                 Log.NoMatchingUrlWebhook(_logger, configuration, address.Description);
@@ -234,7 +235,7 @@ internal sealed class AdmissionWebhookServer(
                     (result, reason) = ("failed", e is HttpOperationException h ? $"{(int)h.Response.StatusCode} {h.Message}" : e.Message);
                 }
 
-                AdmissionMetrics.CaBundleWritten(result);
+                _metrics?.CaBundleWritten(result);
                 var delay = Retry.Delay(failures + 1, Random.Shared);
                 Log.CaBundleFailed(_logger, configuration, reason, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);

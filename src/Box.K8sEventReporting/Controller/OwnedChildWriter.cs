@@ -119,6 +119,9 @@ public sealed class OwnedChildWriter<TChild>
     /// <summary>Gets the value of <see cref="ManagedByLabel"/> on every child this writer writes.</summary>
     public string ManagedBy { get; }
 
+    /// <summary>Gets where replacements and refusals are counted; set by the library's composition.</summary>
+    internal ControllerMetrics? Metrics { get; init; }
+
     /// <summary>Gets the label selector that matches the children this writer writes (<c>app.kubernetes.io/managed-by=…</c>).</summary>
     public string LabelSelector => $"{ManagedByLabel}={ManagedBy}";
 
@@ -277,7 +280,7 @@ public sealed class OwnedChildWriter<TChild>
                 return Refused("delete (to replace it)", e);
             }
 
-            ControllerMetrics.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
+            Metrics?.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
             return await WriteAsync(OwnedChildOutcome.Replaced, "create (to replace it)", () => CreateAsync(replacement, dryRun: false, token)).ConfigureAwait(false);
         }
 
@@ -305,7 +308,7 @@ public sealed class OwnedChildWriter<TChild>
         {
             var code = (int)e.Response.StatusCode;
             var refusal = OwnedChildDecision.Refusal(info.Kind, ns, name, attempt, code, e.Response.Content);
-            ControllerMetrics.OwnedChildRefusals.Add(1, new TagList { { "kind", info.Kind }, { "verb", attempt.Split(' ')[0] }, { "code", code } });
+            Metrics?.OwnedChildRefusals.Add(1, new TagList { { "kind", info.Kind }, { "verb", attempt.Split(' ')[0] }, { "code", code } });
             var logged = EventMessage.Sanitize(refusal.Message);
             Log.OwnedChildRefused(logger, attempt, info.Kind, ns, name, code, ownerReference.Kind, ownerReference.Name, logged);
             return new OwnedChildResult<TChild>(OwnedChildOutcome.Refused, null, null, refusal);

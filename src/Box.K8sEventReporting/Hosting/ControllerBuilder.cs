@@ -222,7 +222,8 @@ public sealed class ControllerBuilder<T>
             mapFactory(services),
             filter,
             LoggerFor(services),
-            services.GetService<TimeProvider>() ?? TimeProvider.System));
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<ControllerMetrics>()));
         return this;
     }
 

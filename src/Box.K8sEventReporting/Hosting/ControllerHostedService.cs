@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using k8s;
@@ -36,6 +37,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private volatile bool _synced;
     private volatile bool _campaigning;
     private volatile bool _faulted;
+    private volatile bool _disposed;
 
     public ControllerHostedService(
         IServiceProvider services,
@@ -78,6 +80,12 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             _attachedHooks.AddRange(hook.Attach(_services));
         }
 
+        // One gauge for the host, read from its election; it reports nothing once the service is disposed.
+        _services.GetService<ControllerMetrics>()?.ObserveGauge(
+            "k8s_event_reporting.leader_election.is_leader",
+            "{leader}",
+            "1 while this replica holds the lease (or election is off), 0 on standby.",
+            () => _disposed ? [] : [new Measurement<long>(_election?.IsLeader == true ? 1 : 0)]);
         Log.Starting(_logger, _runners.Length, election.Enabled ? "on" : "off");
         _started = true;
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +147,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
 
     public override void Dispose()
     {
+        _disposed = true;
         _abandonTimer?.Dispose();
         _abandon.Dispose();
         (_election as IDisposable)?.Dispose();

@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
@@ -67,6 +69,7 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAdd(ServiceDescriptor.Singleton(typeof(IKubernetes), KubernetesClientFactory.DefaultClient));
         services.AddKubernetesEventReporting();
+        services.TryAddSingleton(static sp => new ControllerMetrics(K8sEventReportingDiagnostics.CreateMeter(sp.GetRequiredService<IMeterFactory>())!));
         services.AddOptions<ControllerOptions>().ValidateOnStart();
         services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>());

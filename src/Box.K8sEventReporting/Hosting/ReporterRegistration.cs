@@ -22,7 +22,8 @@ internal static class ReporterRegistration
             KubernetesEventRecorder.Snapshot(sp.GetRequiredService<IOptions<EventReporterOptions>>()),
             sp.GetService<ILogger<StatusWriteQueue>>(),
             sp.GetRequiredService<TimeProvider>(),
-            activity: sp.GetRequiredService<Internal.ReconcileActivity>()));
+            activity: sp.GetRequiredService<Internal.ReconcileActivity>(),
+            metrics: sp.GetService<ReportingMetrics>()));
         services.TryAddSingleton<IReconcileReporter<T>>(sp =>
         {
             var entity = KubernetesEntityMetadata.Of<T>();

@@ -24,9 +24,9 @@ internal enum EventWriteOutcome
 /// network errors are retried with exponential backoff and jitter up to <see cref="EventReporterOptions.MaxWriteAttempts"/>.
 /// </summary>
 /// <remarks>The I/O half of <see cref="KubernetesEventRecorder"/>, which decides what to write and when.</remarks>
-internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter)
+internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter, ReportingMetrics? metrics = null)
 {
-    private readonly EventCountPrimer primer = new(writer, logger);
+    private readonly EventCountPrimer primer = new(writer, logger, metrics);
     private readonly KeyValuePair<string, object?> apiTag = new("api", options.ApiVersion == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
 
     private enum Step
@@ -61,7 +61,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 {
                     case Step.Create:
                         await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Created.Add(1, apiTag);
+                        metrics?.Created.Add(1, apiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                     case Step.Read:
                         baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
@@ -69,7 +69,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                         continue;
                     default:
                         await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Patched.Add(1, apiTag);
+                        metrics?.Patched.Add(1, apiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                 }
             }
@@ -93,7 +93,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
                 {
                     Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
-                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
+                    metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
                     return (EventWriteOutcome.Rejected, 0);
                 }
 
@@ -101,7 +101,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 if (failures >= options.MaxWriteAttempts)
                 {
                     Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
-                    ReportingMetrics.Failed.Add(1, apiTag);
+                    metrics?.Failed.Add(1, apiTag);
                     return (EventWriteOutcome.Failed, 0);
                 }
 
@@ -111,7 +111,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
             }
         }
 
-        ReportingMetrics.Failed.Add(1, apiTag);
+        metrics?.Failed.Add(1, apiTag);
         return (EventWriteOutcome.Failed, 0);
     }
 }
