@@ -7,6 +7,7 @@ using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -71,7 +72,12 @@ public static class AdmissionWebhookControllerBuilderExtensions
         services.TryAddSingleton(static sp => new AdmissionMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<AdmissionWebhookServer>();
         services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
+        services.Configure<HealthCheckServiceOptions>(static o => o.Registrations.Add(new HealthCheckRegistration(
+            "k8s-event-reporting-admission-webhook",
+            static sp => sp.GetRequiredService<AdmissionWebhookServer>(),
+            failureStatus: null,
+            tags: [HealthProbeOptions.ReadinessTag])));
+        services.ServeHealthProbesWithApplicationServer();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
         K8sEventReportingServiceCollectionExtensions.UseStartupCheck(services);
     }

@@ -28,7 +28,6 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private readonly List<IDisposable> _attachedHooks = [];
     private readonly TaskCompletionSource _drainDeadlineSet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IControllerRunner[] _runners = [];
-    private IReadinessCheck[] _readinessChecks = [];
     private ILeaderElection? _election;
     private CancellationToken _stopping;
     private ITimer? _abandonTimer;
@@ -70,7 +69,6 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         _runners = [.. _services.GetServices<IControllerRunner>()];
-        _readinessChecks = [.. _services.GetServices<IReadinessCheck>()];
         var election = _leaderElectionOptions.Value;
         _election = election.Enabled
             ? new LeaseLeaderElection(_services.GetRequiredService<IKubernetes>(), election, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
@@ -165,13 +163,11 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         var synced = _synced && _runners.All(static r => r.HasSynced);
         var stalled = _runners.Where(static r => r.IsStalled).Select(static r => r.Kind).ToArray();
         var isLive = !_faulted && stalled.Length == 0;
-        var notReady = _readinessChecks.Select(static c => c.NotReadyReason).OfType<string>().ToArray();
-        var isReady = synced && _campaigning && !_faulted && notReady.Length == 0;
+        var isReady = synced && _campaigning && !_faulted;
         var description =
             _faulted ? "failed: the controllers stopped on an unexpected error"
             : stalled.Length > 0 ? "stalled: no progress on " + string.Join(", ", stalled)
             : !synced ? "syncing caches" + string.Concat(_runners.Select(static r => r.SyncProblem).OfType<string>().Select(static p => ": " + p))
-            : notReady.Length > 0 ? "not ready: " + string.Join("; ", notReady)
             : isLeader ? $"leading as '{_election!.Identity}'"
             : $"standby as '{_election?.Identity}'";
         return new ControllerHealthReport(isReady, isLive, isLeader, description);
