@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Reflection;
 using k8s.Models;
 
@@ -14,8 +13,6 @@ namespace Box.K8sEventReporting.Primitives;
 /// <param name="Plural">The lowercase plural the API server's paths use, for example <c>pods</c>.</param>
 public sealed record KubernetesEntityMetadata(string Group, string Version, string Kind, string Plural)
 {
-    private static readonly ConcurrentDictionary<Type, object> Cache = new();
-
     /// <summary>Gets the apiVersion written on objects: <c>v1</c> for the core group, <c>group/version</c> otherwise.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
@@ -23,11 +20,12 @@ public sealed record KubernetesEntityMetadata(string Group, string Version, stri
     /// <typeparam name="T">A type carrying <see cref="KubernetesEntityAttribute"/> with ApiVersion, Kind and PluralName.</typeparam>
     /// <returns>The metadata (read once per type).</returns>
     /// <exception cref="ArgumentException">The attribute is missing or does not set ApiVersion, Kind and PluralName.</exception>
-    public static KubernetesEntityMetadata Of<T>() => Of(typeof(T));
+    public static KubernetesEntityMetadata Of<T>() =>
+        Cached<T>.Read as KubernetesEntityMetadata ?? throw new ArgumentException((string)Cached<T>.Read, "T");
 
     /// <summary>Reads the metadata of <paramref name="type"/>.</summary>
     /// <param name="type">A type carrying <see cref="KubernetesEntityAttribute"/> with ApiVersion, Kind and PluralName.</param>
-    /// <returns>The metadata (read once per type).</returns>
+    /// <returns>The metadata.</returns>
     /// <exception cref="ArgumentException">The attribute is missing or does not set ApiVersion, Kind and PluralName.</exception>
     public static KubernetesEntityMetadata Of(Type type) =>
         TryOf(type, out var metadata, out var problem) ? metadata : throw new ArgumentException(problem, nameof(type));
@@ -63,9 +61,7 @@ public sealed record KubernetesEntityMetadata(string Group, string Version, stri
     private static bool TryOf(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out KubernetesEntityMetadata? metadata, out string problem)
     {
         ArgumentNullException.ThrowIfNull(type);
-
-        // The cache holds the metadata or the reason there is none, so that a type is reflected on once.
-        var read = Cache.GetOrAdd(type, static t => Read(t));
+        var read = Read(type);
         metadata = read as KubernetesEntityMetadata;
         problem = read as string ?? string.Empty;
         return metadata is not null;
@@ -85,5 +81,11 @@ public sealed record KubernetesEntityMetadata(string Group, string Version, stri
         }
 
         return new KubernetesEntityMetadata(attribute.Group ?? string.Empty, attribute.ApiVersion, attribute.Kind, attribute.PluralName);
+    }
+
+    /// <summary>The metadata of one type, or the reason there is none: read once, in the type's initializer, and never changed.</summary>
+    private static class Cached<T>
+    {
+        public static readonly object Read = KubernetesEntityMetadata.Read(typeof(T));
     }
 }
