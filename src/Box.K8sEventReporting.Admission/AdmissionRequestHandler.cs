@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace Box.K8sEventReporting.Admission;
 
 /// <summary>Answers one HTTP request: POST of an AdmissionReview to a type's path, the answer as JSON; anything else one clear status.</summary>
-internal sealed class AdmissionRequestHandler(IEnumerable<IAdmissionEndpoint> endpoints, ILogger logger)
+internal sealed class AdmissionRequestHandler(IEnumerable<IAdmissionEndpoint> endpoints, ILogger logger, AdmissionMetrics? metrics = null)
 {
     /// <summary>The largest body read: the API server's own request limit is 3 MiB, and a review carries the object twice on update.</summary>
     public const long MaxBodyBytes = 8 * 1024 * 1024;
@@ -56,7 +56,7 @@ internal sealed class AdmissionRequestHandler(IEnumerable<IAdmissionEndpoint> en
 
     private async Task RefuseAsync(HttpContext context, int statusCode, string path, string reason)
     {
-        AdmissionMetrics.Reviewed("bad_request");
+        metrics?.Reviewed("bad_request");
         Log.BadRequest(logger, Reporting.EventMessage.Sanitize(path, 256), reason);
         context.Response.StatusCode = statusCode;
         context.Response.ContentType = "text/plain; charset=utf-8";

@@ -1,7 +1,7 @@
 using System.Globalization;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
-using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -25,16 +25,18 @@ internal sealed class AdmissionReviewer<T>
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly KubernetesResourceInfo _entity;
+    private readonly KubernetesEntityMetadata _entity;
+    private readonly AdmissionMetrics? _metrics;
 
-    public AdmissionReviewer(IEnumerable<IValidator<T>> validators, AdmissionWebhookOptions options, TimeProvider timeProvider, ILogger logger)
+    public AdmissionReviewer(IEnumerable<IValidator<T>> validators, AdmissionWebhookOptions options, TimeProvider timeProvider, ILogger logger, AdmissionMetrics? metrics = null)
     {
+        _metrics = metrics;
         _validators = [.. validators];
         _mode = options.Mode;
         _timeout = options.ValidationTimeout;
         _timeProvider = timeProvider;
         _logger = logger;
-        _entity = KubernetesResourceInfo.For(typeof(T));
+        _entity = KubernetesEntityMetadata.Of<T>();
     }
 
     /// <summary>Gets the path this type is served on, as kubebuilder names it: <c>/validate-&lt;group with - for .&gt;-&lt;version&gt;-&lt;kind&gt;</c>.</summary>
@@ -76,7 +78,7 @@ internal sealed class AdmissionReviewer<T>
             return Allowed(request, "warned", [.. failures.Select(static f => Warning(f.Message)), .. skipped]);
         }
 
-        AdmissionMetrics.Reviewed("denied");
+        _metrics?.Reviewed("denied");
         var name = NameOf(request, resource);
         Log.Denied(_logger, _entity.Kind, request.Namespace, name, failures.Length);
         return new AdmissionAnswer(request.Uid, Allowed: false, skipped, Denial(request, resource, failures));
@@ -88,9 +90,9 @@ internal sealed class AdmissionReviewer<T>
     private static string NameOf(AdmissionRequest request, T resource) =>
         request.Name.Length > 0 ? request.Name : resource.Metadata.Name ?? resource.Metadata.GenerateName ?? string.Empty;
 
-    private static AdmissionAnswer Allowed(AdmissionRequest request, string result, IReadOnlyList<string> warnings)
+    private AdmissionAnswer Allowed(AdmissionRequest request, string result, IReadOnlyList<string> warnings)
     {
-        AdmissionMetrics.Reviewed(result);
+        _metrics?.Reviewed(result);
         return new AdmissionAnswer(request.Uid, Allowed: true, warnings, Status: null);
     }
 
@@ -148,6 +150,6 @@ internal sealed class AdmissionReviewer<T>
 /// <summary>Where each resource type is served.</summary>
 internal static class AdmissionPaths
 {
-    public static string For(KubernetesResourceInfo entity) =>
+    public static string For(KubernetesEntityMetadata entity) =>
         "/validate-" + (entity.Group.Length == 0 ? "core" : entity.Group.Replace('.', '-')) + "-" + entity.Version + "-" + entity.Kind.ToLowerInvariant();
 }

@@ -1,10 +1,13 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Admission;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -70,9 +73,16 @@ public static class AdmissionWebhookControllerBuilderExtensions
             services.AddSingleton(new LibrarySection(AdmissionWebhookOptions.SectionName, typeof(AdmissionWebhookOptions)));   // its keys are known
         }
 
+        services.AddMetrics();
+        services.TryAddSingleton(static sp => new AdmissionMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<AdmissionWebhookServer>();
         services.TryAddSingleton<IAdmissionWebhookListener>(static sp => sp.GetRequiredService<AdmissionWebhookServer>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReadinessCheck, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
+        services.Configure<HealthCheckServiceOptions>(static o => o.Registrations.Add(new HealthCheckRegistration(
+            "k8s-event-reporting-admission-webhook",
+            static sp => sp.GetRequiredService<AdmissionWebhookServer>(),
+            failureStatus: null,
+            tags: [HealthProbeOptions.ReadinessTag])));
+        services.ServeHealthProbesWithApplicationServer();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
         K8sEventReportingServiceCollectionExtensions.UseStartupCheck(services);
     }
@@ -86,8 +96,9 @@ public static class AdmissionWebhookControllerBuilderExtensions
                 sp.GetServices<IValidator<T>>(),
                 sp.GetRequiredService<IOptions<AdmissionWebhookOptions>>().Value,
                 sp.GetService<TimeProvider>() ?? TimeProvider.System,
-                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission")));
-            return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(Watching.KubernetesResourceInfo.For(typeof(T))));
+                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission"),
+                sp.GetService<AdmissionMetrics>()));
+            return new AdmissionEndpoint<T>(reviewer, AdmissionPaths.For(KubernetesEntityMetadata.Of<T>()));
         }));
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Hosting;
-using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,14 +29,15 @@ internal sealed class AdmissionWebhookServer(
     IServiceProvider services,
     IOptions<AdmissionWebhookOptions> options,
     TimeProvider timeProvider,
-    ILoggerFactory? loggerFactory = null) : IHostedService, IReadinessCheck, IAdmissionWebhookListener, IDisposable
+    ILoggerFactory? loggerFactory = null) : IHostedService, IHealthCheck, IAdmissionWebhookListener, IDisposable
 {
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LongestRetry = TimeSpan.FromMinutes(5);
+    // Certificate and CA bundle retries: one replica's own writes, spread like every other retry of the library.
+    private static readonly BackoffPolicy Retry = new(TimeSpan.FromSeconds(1), 2, 0.2, TimeSpan.FromMinutes(5));
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     private readonly ILogger _logger = (loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Admission");
     private readonly ServingCertificate _certificate = new();
+    private readonly AdmissionMetrics? _metrics = services.GetService<AdmissionMetrics>();
     private readonly TaskCompletionSource<Uri> _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
@@ -50,6 +52,9 @@ internal sealed class AdmissionWebhookServer(
 
     public string? CertificatePem => _certificate.Pem;
 
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(NotReadyReason is { } reason ? HealthCheckResult.Unhealthy(reason) : HealthCheckResult.Healthy("the admission webhook is serving"));
+
     public Task<Uri> WaitUntilServingAsync(CancellationToken cancellationToken = default) => _serving.Task.WaitAsync(cancellationToken);
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -61,7 +66,9 @@ internal sealed class AdmissionWebhookServer(
         }
 
         var settings = options.Value;
-        var handler = new AdmissionRequestHandler(services.GetServices<IAdmissionEndpoint>(), _logger);
+        var handler = new AdmissionRequestHandler(services.GetServices<IAdmissionEndpoint>(), _logger, _metrics);
+        var probes = services.GetService<IOptions<HealthProbeOptions>>()?.Value is { Enabled: true } health ? health : null;
+        var probeEndpoint = probes is null ? null : new HealthProbeEndpoint(services);
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(k =>
@@ -73,9 +80,26 @@ internal sealed class AdmissionWebhookServer(
                 l.Protocols = HttpProtocols.Http1AndHttp2;
                 l.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => _certificate.Current });
             });
+
+            // The kubelet's probes, in plain HTTP on the health port: the library starts no probe server of its own.
+            if (probes is not null)
+            {
+                if (probes.Address == "*")
+                {
+                    k.ListenAnyIP(probes.Port);
+                }
+                else if (IPAddress.TryParse(probes.Address.Trim('[', ']'), out var probeAddress))
+                {
+                    k.Listen(probeAddress, probes.Port);
+                }
+                else
+                {
+                    k.ListenLocalhost(probes.Port);
+                }
+            }
         });
         var app = builder.Build();
-        app.Run(handler.HandleAsync);
+        app.Run(context => probeEndpoint is not null && !context.Request.IsHttps ? probeEndpoint.HandleAsync(context) : handler.HandleAsync(context));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -84,9 +108,9 @@ internal sealed class AdmissionWebhookServer(
         {
             await app.DisposeAsync().ConfigureAwait(false);
             Log.StartFailed(_logger, ex);
-            var problem = string.Create(
-                CultureInfo.InvariantCulture,
-                $"cannot serve the admission webhook on {settings.Address}:{settings.Port}: {ex.Message}. Free the port, or set K8sEventReporting:Admission:Port or K8sEventReporting:Admission:Address.");
+            var problem = probes is null
+                ? string.Create(CultureInfo.InvariantCulture, $"cannot serve the admission webhook on {settings.Address}:{settings.Port}: {ex.Message}. Free the port, or set K8sEventReporting:Admission:Port or K8sEventReporting:Admission:Address.")
+                : string.Create(CultureInfo.InvariantCulture, $"cannot serve the admission webhook on {settings.Address}:{settings.Port} and its health probes on {probes.Address}:{probes.Port}: {ex.Message}. Free the ports, or set K8sEventReporting:Admission:Port, K8sEventReporting:Admission:Address, K8sEventReporting:Health:Port or K8sEventReporting:Health:Address.");
             if (check is null)
             {
                 throw new InvalidOperationException(problem, ex);
@@ -96,7 +120,7 @@ internal sealed class AdmissionWebhookServer(
             return;
         }
 
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First(static a => a.StartsWith("https:", StringComparison.Ordinal))).Port;
         var host = IPAddress.Parse(settings.Address) is var ip && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)) ? "127.0.0.1" : settings.Address;
         _endpoint = new UriBuilder("https", host, port).Uri;
         _app = app;
@@ -158,7 +182,7 @@ internal sealed class AdmissionWebhookServer(
                 }
                 catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or InvalidOperationException or ArgumentException or NotSupportedException)
                 {
-                    var delay = Backoff.Exponential(FirstRetry, failures++, LongestRetry);
+                    var delay = Retry.Delay(++failures, Random.Shared);
                     Log.CertificateFailed(_logger, ex.Message, delay);
                     await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -166,7 +190,7 @@ internal sealed class AdmissionWebhookServer(
 
                 failures = 0;
                 _certificate.Replace(issued);
-                AdmissionMetrics.CertificateIssued();
+                _metrics?.CertificateIssued();
                 var description = issued.ToString();
                 Log.CertificateIssued(_logger, description);
                 _serving.TrySetResult(_endpoint!);
@@ -206,15 +230,15 @@ internal sealed class AdmissionWebhookServer(
                     switch (done)
                     {
                         case CaBundleWriter.Result.Patched:
-                            AdmissionMetrics.CaBundleWritten("patched");
+                            _metrics?.CaBundleWritten("patched");
                             Log.CaBundlePatched(_logger, webhooks, configuration);
                             break;
                         case CaBundleWriter.Result.Unchanged:
-                            AdmissionMetrics.CaBundleWritten("unchanged");
+                            _metrics?.CaBundleWritten("unchanged");
                             Log.CaBundleUnchanged(_logger, configuration);
                             break;
                         default:
-                            AdmissionMetrics.CaBundleWritten("no_matching_webhook");
+                            _metrics?.CaBundleWritten("no_matching_webhook");
                             if (address.IsUrl)
                             {
                                 Log.NoMatchingUrlWebhook(_logger, configuration, address.Description);
@@ -238,8 +262,8 @@ internal sealed class AdmissionWebhookServer(
                     (result, reason) = ("failed", e is HttpOperationException h ? $"{(int)h.Response.StatusCode} {h.Message}" : e.Message);
                 }
 
-                AdmissionMetrics.CaBundleWritten(result);
-                var delay = Backoff.Exponential(FirstRetry, failures, LongestRetry);
+                _metrics?.CaBundleWritten(result);
+                var delay = Retry.Delay(failures + 1, Random.Shared);
                 Log.CaBundleFailed(_logger, configuration, reason, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
             }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -38,9 +38,11 @@ public static class KubernetesManifests
         ArgumentNullException.ThrowIfNull(kubernetes);
         ArgumentNullException.ThrowIfNull(yaml);
         var typeMap = (customTypes ?? []).ToDictionary(
-            t => t.GetCustomAttribute<KubernetesEntityAttribute>() is { } e
-                ? $"{(string.IsNullOrEmpty(e.Group) ? string.Empty : e.Group + "/")}{e.ApiVersion}/{e.Kind}"
-                : throw new ArgumentException($"{t.Name} has no [KubernetesEntity] attribute.", nameof(customTypes)),
+            static t =>
+            {
+                var entity = KubernetesEntityMetadata.Of(t);
+                return $"{entity.ApiVersion}/{entity.Kind}";
+            },
             t => t);
 
         var done = new List<string>();
@@ -86,11 +88,11 @@ public static class KubernetesManifests
                 case V1Service svc: await k.CoreV1.CreateNamespacedServiceAsync(svc, ns, cancellationToken: ct).ConfigureAwait(false); break;
                 case V1ValidatingWebhookConfiguration vwc: await k.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(vwc, cancellationToken: ct).ConfigureAwait(false); break;
                 default:
-                    if (obj.GetType().GetCustomAttribute<KubernetesEntityAttribute>() is { Group.Length: > 0 } entity && obj.GetType().Namespace?.StartsWith("k8s", StringComparison.Ordinal) != true)
+                    if (KubernetesEntityMetadata.TryOf(obj.GetType(), out var entity) && entity.Group.Length > 0 && obj.GetType().Namespace?.StartsWith("k8s", StringComparison.Ordinal) != true)
                     {
                         await (string.IsNullOrEmpty(ns)
-                            ? k.CustomObjects.CreateClusterCustomObjectAsync(obj, entity.Group, entity.ApiVersion, entity.PluralName, cancellationToken: ct)
-                            : k.CustomObjects.CreateNamespacedCustomObjectAsync(obj, entity.Group, entity.ApiVersion, ns, entity.PluralName, cancellationToken: ct)).ConfigureAwait(false);
+                            ? k.CustomObjects.CreateClusterCustomObjectAsync(obj, entity.Group, entity.Version, entity.Plural, cancellationToken: ct)
+                            : k.CustomObjects.CreateNamespacedCustomObjectAsync(obj, entity.Group, entity.Version, ns, entity.Plural, cancellationToken: ct)).ConfigureAwait(false);
                         break;
                     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
 using k8s;
@@ -71,7 +72,7 @@ public sealed class OwnedChildWriter<TChild>
     private readonly IKubernetes kubernetes;
     private readonly IResourceCache<TChild>? cache;
     private readonly ILogger logger;
-    private readonly KubernetesResourceInfo info;
+    private readonly KubernetesEntityMetadata info;
     private readonly ImmutableFields immutable;
 
     /// <summary>Initializes a new instance of the <see cref="OwnedChildWriter{TChild}"/> class.</summary>
@@ -111,12 +112,15 @@ public sealed class OwnedChildWriter<TChild>
         this.cache = cache;
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         ManagedBy = managedBy;
-        info = KubernetesResourceInfo.For(typeof(TChild));
+        info = KubernetesEntityMetadata.Of<TChild>();
         immutable = ImmutableFields.For(info.Group, info.Kind, immutableFields);
     }
 
     /// <summary>Gets the value of <see cref="ManagedByLabel"/> on every child this writer writes.</summary>
     public string ManagedBy { get; }
+
+    /// <summary>Gets where replacements and refusals are counted; set by the library's composition.</summary>
+    internal ControllerMetrics? Metrics { get; init; }
 
     /// <summary>Gets the label selector that matches the children this writer writes (<c>app.kubernetes.io/managed-by=…</c>).</summary>
     public string LabelSelector => $"{ManagedByLabel}={ManagedBy}";
@@ -276,7 +280,7 @@ public sealed class OwnedChildWriter<TChild>
                 return Refused("delete (to replace it)", e);
             }
 
-            ControllerMetrics.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
+            Metrics?.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
             return await WriteAsync(OwnedChildOutcome.Replaced, "create (to replace it)", () => CreateAsync(replacement, dryRun: false, token)).ConfigureAwait(false);
         }
 
@@ -304,7 +308,7 @@ public sealed class OwnedChildWriter<TChild>
         {
             var code = (int)e.Response.StatusCode;
             var refusal = OwnedChildDecision.Refusal(info.Kind, ns, name, attempt, code, e.Response.Content);
-            ControllerMetrics.OwnedChildRefusals.Add(1, new TagList { { "kind", info.Kind }, { "verb", attempt.Split(' ')[0] }, { "code", code } });
+            Metrics?.OwnedChildRefusals.Add(1, new TagList { { "kind", info.Kind }, { "verb", attempt.Split(' ')[0] }, { "code", code } });
             var logged = EventMessage.Sanitize(refusal.Message);
             Log.OwnedChildRefused(logger, attempt, info.Kind, ns, name, code, ownerReference.Kind, ownerReference.Name, logged);
             return new OwnedChildResult<TChild>(OwnedChildOutcome.Refused, null, null, refusal);

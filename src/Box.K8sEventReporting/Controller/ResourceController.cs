@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -41,6 +41,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     // were fixed (decoded) or deleted meanwhile.
     private readonly ConcurrentDictionary<ResourceKey, ResourceDecodeFailure> _unreportedDecodeFailures = new();
     private readonly ReconcileActivity? _activity;
+    private readonly ControllerMetrics? _metrics;
     private long _lastProgress;
     private int _runningWorkers;
 
@@ -54,7 +55,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         ILogger logger,
         TimeProvider timeProvider,
         IEnumerable<IReconcileObserver>? observers = null,
-        ReconcileActivity? activity = null)
+        ReconcileActivity? activity = null,
+        ControllerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(watcher);
         ArgumentNullException.ThrowIfNull(validators);
@@ -74,7 +76,8 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _observers = [.. observers ?? []];
         Kind = KindOf(typeof(T));
         _kindTags = ControllerMetrics.KindTags(Kind);
-        _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind);
+        _metrics = metrics;
+        _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind, metrics);
         _lastProgress = timeProvider.GetTimestamp();
         _activity = activity;
         activity?.AddSource(() => IsLeading ? _queue.Count + _queue.ProcessingCount : 0);   // a replica that does not lead has no floor to serve
@@ -172,7 +175,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     public void Dispose() => _queue.Dispose();
 
     internal static string KindOf(Type type) =>
-        type.GetCustomAttribute<KubernetesEntityAttribute>()?.Kind is { Length: > 0 } kind ? kind : type.Name;
+        KubernetesEntityMetadata.TryOf(type, out var entity) ? entity.Kind : type.Name;
 
     internal static bool IsStatusOnlyChange(T? oldResource, T resource)
     {
@@ -267,7 +270,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
 
     private async ValueTask OnDecodeFailedAsync(ResourceDecodeFailure? failure, CancellationToken cancellationToken)
     {
-        ControllerMetrics.DecodeFailures.Add(1, _kindTags);
+        _metrics?.DecodeFailures.Add(1, _kindTags);
         if (failure is null)
         {
             return;
@@ -348,6 +351,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     internal async Task ReconcileAsync(ResourceKey key, CancellationToken cancellationToken)
     {
         var started = _timeProvider.GetTimestamp();
+        _metrics?.ReconcileStarted(Kind);
         using var activity = K8sEventReportingDiagnostics.ActivitySource.StartActivity("reconcile " + Kind);
         activity?.SetTag("k8s.resource.kind", Kind);
         activity?.SetTag("k8s.namespace.name", key.Namespace);
@@ -420,7 +424,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         {
             outcome = "terminal";
             error = new InvalidOperationException($"The {stage} of {Kind} '{key}' failed for good: {ex.Message}", ex);
-            ControllerMetrics.ReconcileErrors.Add(1, new TagList { { "kind", Kind }, { "cause", "terminal" } });
+            _metrics?.ReconcileFailed(Kind, "terminal");
             Log.ReconcileTerminal(_logger, ex, Kind, key.Namespace, key.Name, stage);
             _queue.Forget(key);
             await ReportErrorAsync(key, resource, ex, isTerminal: true, cancellationToken).ConfigureAwait(false);
@@ -429,7 +433,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         {
             outcome = "error";
             error = new InvalidOperationException($"The {stage} of {Kind} '{key}' failed: {ex.Message}", ex);
-            ControllerMetrics.ReconcileErrors.Add(1, new TagList { { "kind", Kind }, { "cause", stage } });
+            _metrics?.ReconcileFailed(Kind, stage);
             var attempt = _queue.NumRequeues(key) + 1;
             Log.ReconcileFailed(_logger, ex, Kind, key.Namespace, key.Name, stage, attempt);
             _queue.AddRateLimited(key);
@@ -437,9 +441,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         }
         finally
         {
-            var tags = new TagList { { "kind", Kind }, { "outcome", outcome } };
-            ControllerMetrics.Reconciles.Add(1, tags);
-            ControllerMetrics.ReconcileDuration.Record(_timeProvider.GetElapsedTime(started).TotalSeconds, tags);
+            _metrics?.ReconcileEnded(Kind, outcome, _timeProvider.GetElapsedTime(started).TotalSeconds);
             activity?.SetTag("outcome", outcome);
             if (outcome is "error" or "terminal")
             {

@@ -18,6 +18,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
     private readonly Func<ResourceChange<TOther>, bool> _filter;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly ControllerMetrics? _metrics;
     private readonly string _kind = ResourceController<TOther>.KindOf(typeof(TOther));
 
     public SecondaryWatch(
@@ -25,9 +26,11 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
         Func<TOther, IEnumerable<ResourceKey>> map,
         Func<ResourceChange<TOther>, bool>? filter,
         ILogger logger,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        ControllerMetrics? metrics = null)
     {
         _watcher = watcher;
+        _metrics = metrics;
         _map = map;
         _filter = filter ?? (static _ => true);
         _logger = logger;
@@ -84,7 +87,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
         {
             // A faulty map function costs one trigger, never the watch.
             Log.SecondaryMapFailed(_logger, ex, _kind, resource.Metadata?.NamespaceProperty, resource.Metadata?.Name);
-            ControllerMetrics.MapFailures.Add(1, new KeyValuePair<string, object?>("kind", _kind));
+            _metrics?.MapFailures.Add(1, new KeyValuePair<string, object?>("kind", _kind));
         }
     }
 

@@ -28,15 +28,15 @@ internal sealed class WorkQueue : IDisposable
     private TaskCompletionSource? _drained;
     private bool _shuttingDown;
 
-    public WorkQueue(IWorkQueueRateLimiter rateLimiter, TimeProvider timeProvider, string? kind = null)
+    public WorkQueue(IWorkQueueRateLimiter rateLimiter, TimeProvider timeProvider, string? kind = null, ControllerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(rateLimiter);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _rateLimiter = rateLimiter;
         _timeProvider = timeProvider;
-        if (kind is not null)
+        if (kind is not null && metrics is not null)
         {
-            _metrics = new WorkQueueMetrics(kind, this);
+            _metrics = new WorkQueueMetrics(metrics, kind, this);
         }
     }
 

@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
@@ -151,7 +152,7 @@ public sealed class ControllerBuilder<T>
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
         OwnedChildRegistration.TryAddWriter<TOther>(Services);
-        var entity = KubernetesEntity.Of<T>();
+        var entity = KubernetesEntityMetadata.Of<T>();
         return Watches<TOther>(
             _ => other => (other.Metadata?.OwnerReferences ?? [])
                 .Where(o => o.Kind == entity.Kind && o.ApiVersion == entity.ApiVersion)
@@ -221,7 +222,8 @@ public sealed class ControllerBuilder<T>
             mapFactory(services),
             filter,
             LoggerFor(services),
-            services.GetService<TimeProvider>() ?? TimeProvider.System));
+            services.GetService<TimeProvider>() ?? TimeProvider.System,
+            services.GetService<ControllerMetrics>()));
         return this;
     }
 

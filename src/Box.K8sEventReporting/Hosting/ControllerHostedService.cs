@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using k8s;
@@ -27,7 +28,6 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private readonly List<IDisposable> _attachedHooks = [];
     private readonly TaskCompletionSource _drainDeadlineSet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IControllerRunner[] _runners = [];
-    private IReadinessCheck[] _readinessChecks = [];
     private ILeaderElection? _election;
     private CancellationToken _stopping;
     private ITimer? _abandonTimer;
@@ -36,6 +36,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
     private volatile bool _synced;
     private volatile bool _campaigning;
     private volatile bool _faulted;
+    private volatile bool _disposed;
 
     public ControllerHostedService(
         IServiceProvider services,
@@ -68,7 +69,6 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         }
 
         _runners = [.. _services.GetServices<IControllerRunner>()];
-        _readinessChecks = [.. _services.GetServices<IReadinessCheck>()];
         var election = _leaderElectionOptions.Value;
         _election = election.Enabled
             ? new LeaseLeaderElection(_services.GetRequiredService<IKubernetes>(), election, _loggerFactory.CreateLogger("Box.K8sEventReporting.Hosting.LeaderElection"), _timeProvider)
@@ -78,6 +78,12 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
             _attachedHooks.AddRange(hook.Attach(_services));
         }
 
+        // One gauge for the host, read from its election; it reports nothing once the service is disposed.
+        _services.GetService<ControllerMetrics>()?.ObserveGauge(
+            "k8s_event_reporting.leader_election.is_leader",
+            "{leader}",
+            "1 while this replica holds the lease (or election is off), 0 on standby.",
+            () => _disposed ? [] : [new Measurement<long>(_election?.IsLeader == true ? 1 : 0)]);
         Log.Starting(_logger, _runners.Length, election.Enabled ? "on" : "off");
         _started = true;
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -139,6 +145,7 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
 
     public override void Dispose()
     {
+        _disposed = true;
         _abandonTimer?.Dispose();
         _abandon.Dispose();
         (_election as IDisposable)?.Dispose();
@@ -156,13 +163,11 @@ internal sealed class ControllerHostedService : BackgroundService, IControllerHe
         var synced = _synced && _runners.All(static r => r.HasSynced);
         var stalled = _runners.Where(static r => r.IsStalled).Select(static r => r.Kind).ToArray();
         var isLive = !_faulted && stalled.Length == 0;
-        var notReady = _readinessChecks.Select(static c => c.NotReadyReason).OfType<string>().ToArray();
-        var isReady = synced && _campaigning && !_faulted && notReady.Length == 0;
+        var isReady = synced && _campaigning && !_faulted;
         var description =
             _faulted ? "failed: the controllers stopped on an unexpected error"
             : stalled.Length > 0 ? "stalled: no progress on " + string.Join(", ", stalled)
             : !synced ? "syncing caches" + string.Concat(_runners.Select(static r => r.SyncProblem).OfType<string>().Select(static p => ": " + p))
-            : notReady.Length > 0 ? "not ready: " + string.Join("; ", notReady)
             : isLeader ? $"leading as '{_election!.Identity}'"
             : $"standby as '{_election?.Identity}'";
         return new ControllerHealthReport(isReady, isLive, isLeader, description);

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,35 +11,32 @@ using Microsoft.Extensions.Options;
 namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>
-/// Serves <see cref="HealthProbeOptions.ReadinessPath"/> and <see cref="HealthProbeOptions.LivenessPath"/> from
-/// <see cref="IControllerHealth"/> while the host runs; does nothing unless <see cref="HealthProbeOptions.Enabled"/>.
+/// Serves <see cref="HealthProbeOptions.ReadinessPath"/> and <see cref="HealthProbeOptions.LivenessPath"/> from the registered
+/// health checks while the host runs, on a <see cref="HealthProbeServer"/>; does nothing unless
+/// <see cref="HealthProbeOptions.Enabled"/>, or when the application's own HTTP server answers the probes
+/// (<see cref="Microsoft.Extensions.DependencyInjection.K8sEventReportingServiceCollectionExtensions.ServeHealthProbesWithApplicationServer"/>).
 /// </summary>
-/// <remarks>
-/// <see cref="HttpListener"/> rather than a hand-written HTTP parser: it is in the shared framework (no package, no ASP.NET
-/// Core), its managed Linux implementation handles HTTP/1.1 framing and keep-alive correctly, and closing it releases the
-/// port. Requests are answered one at a time: each answer is a few bytes computed without I/O, so a probe never waits long.
-/// Known limit (dotnet/corefx#35191, still in .NET 10's managed HttpListener on Linux): its endpoint listener binds, listens
-/// and starts accepting before it creates its connection table, so a connection already queued at that first accept makes
-/// <see cref="HttpListener.Start"/> throw <see cref="ArgumentNullException"/> with the port bound by a listener nobody can
-/// reach or close; the host's start then fails (the kubelet restarts the container). Neither a retry nor another start
-/// order avoids it from here; the fixes are in the runtime (create the table before the first accept) or another server.
-/// </remarks>
-internal sealed class HealthProbeHostedService : IHostedService, IDisposable
+internal sealed class HealthProbeHostedService : IHostedService, IAsyncDisposable
 {
-    private readonly IControllerHealth _health;
+    private readonly IServiceProvider _services;
     private readonly IOptions<HealthProbeOptions> _options;
     private readonly StartupCheck? _check;
+    private readonly bool _servedElsewhere;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private HttpListener? _listener;
-    private Task _serving = Task.CompletedTask;
+    private HealthProbeServer? _server;
 
-    public HealthProbeHostedService(IControllerHealth health, IOptions<HealthProbeOptions> options, ILoggerFactory? loggerFactory = null, StartupCheck? check = null)
+    public HealthProbeHostedService(
+        IServiceProvider services,
+        IOptions<HealthProbeOptions> options,
+        ILoggerFactory? loggerFactory = null,
+        StartupCheck? check = null,
+        HealthProbesServedElsewhere? servedElsewhere = null)
     {
         // Options are read at start, after the start-up check: a bad value is one logged line, not a failed construction.
-        _health = health;
+        _services = services;
         _options = options;
         _check = check;
+        _servedElsewhere = servedElsewhere is not null;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Hosting.Health");
     }
 
@@ -46,20 +44,17 @@ internal sealed class HealthProbeHostedService : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_check?.Run() is not null || !_options.Value.Enabled)
+        if (_check?.Run() is not null || !_options.Value.Enabled || _servedElsewhere)
         {
             return Task.CompletedTask;
         }
 
-        var listener = new HttpListener { IgnoreWriteExceptions = true };
-        listener.Prefixes.Add(Prefix);
         try
         {
-            listener.Start();
+            _server = HealthProbeServer.Start(_options.Value.Address, _options.Value.Port, (path, ct) => AnswerAsync(_services, path, ct), ex => Log.HealthProbeFailed(_logger, ex));
         }
-        catch (Exception ex) when (ex is HttpListenerException or SocketException)
+        catch (SocketException ex)
         {
-            ((IDisposable)listener).Dispose();
             var problem = string.Create(
                 CultureInfo.InvariantCulture,
                 $"cannot serve health probes on {Prefix}: {ex.Message}. Free the port, or set K8sEventReporting:Health:Port (was {_options.Value.Port}) or K8sEventReporting:Health:Address, or set K8sEventReporting:Health:Enabled to false.");
@@ -75,131 +70,70 @@ internal sealed class HealthProbeHostedService : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        _listener = listener;
-        _serving = ServeAsync(listener, _stopping.Token);
         Log.HealthProbesListening(_logger, Prefix, HealthProbeOptions.ReadinessPath, HealthProbeOptions.LivenessPath);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_listener is not { } listener)
+        if (Interlocked.Exchange(ref _server, null) is not { } server)
         {
             return;
         }
 
-        _listener = null;
-        await _stopping.CancelAsync().ConfigureAwait(false);
-
-        // Close, not just Stop: it ends the pending GetContextAsync and releases the port.
-        listener.Close();
-        await _serving.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await server.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
         Log.HealthProbesStopped(_logger, Prefix);
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _stopping.Cancel();
-        (_listener as IDisposable)?.Dispose();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _server, null) is { } server)
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Decides the answer to one request: status code and body, without I/O.</summary>
-    internal static (int StatusCode, string Body) Answer(string? path, IControllerHealth health)
+    /// <summary>Answers one probe path from the health checks tagged for it: status code and a one-line body.</summary>
+    /// <remarks>
+    /// Runs the registrations itself rather than through <see cref="HealthCheckService"/>, whose default implementation needs
+    /// logging registered: a composition without logging still gets its probes. A check that throws is unhealthy.
+    /// </remarks>
+    internal static async Task<(int StatusCode, string Body)> AnswerAsync(IServiceProvider services, string? path, CancellationToken cancellationToken)
     {
-        var probe = path switch
+        var tag = path switch
         {
-            HealthProbeOptions.ReadinessPath => (Func<ControllerHealthReport, bool>)(static r => r.IsReady),
-            HealthProbeOptions.LivenessPath => static r => r.IsLive,
+            HealthProbeOptions.ReadinessPath => HealthProbeOptions.ReadinessTag,
+            HealthProbeOptions.LivenessPath => HealthProbeOptions.LivenessTag,
             _ => null,
         };
-        if (probe is null)
+        if (tag is null)
         {
             return (404, "not found: probe " + HealthProbeOptions.ReadinessPath + " or " + HealthProbeOptions.LivenessPath + "\n");
         }
 
-        var report = health.Check();
-        return probe(report) ? (200, "ok: " + report.Description + "\n") : (503, "failing: " + report.Description + "\n");
+        var results = new List<(bool Failing, string Description)>();
+        foreach (var registration in services.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations.Where(r => r.Tags.Contains(tag)))
+        {
+            try
+            {
+                var result = await registration.Factory(services).CheckHealthAsync(new HealthCheckContext { Registration = registration }, cancellationToken).ConfigureAwait(false);
+                var status = result.Status == HealthStatus.Unhealthy ? registration.FailureStatus : result.Status;
+                results.Add((status == HealthStatus.Unhealthy, result.Exception is { } thrown ? "the health check threw " + thrown.GetType().Name : result.Description ?? status.ToString()));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                results.Add((registration.FailureStatus == HealthStatus.Unhealthy, "the health check threw " + ex.GetType().Name));
+            }
+        }
+
+        var failing = results.Exists(static r => r.Failing);
+        var line = (failing ? "failing: " : "ok: ") + string.Join("; ", results.Where(r => !failing || r.Failing).Select(static r => r.Description));
+        return (failing ? 503 : 200, line + "\n");
     }
 
     private static string FormatHost(string address) =>
         IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address.Trim('[', ']') + "]" : address;
-
-    private async Task ServeAsync(HttpListener listener, CancellationToken cancellationToken)
-    {
-        // Off the caller's thread: StartAsync returns at once and the host goes on starting.
-        await Task.Yield();
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync().ConfigureAwait(false);
-            }
-            catch (Exception) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The listener answers malformed requests itself: an error here means it is broken. Stop serving, so
-                // the liveness probe fails and the kubelet restarts the pod, rather than spin on the same error.
-                Log.HealthProbesFailed(_logger, ex, Prefix);
-                return;
-            }
-
-            await RespondAsync(context, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task RespondAsync(HttpListenerContext context, CancellationToken cancellationToken)
-    {
-        var response = context.Response;
-        try
-        {
-            (int StatusCode, string Body) answer;
-            try
-            {
-                answer = Answer(context.Request.Url?.AbsolutePath, _health);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A check that throws is unhealthy, never the listener's default 200.
-                Log.HealthProbeFailed(_logger, ex);
-                answer = (503, "failing: the health check threw " + ex.GetType().Name + "\n");
-            }
-
-            var (statusCode, body) = answer;
-            var bytes = Encoding.UTF8.GetBytes(body);
-            response.StatusCode = statusCode;
-            response.ContentType = "text/plain; charset=utf-8";
-            response.ContentLength64 = bytes.Length;
-            response.Headers["Cache-Control"] = "no-store";
-            await response.OutputStream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping: the connection is closed below.
-        }
-        catch (Exception ex)
-        {
-            // One client gone mid-answer must not end the endpoint.
-            Log.HealthProbeFailed(_logger, ex);
-        }
-        finally
-        {
-            try
-            {
-                response.Close();
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                Log.HealthProbeFailed(_logger, ex);
-            }
-            catch (Exception)
-            {
-                // Stopping: the listener is closed and takes the connection with it.
-            }
-        }
-    }
 }
+
+/// <summary>Registered when the application's own HTTP server answers the probes: the library then starts no server of its own.</summary>
+internal sealed class HealthProbesServedElsewhere;

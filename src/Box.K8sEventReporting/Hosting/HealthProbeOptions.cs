@@ -2,17 +2,17 @@ namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>
 /// An opt-in HTTP endpoint for a Deployment's probes, bound from <c>K8sEventReporting:Health</c>: <c>GET /readyz</c> and
-/// <c>GET /livez</c> answer 200 with a one-line description when <see cref="IControllerHealth.Check"/> finds the controllers
-/// ready (caches synced, leading or standby) or live (the loop makes progress), 503 otherwise; any other path gets 404.
+/// <c>GET /livez</c> answer 200 with a one-line description when every health check tagged <see cref="ReadinessTag"/> or
+/// <see cref="LivenessTag"/> is healthy (the controllers: caches synced, leading or standby; the loop makes progress; plus
+/// any other part's, such as the admission webhook's listener), 503 otherwise; any other path gets 404.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Served with <see cref="System.Net.HttpListener"/>, part of the shared framework on every platform, so the library needs no
-/// ASP.NET Core: on Linux it is a small managed HTTP/1.1 server, enough for the kubelet's <c>httpGet</c> probes.
-/// </para>
-/// <para>
-/// An application that already serves HTTP with ASP.NET Core can leave this off and call <see cref="IControllerHealth.Check"/>
-/// from its own endpoints or health checks instead (resolve <see cref="IControllerHealth"/> from the services).
+/// The checks are ordinary <c>IHealthCheck</c>s: an application that already serves HTTP with ASP.NET Core can map them itself
+/// (<c>MapHealthChecks("/readyz", new() { Predicate = r =&gt; r.Tags.Contains(HealthProbeOptions.ReadinessTag) })</c>) and call
+/// <c>ServeHealthProbesWithApplicationServer()</c> so that the library starts no server of its own; the admission webhook does
+/// so and answers the probes on its Kestrel. Otherwise the library serves them on a small HTTP/1.1 server of its own, enough
+/// for the kubelet's <c>httpGet</c> probes.
 /// </para>
 /// </remarks>
 public sealed class HealthProbeOptions
@@ -25,6 +25,12 @@ public sealed class HealthProbeOptions
 
     /// <summary>The liveness path: 200 while <see cref="ControllerHealthReport.IsLive"/>, else 503.</summary>
     public const string LivenessPath = "/livez";
+
+    /// <summary>The tag of the health checks <see cref="ReadinessPath"/> answers from.</summary>
+    public const string ReadinessTag = "ready";
+
+    /// <summary>The tag of the health checks <see cref="LivenessPath"/> answers from.</summary>
+    public const string LivenessTag = "live";
 
     /// <summary>Gets or sets a value indicating whether the probe endpoint is served.</summary>
     /// <value><see langword="false"/>.</value>
@@ -40,8 +46,8 @@ public sealed class HealthProbeOptions
 
     /// <summary>Gets or sets the host name or IP address to listen on.</summary>
     /// <remarks>
-    /// The kubelet probes the pod's IP, so in a cluster keep every interface. A specific address also restricts the
-    /// requests' <c>Host</c> header to it (set <c>httpGet.host</c> in the probe accordingly).
+    /// The kubelet probes the pod's IP, so in a cluster keep every interface; a specific address (or a host name, resolved
+    /// once at start) listens on that address only.
     /// </remarks>
     /// <value><c>*</c>: every interface.</value>
     public string Address { get; set; } = "*";

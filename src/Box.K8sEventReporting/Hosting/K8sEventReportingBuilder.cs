@@ -168,7 +168,8 @@ public sealed class K8sEventReportingBuilder
             (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetServices<IReconcileObserver>(),
-            sp.GetService<Internal.ReconcileActivity>()));
+            sp.GetService<Internal.ReconcileActivity>(),
+            sp.GetService<ControllerMetrics>()));
         Services.TryAddSingleton<IResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>());
         Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IControllerRunner, ResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>()));

@@ -1,11 +1,14 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
 using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -67,6 +70,7 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAdd(ServiceDescriptor.Singleton(typeof(IKubernetes), KubernetesClientFactory.DefaultClient));
         services.AddEventReporting();
+        services.TryAddSingleton(static sp => new ControllerMetrics(K8sEventReportingDiagnostics.CreateMeter(sp.GetRequiredService<IMeterFactory>())!));
         services.AddOptions<ControllerOptions>().ValidateOnStart();
         services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ControllerOptions>, ControllerOptionsValidator>());
@@ -76,10 +80,48 @@ public static class K8sEventReportingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ControllerHostedService>(sp => sp.GetRequiredService<ControllerHostedService>()));
         services.AddOptions<HealthProbeOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthProbeOptions>, HealthProbeOptionsValidator>());
+        AddHealthChecks(services);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HealthProbeHostedService>());
         UseStartupCheck(services);
         CheckedHostLifetime.Decorate(services);
         return new K8sEventReportingBuilder(services);
+    }
+
+    /// <summary>
+    /// Lets the application's own HTTP server answer the health probes (<see cref="HealthProbeOptions"/>): the library then
+    /// starts no probe server of its own, so the process runs one HTTP server. Map the checks tagged
+    /// <see cref="HealthProbeOptions.ReadinessTag"/> and <see cref="HealthProbeOptions.LivenessTag"/> on
+    /// <see cref="HealthProbeOptions.ReadinessPath"/> and <see cref="HealthProbeOptions.LivenessPath"/> (the admission
+    /// webhook calls this and serves them on its Kestrel).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IServiceCollection ServeHealthProbesWithApplicationServer(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<HealthProbesServedElsewhere>();
+        return services;
+    }
+
+    private static void AddHealthChecks(IServiceCollection services)
+    {
+        // Once: HealthCheckServiceOptions keeps every registration, and a name registered twice fails the report.
+        if (services.Any(static d => d.ServiceType == typeof(ControllerHealthChecks)))
+        {
+            return;
+        }
+
+        // Registrations only, not AddHealthChecks(): its service and publisher need logging, which a composition may lack.
+        // An application that maps health checks calls AddHealthChecks() itself and gets these with its own.
+        services.AddSingleton<ControllerHealthChecks>();
+        services.Configure<HealthCheckServiceOptions>(static o =>
+        {
+            o.Registrations.Add(new HealthCheckRegistration(
+                ControllerHealthChecks.ReadinessName, static sp => new ControllerHealthChecks.Readiness(sp.GetRequiredService<IControllerHealth>()), null, [HealthProbeOptions.ReadinessTag]));
+            o.Registrations.Add(new HealthCheckRegistration(
+                ControllerHealthChecks.LivenessName, static sp => new ControllerHealthChecks.Liveness(sp.GetRequiredService<IControllerHealth>()), null, [HealthProbeOptions.LivenessTag]));
+        });
     }
 
     /// <summary>

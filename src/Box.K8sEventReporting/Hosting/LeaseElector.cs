@@ -1,5 +1,6 @@
 using System.Net;
 using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -16,6 +17,7 @@ namespace Box.K8sEventReporting.Hosting;
 /// <remarks>Not thread-safe: one campaign loop drives it.</remarks>
 internal sealed class LeaseElector
 {
+    // client-go's JitterFactor for acquire retries: standbys spread over up to 2.2 retry periods, so they rarely race.
     private const double JitterFactor = 1.2;
     private readonly IKubernetes client;
     private readonly string leaseNamespace;
@@ -46,6 +48,8 @@ internal sealed class LeaseElector
     /// <summary>Gets a value indicating whether the Lease, as last read or written, is held by this replica.</summary>
     public bool HoldsLease => !string.IsNullOrEmpty(ObservedHolder) && ObservedHolder == identity;
 
+    private BackoffPolicy AcquireRetry => new(options.RetryPeriod, 1, JitterFactor, options.RetryPeriod * (1 + JitterFactor));
+
     private int LeaseDurationSeconds => Math.Max(1, (int)options.LeaseDuration.TotalSeconds);
 
     /// <summary>Tries every retry period (with jitter) until this replica holds the Lease.</summary>
@@ -63,8 +67,7 @@ internal sealed class LeaseElector
                 return;
             }
 
-            var jittered = options.RetryPeriod * (1 + (JitterFactor * random.NextDouble()));
-            await Task.Delay(jittered, time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(AcquireRetry.Delay(1, random), time, cancellationToken).ConfigureAwait(false);
         }
     }
 

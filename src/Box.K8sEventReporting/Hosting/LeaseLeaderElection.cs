@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-using Box.K8sEventReporting.Controller;
 using k8s;
 using Microsoft.Extensions.Logging;
 
@@ -10,13 +8,12 @@ namespace Box.K8sEventReporting.Hosting;
 /// <see cref="TimeProvider"/>): campaigns, runs the work while leading, stops it the moment a renewal misses the renew
 /// deadline, and releases the Lease on shutdown once the work has drained.
 /// </summary>
-internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
+internal sealed class LeaseLeaderElection : ILeaderElection
 {
     private readonly IKubernetes _client;
     private readonly LeaderElectionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly IDisposable _gauge;
     private volatile bool _isLeader;
 
     public LeaseLeaderElection(IKubernetes client, LeaderElectionOptions options, ILogger logger, TimeProvider timeProvider)
@@ -31,7 +28,6 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         _logger = logger;
         Identity = ResolveIdentity(options);
         Namespace = PodNamespace.Resolve(options.LeaseNamespace);
-        _gauge = ControllerMetrics.RegisterLeaderSource(() => new Measurement<int>(_isLeader ? 1 : 0));
     }
 
     public string Identity { get; }
@@ -70,7 +66,6 @@ internal sealed class LeaseLeaderElection : ILeaderElection, IDisposable
         }
     }
 
-    public void Dispose() => _gauge.Dispose();
 
     internal static string ResolveIdentity(LeaderElectionOptions options) =>
         !string.IsNullOrWhiteSpace(options.Identity) ? options.Identity

@@ -28,7 +28,10 @@ internal static class OwnedChildRegistration
             sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<IOptions<ControllerOptions>>().Value.ManagedByOrDefault(sp.GetRequiredService<IOptions<EventReporterOptions>>().Value),
             sp.GetRequiredService<ICustomResourceWatcher<TChild>>().Cache,
-            sp.GetService<ILogger<OwnedChildWriter<TChild>>>()));
+            sp.GetService<ILogger<OwnedChildWriter<TChild>>>())
+        {
+            Metrics = sp.GetService<ControllerMetrics>(),
+        });
     }
 
     /// <summary>Adds <paramref name="requirement"/> to a label selector (requirements are ANDed), once.</summary>

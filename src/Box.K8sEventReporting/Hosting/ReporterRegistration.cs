@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using k8s;
 using k8s.Models;
@@ -21,10 +22,11 @@ internal static class ReporterRegistration
             KubernetesEventRecorder.Snapshot(sp.GetRequiredService<IOptions<EventReporterOptions>>()),
             sp.GetService<ILogger<StatusWriteQueue>>(),
             sp.GetRequiredService<TimeProvider>(),
-            activity: sp.GetRequiredService<Internal.ReconcileActivity>()));
+            activity: sp.GetRequiredService<Internal.ReconcileActivity>(),
+            metrics: sp.GetService<ReportingMetrics>()));
         services.TryAddSingleton<IReconcileReporter<T>>(sp =>
         {
-            var entity = KubernetesEntity.Of<T>();
+            var entity = KubernetesEntityMetadata.Of<T>();
 
             // Built here rather than resolved: a controller may have no pod selector (then it reports on the resource only).
             var conditionWriter = sp.GetRequiredService<IResourceConditionWriter>();

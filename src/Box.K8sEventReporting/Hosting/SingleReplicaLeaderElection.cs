@@ -1,16 +1,9 @@
-using System.Diagnostics.Metrics;
-using Box.K8sEventReporting.Controller;
-
 namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>Leader election turned off: this replica always leads.</summary>
-internal sealed class SingleReplicaLeaderElection : ILeaderElection, IDisposable
+internal sealed class SingleReplicaLeaderElection : ILeaderElection
 {
-    private readonly IDisposable _gauge;
     private volatile bool _isLeader;
-
-    public SingleReplicaLeaderElection() =>
-        _gauge = ControllerMetrics.RegisterLeaderSource(() => new Measurement<int>(_isLeader ? 1 : 0));
 
     public string Identity { get; } = Environment.MachineName;
 
@@ -29,6 +22,4 @@ internal sealed class SingleReplicaLeaderElection : ILeaderElection, IDisposable
             _isLeader = false;
         }
     }
-
-    public void Dispose() => _gauge.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Models;
@@ -24,6 +25,7 @@ internal static class WatcherRegistration
             sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<IOptionsMonitor<CustomResourceWatcherOptions>>().Get(OptionsName<T>()),
             sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>()));
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()));
     }
 }

@@ -11,7 +11,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// Holds only this component's own Events (selected by <c>reportingComponent</c>), each until it is written again or the
 /// process ends. When the LIST is not allowed or fails, one line says so and every Event continues its count the slower way.
 /// </remarks>
-internal sealed class EventCountPrimer(IEventWriter writer, ILogger logger)
+internal sealed class EventCountPrimer(IEventWriter writer, ILogger logger, ReportingMetrics? metrics = null)
 {
     private readonly object gate = new();
     private Task<Dictionary<string, long>?>? listing;
@@ -68,7 +68,7 @@ internal sealed class EventCountPrimer(IEventWriter writer, ILogger logger)
         {
             ApiErrorClassifier.Classify(ex, out _, out var statusCode);
             Log.EventCountsNotListed(logger, statusCode, ex.Message);
-            ReportingMetrics.EventCountListFailures.Add(1);
+            metrics?.EventCountListFailures.Add(1);
             return null;
         }
     }

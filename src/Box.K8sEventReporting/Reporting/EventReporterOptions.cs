@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Primitives;
 using Microsoft.Extensions.Logging;
 
 namespace Box.K8sEventReporting.Reporting;
@@ -101,7 +102,7 @@ public sealed class EventReporterOptions
     /// <value>The default is 12 (client-go's <c>maxTriesPerEvent</c>). Allowed: 1 to 100.</value>
     public int MaxWriteAttempts { get; set; } = 12;
 
-    /// <summary>Gets or sets the delay before the first retry; it doubles per attempt up to <see cref="RetryMaxDelay"/>, with ±25% jitter.</summary>
+    /// <summary>Gets or sets the delay before the first retry; it doubles per attempt up to <see cref="RetryMaxDelay"/>, plus up to 20% at random.</summary>
     /// <value>The default is 1 second. Allowed: 1 ms to 1 minute.</value>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -124,4 +125,24 @@ public sealed class EventReporterOptions
     /// <summary>Gets or sets the status condition type that validation outcomes are written to.</summary>
     /// <value>The default is <c>Ready</c>. UpperCamelCase letters and digits, at most 128 characters.</value>
     public string ConditionType { get; set; } = "Ready";
+
+    /// <summary>Computes the delay before the next attempt of an Event or status write.</summary>
+    /// <param name="failures">Failed attempts so far, from 1.</param>
+    /// <param name="jitterSample">A sample in [0, 1).</param>
+    /// <param name="retryAfter">The server's <c>Retry-After</c>: honoured when longer, up to six times <see cref="RetryMaxDelay"/>.</param>
+    /// <returns>The delay.</returns>
+    internal TimeSpan RetryDelay(int failures, double jitterSample, TimeSpan? retryAfter)
+    {
+        var delay = new BackoffPolicy(RetryBaseDelay, 2, RetryJitter, RetryMaxDelay).Delay(failures, jitterSample);
+        if (retryAfter is { } after && after > delay)
+        {
+            var cap = RetryMaxDelay * 6;
+            delay = after < cap ? after : cap;
+        }
+
+        return delay;
+    }
+
+    /// <summary>The random fraction added to each retry delay, as the watcher's default.</summary>
+    internal const double RetryJitter = 0.2;
 }

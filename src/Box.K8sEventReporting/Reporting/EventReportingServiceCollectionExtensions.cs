@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Box.K8sEventReporting.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -31,6 +33,10 @@ internal static class EventReportingServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventReporterOptions>, EventReporterOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+
+        // The host's meter factory when it has one (Host.CreateApplicationBuilder adds it), else the default one.
+        services.AddMetrics();
+        services.TryAddSingleton(static sp => new ReportingMetrics(K8sEventReportingDiagnostics.CreateMeter(sp.GetRequiredService<IMeterFactory>())!));
         services.TryAddSingleton<KubernetesEventRecorder>();
         services.TryAddSingleton<IEventRecorder>(sp => sp.GetRequiredService<KubernetesEventRecorder>());
         services.TryAddSingleton<IPodEventReporter, PodEventReporter>();

@@ -24,9 +24,9 @@ internal enum EventWriteOutcome
 /// network errors are retried with exponential backoff and jitter up to <see cref="EventReporterOptions.MaxWriteAttempts"/>.
 /// </summary>
 /// <remarks>The I/O half of <see cref="KubernetesEventRecorder"/>, which decides what to write and when.</remarks>
-internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter)
+internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOptions options, ILogger logger, TimeProvider timeProvider, Func<double> jitter, ReportingMetrics? metrics = null)
 {
-    private readonly EventCountPrimer primer = new(writer, logger);
+    private readonly EventCountPrimer primer = new(writer, logger, metrics);
     // Read per write: with EventApiVersion.Automatic the writer settles the API at its first write.
     private KeyValuePair<string, object?> ApiTag =>
         new("api", (writer.Api != EventApiVersion.Automatic ? writer.Api : options.ApiVersion) == EventApiVersion.EventsV1 ? "events.k8s.io/v1" : "v1");
@@ -63,7 +63,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 {
                     case Step.Create:
                         await writer.CreateAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Created.Add(1, ApiTag);
+                        metrics?.Created.Add(1, ApiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                     case Step.Read:
                         baseCount = await writer.ReadCountAsync(write, cancellationToken).ConfigureAwait(false);
@@ -71,7 +71,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                         continue;
                     default:
                         await writer.PatchAsync(write, baseCount + write.Delta, cancellationToken).ConfigureAwait(false);
-                        ReportingMetrics.Patched.Add(1, ApiTag);
+                        metrics?.Patched.Add(1, ApiTag);
                         return (EventWriteOutcome.Written, baseCount + write.Delta);
                 }
             }
@@ -95,7 +95,7 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 if (kind is ApiErrorKind.Permanent or ApiErrorKind.NotFound)
                 {
                     Log.EventWriteRejected(logger, ex, write.Namespace, write.Name, statusCode);
-                    ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
+                    metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "rejected"));
                     return (EventWriteOutcome.Rejected, 0);
                 }
 
@@ -103,17 +103,17 @@ internal sealed class EventWriteRetrier(IEventWriter writer, EventReporterOption
                 if (failures >= options.MaxWriteAttempts)
                 {
                     Log.EventWriteFailed(logger, ex, write.Namespace, write.Name, failures, statusCode);
-                    ReportingMetrics.Failed.Add(1, ApiTag);
+                    metrics?.Failed.Add(1, ApiTag);
                     return (EventWriteOutcome.Failed, 0);
                 }
 
-                var delay = RetryBackoff.Delay(failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                var delay = options.RetryDelay(failures, jitter(), retryAfter);
                 Log.EventWriteRetrying(logger, ex, write.Namespace, write.Name, statusCode, failures, options.MaxWriteAttempts, delay);
                 await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        ReportingMetrics.Failed.Add(1, ApiTag);
+        metrics?.Failed.Add(1, ApiTag);
         return (EventWriteOutcome.Failed, 0);
     }
 }

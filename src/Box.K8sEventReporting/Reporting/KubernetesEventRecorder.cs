@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -52,6 +53,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     private readonly object gate = new();
     private readonly EventReporterOptions options;
     private readonly EventWriteRetrier retrier;
+    private readonly ReportingMetrics? metrics;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
     private readonly EventCorrelator correlator;
@@ -69,26 +71,28 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     /// <param name="options">The options; read once, here.</param>
     /// <param name="logger">Logs every event and every problem; optional.</param>
     /// <param name="timeProvider">The clock for timestamps, spam filter and retry delays; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Where the recorder's metrics go (<see cref="Diagnostics.K8sEventReportingDiagnostics"/>); none are recorded when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="OptionsValidationException">The options are invalid; the message lists every problem.</exception>
-    public KubernetesEventRecorder(IKubernetes client, IOptions<EventReporterOptions> options, ILogger<KubernetesEventRecorder>? logger = null, TimeProvider? timeProvider = null)
-        : this(client ?? throw new ArgumentNullException(nameof(client)), Snapshot(options), logger, timeProvider)
+    public KubernetesEventRecorder(IKubernetes client, IOptions<EventReporterOptions> options, ILogger<KubernetesEventRecorder>? logger = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
+        : this(client ?? throw new ArgumentNullException(nameof(client)), Snapshot(options), logger, timeProvider, ReportingMetrics.Create(meterFactory))
     {
     }
 
-    private KubernetesEventRecorder(IKubernetes client, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider)
-        : this(new KubernetesEventWriter(client, options), options, logger, timeProvider, null)
+    private KubernetesEventRecorder(IKubernetes client, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, ReportingMetrics? metrics)
+        : this(new KubernetesEventWriter(client, options), options, logger, timeProvider, null, metrics)
     {
     }
 
-    internal KubernetesEventRecorder(IEventWriter writer, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, Func<double>? jitter)
+    internal KubernetesEventRecorder(IEventWriter writer, EventReporterOptions options, ILogger? logger, TimeProvider? timeProvider, Func<double>? jitter, ReportingMetrics? metrics = null)
     {
+        this.metrics = metrics;
         EventReporterOptionsValidator.ThrowIfInvalid(options);
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
-        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble);
+        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble, metrics);
 #pragma warning restore CA5394
         correlator = new EventCorrelator(options, OnDeferredDropped);
         queue = Channel.CreateBounded<EventRecord>(
@@ -160,7 +164,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         if (involvedObject.Kind == "Event" && involvedObject.ApiVersion is null or "" or "v1" or "events.k8s.io/v1")
         {
             Log.EventAboutEventDropped(logger, @namespace, involvedObject.Name, report.Reason);
-            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "about_event"));
+            metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "about_event"));
             return;
         }
 
@@ -170,12 +174,12 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             report = report with { Message = message };
         }
 
-        ReportingMetrics.Reported.Add(1, new KeyValuePair<string, object?>("type", report.Type == EventType.Warning ? "Warning" : "Normal"));
+        metrics?.Reported.Add(1, new KeyValuePair<string, object?>("type", report.Type == EventType.Warning ? "Warning" : "Normal"));
         Log.EventRecorded(logger, options.EventLogLevel, involvedObject.Kind, @namespace, involvedObject.Name, report.Type, report.Reason, message);
 
         if (Volatile.Read(ref disposed) != 0)
         {
-            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
+            metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
             return;
         }
 
@@ -194,12 +198,12 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
 
         if (decision == CorrelationDecision.Drop)
         {
-            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
+            metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
             Log.EventDroppedBySpamFilter(logger, involvedObject.Kind, @namespace, involvedObject.Name, report.Reason);
         }
         else if (decision == CorrelationDecision.Defer)
         {
-            ReportingMetrics.Deferred.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
+            metrics?.Deferred.Add(1, new KeyValuePair<string, object?>("cause", "spam_filter"));
         }
     }
 
@@ -224,7 +228,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             {
                 var lost = Interlocked.Read(ref outstanding);
                 Log.EventsLostAtShutdown(logger, lost, options.ShutdownTimeout);
-                ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
+                metrics?.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
             }
         }
 
@@ -249,7 +253,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         if (lost > 0)
         {
             Log.EventsLostAtShutdown(logger, lost, TimeSpan.Zero);
-            ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
+            metrics?.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
         }
 
         deferredTimer.Dispose();
@@ -321,13 +325,13 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     private void Enqueue(EventRecord record)
     {
         outstanding++;
-        ReportingMetrics.QueueLength.Add(1);
+        metrics?.QueueLength.Add(1);
         if (!(record.IsBackground ? background : queue).Writer.TryWrite(record))
         {
             // Only after completion (disposal): the write is lost.
             correlator.AbandonWrite(record, "shutdown");
             FinishOne();
-            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
+            metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
         }
     }
 
@@ -340,14 +344,14 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             FinishOne();
         }
 
-        ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
+        metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
         Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
     }
 
     // Called by the correlator, under the gate: the oldest waiting Event gave way to a newer one; its observations are lost.
     private void OnDeferredDropped(EventRecord record, long lost)
     {
-        ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
+        metrics?.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
         Log.DeferredEventDropped(logger, options.MaxDeferredEvents, record.Key.Object.Namespace, record.Name, lost, record.DeferCause);
     }
 
@@ -355,7 +359,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     private void FinishOne()
     {
         outstanding--;
-        ReportingMetrics.QueueLength.Add(-1);
+        metrics?.QueueLength.Add(-1);
         if (outstanding == 0 && idle is not null)
         {
             idle.TrySetResult();

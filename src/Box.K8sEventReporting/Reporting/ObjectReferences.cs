@@ -1,4 +1,4 @@
-using System.Reflection;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
 
@@ -26,13 +26,10 @@ public static class ObjectReferences
         var apiVersion = resource.ApiVersion;
         if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
         {
-            var entity = resource.GetType().GetCustomAttribute<KubernetesEntityAttribute>();
-            if (entity is not null)
+            if (KubernetesEntityMetadata.TryOf(resource.GetType(), out var entity))
             {
                 kind = string.IsNullOrEmpty(kind) ? entity.Kind : kind;
-                apiVersion = string.IsNullOrEmpty(apiVersion)
-                    ? (string.IsNullOrEmpty(entity.Group) ? entity.ApiVersion : entity.Group + "/" + entity.ApiVersion)
-                    : apiVersion;
+                apiVersion = string.IsNullOrEmpty(apiVersion) ? entity.ApiVersion : apiVersion;
             }
         }
 

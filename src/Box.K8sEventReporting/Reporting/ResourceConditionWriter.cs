@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Reflection;
 using System.Text.Json.Nodes;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -16,13 +15,12 @@ namespace Box.K8sEventReporting.Reporting;
 /// write is retried once. The list is computed from the resource's current <c>status.conditions</c>: other condition types are kept, the one set
 /// gets <c>observedGeneration</c> = <c>metadata.generation</c>, and <c>lastTransitionTime</c> changes only when its status
 /// flips. Nothing is written when the condition already holds. Group, version and plural come from the type's
-/// <see cref="KubernetesEntityAttribute"/> (read once per type; or its apiVersion and kind). Strategic merge patch is not
+/// <see cref="KubernetesEntityAttribute"/> (<see cref="KubernetesEntityMetadata"/>). Strategic merge patch is not
 /// used: custom resources answer it with 415.
 /// </remarks>
 public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter, IResourceStatusWriter
 {
     private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
-    private static readonly ConcurrentDictionary<Type, KubernetesEntityAttribute?> Entities = new();
     private readonly IKubernetes client;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
@@ -61,7 +59,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
             throw new ArgumentException("The resource needs metadata.name and metadata.namespace.", nameof(resource));
         }
 
-        var target = Describe(resource.GetType(), resource.ApiVersion, resource.Kind, metadata.NamespaceProperty, metadata.Name);
+        var target = Describe(resource.GetType(), metadata.NamespaceProperty, metadata.Name);
         return await PatchConditionsAsync(
             target,
             condition,
@@ -96,7 +94,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
             raw = null;   // truncated or not JSON: no resourceVersion precondition, no existing conditions
         }
 
-        var target = Describe(resourceType, Text(raw?["apiVersion"]), Text(raw?["kind"]), @namespace, name);
+        var target = Describe(resourceType, @namespace, name);
 
         // A conflict is not retried: the change that caused it arrives as a new watch event, which is reported again.
         return await PatchConditionsAsync(target, condition, NoFields, Snapshot.Of(raw), _ => Task.FromResult<Snapshot?>(null), cancellationToken).ConfigureAwait(false);
@@ -173,26 +171,14 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         return true;
     }
 
-    private static Target Describe(Type type, string? apiVersion, string? kind, string @namespace, string name)
+    private static Target Describe(Type type, string @namespace, string name)
     {
-        var entity = Entities.GetOrAdd(type, static t => t.GetCustomAttribute<KubernetesEntityAttribute>());
-        if (entity is not null && !string.IsNullOrEmpty(entity.PluralName))
-        {
-            return new Target(entity.Group, entity.ApiVersion, entity.PluralName, entity.Kind, @namespace, name);
-        }
-
-        if (apiVersion is null || kind is null)
-        {
-            throw new ArgumentException($"{type.Name} has neither [KubernetesEntity] with PluralName nor an apiVersion and kind.", nameof(type));
-        }
-
-        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
-#pragma warning disable CA1308 // Kubernetes plurals are lowercase.
-        var plural = kind.ToLowerInvariant() + "s";
-#pragma warning restore CA1308
-        return slash < 0
-            ? new Target(string.Empty, apiVersion, plural, kind, @namespace, name)
-            : new Target(apiVersion[..slash], apiVersion[(slash + 1)..], plural, kind, @namespace, name);
+        // The plural cannot be derived from the kind (Policy -> policies, Endpoints -> endpoints): without the
+        // attribute's PluralName a guessed path would 404, so the type must say it.
+        var entity = KubernetesEntityMetadata.TryOf(type, out var metadata)
+            ? metadata
+            : throw new ArgumentException($"{type.Name} has no [KubernetesEntity] with Group, ApiVersion, Kind and PluralName: add one so that the status path is known.", nameof(type));
+        return new Target(entity.Group, entity.Version, entity.Plural, entity.Kind, @namespace, name);
     }
 
     private static string? Text(JsonNode? node) =>

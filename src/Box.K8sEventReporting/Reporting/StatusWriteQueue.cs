@@ -42,12 +42,14 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
     private readonly ReconcileActivity? activity;
+    private readonly ReportingMetrics? metrics;
     private TaskCompletionSource? idle;
     private int disposed;
 
-    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReconcileActivity? activity = null)
+    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReconcileActivity? activity = null, ReportingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.metrics = metrics;
         this.options = options;
         this.activity = activity;
         this.logger = logger ?? NullLogger.Instance;
@@ -81,7 +83,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         if (Volatile.Read(ref disposed) != 0)
         {
             Log.StatusWriteLost(logger, write.Key, "the controller is stopping");
-            ReportingMetrics.StatusWritesLost.Add(1);
+            metrics?.StatusWritesLost.Add(1);
             return;
         }
 
@@ -91,11 +93,11 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             {
                 entry = new Entry();
                 entries.Add(write.Key, entry);
-                ReportingMetrics.StatusQueueLength.Add(1);
+                metrics?.StatusQueueLength.Add(1);
             }
             else if (entry.Waiting is not null)
             {
-                ReportingMetrics.StatusWritesCoalesced.Add(1);
+                metrics?.StatusWritesCoalesced.Add(1);
             }
 
             entry.Waiting = entry.Waiting is null ? write : write.Absorb(entry.Waiting);
@@ -141,7 +143,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             {
                 var lost = Pending;
                 Log.StatusWritesLostAtShutdown(logger, lost, options.ShutdownTimeout);
-                ReportingMetrics.StatusWritesLost.Add(lost);
+                metrics?.StatusWritesLost.Add(lost);
             }
         }
 
@@ -162,7 +164,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         if (Pending is > 0 and var lost)
         {
             Log.StatusWritesLostAtShutdown(logger, lost, TimeSpan.Zero);
-            ReportingMetrics.StatusWritesLost.Add(lost);
+            metrics?.StatusWritesLost.Add(lost);
         }
 
         ready.Writer.TryComplete();
@@ -183,7 +185,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     private void Remove(string key)
     {
         entries.Remove(key);
-        ReportingMetrics.StatusQueueLength.Add(-1);
+        metrics?.StatusQueueLength.Add(-1);
         if (entries.Count == 0 && idle is not null)
         {
             idle.TrySetResult();
@@ -229,7 +231,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         }
 
         var waiting = quiet.WaitAsync(MaxYield, timeProvider, cancellationToken);   // the MaxYield timer starts here
-        ReportingMetrics.StatusWritesYielded.Add(1);
+        metrics?.StatusWritesYielded.Add(1);
         try
         {
             await waiting.ConfigureAwait(false);
@@ -285,7 +287,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             {
                 entry.Failures = 0;
                 Log.StatusWriteRejected(logger, error, key, statusCode);
-                ReportingMetrics.StatusWritesLost.Add(1);
+                metrics?.StatusWritesLost.Add(1);
             }
             else
             {
@@ -293,7 +295,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
                 entry.Failures++;
                 entry.Waiting = entry.Waiting is null ? write : entry.Waiting.Absorb(write);
                 entry.BackingOff = true;
-                retryIn = RetryBackoff.Delay(entry.Failures, options.RetryBaseDelay, options.RetryMaxDelay, retryAfter, jitter());
+                retryIn = options.RetryDelay(entry.Failures, jitter(), retryAfter);
                 Log.StatusWriteRetrying(logger, error, key, statusCode, entry.Failures, retryIn.Value);
             }
 

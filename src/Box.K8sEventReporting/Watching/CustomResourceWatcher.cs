@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,9 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static int runningInstances;
-    private readonly KubernetesResourceInfo resource;
+    private readonly WatcherMetrics? metrics;
+    private IDisposable? metricsObservation;
+    private readonly KubernetesEntityMetadata resource;
     private readonly WatcherSettings settings;
     private readonly ResourceCache<T> cache;
     private readonly ResourceDecoder<T> decoder;
@@ -61,6 +64,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     /// <param name="options">Scope, selectors, timing and cache settings; defaults when <see langword="null"/>.</param>
     /// <param name="loggerFactory">Where to log; nothing is logged when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for backoffs, timeouts and resyncs; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="meterFactory">Where the watcher's metrics go (<see cref="Diagnostics.K8sEventReportingDiagnostics"/>); none are recorded when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="kubernetes"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="kubernetes"/> is not a <see cref="Kubernetes"/>, <typeparamref name="T"/> has no usable
@@ -70,9 +74,11 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         IKubernetes kubernetes,
         CustomResourceWatcherOptions? options = null,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(kubernetes);
+        metrics = WatcherMetrics.Create(meterFactory);
         if (kubernetes is not Kubernetes concrete)
         {
             throw new ArgumentException(
@@ -87,7 +93,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
 
-        resource = KubernetesResourceInfo.For(typeof(T));
+        resource = KubernetesEntityMetadata.Of<T>();
         settings = WatcherSettings.From(resource.Kind, options);
         this.timeProvider = timeProvider ?? TimeProvider.System;
         logger = (ILogger?)loggerFactory?.CreateLogger("Box.K8sEventReporting.Watching.CustomResourceWatcher") ?? NullLogger.Instance;
@@ -252,7 +258,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
         synced.TrySetException(new ObjectDisposedException(GetType().Name, "The watcher was disposed before its initial sync."));
         _ = synced.Task.Exception; // observed: nobody has to wait for it
-        WatcherMetrics.Unregister(this);
+        metricsObservation?.Dispose();
         stopping.Dispose();
         if (loops is not null)
         {
@@ -353,7 +359,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
             var scopes = settings.Namespaces.Count == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
             Log.WatcherStarting(logger, resource.Kind, resource.ApiVersion, settings.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
-            WatcherMetrics.Register(this, this);
+            metricsObservation = metrics?.Observe(this);
             var instances = Interlocked.Increment(ref runningInstances);
             if (instances > 1)
             {
@@ -362,7 +368,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
             var token = stopping.Token;
             var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
-                client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural))));
+                client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural)), metrics));
             running = Task.Run(() => Task.WhenAll(loops.Select(l => l.RunAsync(token))), token);
             if (settings.ResyncPeriod is { } period)
             {
@@ -390,7 +396,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         {
             if (!consumer.Offer(delivery))
             {
-                WatcherMetrics.ConsumerOverflows.Add(1, kindTag);
+                metrics?.ConsumerOverflows.Add(1, kindTag);
                 Log.ConsumerOverflowed(logger, resource.Kind, settings.ConsumerBufferSize);
             }
         }
@@ -405,10 +411,10 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
             ResourceChangeType.Deleted => "deleted",
             _ => "decode_failed",
         };
-        WatcherMetrics.ChangesReceived.Add(1, kindTag, new("type", type));
+        metrics?.ChangesReceived.Add(1, kindTag, new("type", type));
         if (change.DecodeFailure is { } failure)
         {
-            WatcherMetrics.DecodeFailures.Add(1, kindTag);
+            metrics?.DecodeFailures.Add(1, kindTag);
             Log.DecodeFailed(logger, resource.Kind, failure.Namespace, failure.Name, failure.ResourceVersion, failure.Error);
         }
     }
@@ -441,7 +447,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 #pragma warning restore CA1031
         {
             Log.TransformFailed(logger, ex, resource.Kind, obj.Metadata.NamespaceProperty, obj.Metadata.Name);
-            WatcherMetrics.TransformFailures.Add(1, kindTag);
+            metrics?.TransformFailures.Add(1, kindTag);
             return obj;
         }
     }

@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -25,7 +26,8 @@ internal sealed class ListWatchLoop<T>
     private readonly ILogger logger;
     private readonly Random random;
     private readonly KeyValuePair<string, object?> kindTag;
-    private readonly ExponentialBackoff backoff;
+    private readonly FailureStreak backoff;
+    private readonly WatcherMetrics? metrics;
     private long? failingSince;
     private string? lastNotFound;
 
@@ -37,8 +39,10 @@ internal sealed class ListWatchLoop<T>
         WatcherSettings settings,
         TimeProvider timeProvider,
         ILogger logger,
-        Random random)
+        Random random,
+        WatcherMetrics? metrics = null)
     {
+        this.metrics = metrics;
         this.client = client;
         this.decoder = decoder;
         this.target = target;
@@ -49,7 +53,7 @@ internal sealed class ListWatchLoop<T>
         this.logger = logger;
         this.random = random;
         kindTag = new("kind", settings.Kind);
-        backoff = new ExponentialBackoff(settings.InitialBackoff, settings.MaxBackoff, settings.BackoffJitter, settings.BackoffResetAfter, timeProvider, random);
+        backoff = new FailureStreak(new BackoffPolicy(settings.InitialBackoff, 2, settings.BackoffJitter, settings.MaxBackoff), settings.BackoffResetAfter, timeProvider, random);
     }
 
     private enum WatchEnd
@@ -81,14 +85,14 @@ internal sealed class ListWatchLoop<T>
                     {
                         await ListAsync(versions, isRelist, cancellationToken).ConfigureAwait(false);
                         needsList = false;
-                        WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "success"));
+                        metrics?.Lists.Add(1, kindTag, new("outcome", "success"));
                         failingSince = null;
                         lastNotFound = null;
                         target.OnListProblem(null);
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
                     {
-                        WatcherMetrics.Lists.Add(1, kindTag, new("outcome", "failure"));
+                        metrics?.Lists.Add(1, kindTag, new("outcome", "failure"));
                         delay = NextDelay(ex);
                         ReportListFailure(ex, delay);
                         await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
@@ -99,7 +103,7 @@ internal sealed class ListWatchLoop<T>
                 var (end, lastVersion, detail) = await WatchOnceAsync(versions.LastSynced!, cancellationToken).ConfigureAwait(false);
                 versions.LastSynced = lastVersion;
                 var resourceVersion = lastVersion;
-                WatcherMetrics.WatchRestarts.Add(1, kindTag, new("cause", end.ToString().ToLowerInvariant()));
+                metrics?.WatchRestarts.Add(1, kindTag, new("cause", end.ToString().ToLowerInvariant()));
                 switch (end)
                 {
                     case WatchEnd.Timeout:
@@ -114,7 +118,7 @@ internal sealed class ListWatchLoop<T>
                         // The relist asks for the last synced version (not older than it): the watch cache serves it.
                         delay = lastEndWasExpiry ? backoff.NextDelay() : TimeSpan.Zero;
                         Log.WatchExpired(logger, settings.Kind, scope, resourceVersion, (detail as V1Status)?.Message ?? (detail as Exception)?.Message, delay);
-                        WatcherMetrics.Relists.Add(1, kindTag);
+                        metrics?.Relists.Add(1, kindTag);
                         needsList = true;
                         isRelist = true;
                         break;

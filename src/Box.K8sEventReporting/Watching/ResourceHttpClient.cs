@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -21,7 +22,7 @@ internal sealed class ResourceHttpClient<T>
     private static readonly Dictionary<string, IReadOnlyList<string>> AcceptJson = new(StringComparer.OrdinalIgnoreCase) { ["Accept"] = ["application/json"] };
     private readonly Kubernetes kubernetes;
     private readonly Func<string, IReadOnlyDictionary<string, IReadOnlyList<string>>, CancellationToken, Task<HttpResponseMessage>>? clientPath;
-    private readonly KubernetesResourceInfo resource;
+    private readonly KubernetesEntityMetadata resource;
     private readonly ResourceDecoder<T> decoder;
     private readonly string? labelSelector;
     private readonly string? fieldSelector;
@@ -30,7 +31,7 @@ internal sealed class ResourceHttpClient<T>
 
     public ResourceHttpClient(
         Kubernetes kubernetes,
-        KubernetesResourceInfo resource,
+        KubernetesEntityMetadata resource,
         ResourceDecoder<T> decoder,
         string? labelSelector,
         string? fieldSelector,

@@ -120,8 +120,46 @@ public sealed class AdmissionWebhookIntegrationTests(ClusterFixture cluster) : I
         Assert.True(second.NotAfter > first.NotAfter.AddDays(60), $"{second.NotAfter:u} follows {first.NotAfter:u}");
     }
 
+    [Fact]
+    public async Task HealthProbes_WithTheWebhook_AreServedByItsKestrel_NotBySecondServer()
+    {
+        var ns = await cluster.CreateNamespaceAsync("admission-health");
+        var port = Hosting.HealthProbeIntegrationTests.FreePort();
+        await using var webhook = await MinimalWebhookAsync(ns, TimeProvider.System, healthPort: port);
+
+        // Every hosted service started, the library's probe server among them: it steps aside, or Kestrel could not bind.
+        foreach (var service in webhook.Provider.GetServices<IHostedService>().Where(s => s is not IAdmissionWebhookListener))
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Wait.DefaultTimeout };
+        string? body = null;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                using var ready = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
+                body = await ready.Content.ReadAsStringAsync();
+                return ready.StatusCode == System.Net.HttpStatusCode.OK;
+            },
+            "/readyz answers 200",
+            describe: () => body ?? "no answer");
+        using var other = await client.GetAsync(new Uri("/metrics", UriKind.Relative));
+
+        // The answer includes the webhook's own check: the webhook's Kestrel answered, on the health port.
+        Assert.StartsWith("ok: ", body, StringComparison.Ordinal);
+        Assert.Contains("the admission webhook is serving", body, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, other.StatusCode);
+        Assert.Equal("not found: probe /readyz or /livez\n", await other.Content.ReadAsStringAsync());
+        Assert.Single(webhook.Provider.GetServices<IHostedService>().OfType<IAdmissionWebhookListener>());
+        foreach (var service in webhook.Provider.GetServices<IHostedService>().Where(s => s is not IAdmissionWebhookListener).Reverse())
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>A controller of TestPki with only the webhook started (its hosted service alone), on the given clock.</summary>
-    private async Task<MinimalWebhook> MinimalWebhookAsync(string ns, TimeProvider time)
+    private async Task<MinimalWebhook> MinimalWebhookAsync(string ns, TimeProvider time, int? healthPort = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(time);
@@ -139,6 +177,15 @@ public sealed class AdmissionWebhookIntegrationTests(ClusterFixture cluster) : I
                     o.ServiceName = Service;
                     o.ServiceNamespace = ns;
                 }));
+        if (healthPort is { } port)
+        {
+            services.Configure<HealthProbeOptions>(o =>
+            {
+                o.Enabled = true;
+                o.Port = port;
+            });
+        }
+
         var provider = services.BuildServiceProvider();
         var server = provider.GetServices<IHostedService>().OfType<IAdmissionWebhookListener>().Single();
         await ((IHostedService)server).StartAsync(CancellationToken.None);

@@ -115,6 +115,77 @@ public sealed class HealthProbeIntegrationTests
         }
     }
 
+    [Fact]
+    public async Task StartAsync_ProbesArrivingWhileItStarts_StartsEveryTimeAndAnswers()
+    {
+        // The kubelet probes as soon as the container runs: connections already queued when the listener starts must be
+        // served like any other, never fail the start. Each round starts a host while a client keeps connecting.
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
+        for (var round = 0; round < 20; round++)
+        {
+            var port = FreePort();
+            using var stopProbing = new CancellationTokenSource();
+            var probing = ProbeUntilCancelledAsync(port, stopProbing.Token);
+            using var host = BuildHost(health, port);
+
+            await host.StartAsync();
+            using (var client = new HttpClient { Timeout = Patience })
+            {
+                using var ready = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/readyz"));
+                Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            }
+
+            await stopProbing.CancelAsync();
+            await probing;
+            await StopAsync(host);
+        }
+    }
+
+    private static async Task ProbeUntilCancelledAsync(int port, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                await socket.SendAsync("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(), cancellationToken);
+            }
+            catch (SocketException)
+            {
+                // Not listening yet, or closed: try again.
+                await Task.Yield();
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Probes_HeadAndQueryString_AnsweredLikeGet()
+    {
+        var health = Substitute.For<IControllerHealth>();
+        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
+        var port = FreePort();
+        using var host = BuildHost(health, port);
+        await host.StartAsync();
+
+        using (var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Patience })
+        {
+            using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, new Uri("/livez", UriKind.Relative)));
+            using var query = await client.GetAsync(new Uri("/readyz?verbose", UriKind.Relative));
+
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal("ok: leading as 'a'\n".Length, head.Content.Headers.ContentLength);
+            Assert.Equal("ok: leading as 'a'\n", await query.Content.ReadAsStringAsync());
+        }
+
+        await StopAsync(host);
+    }
+
     private static IHost BuildHost(IControllerHealth health, int port, ILoggerFactory? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

@@ -69,7 +69,7 @@ public sealed class KubernetesEventRecorderIntegrationTests(ClusterFixture clust
     public async Task Record_SpamFilter_DropsAndCounts()
     {
         using var metrics = new MetricTotals();
-        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions());
+        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions(), metrics);
 
         for (var i = 0; i < 30; i++)
         {
@@ -90,7 +90,7 @@ public sealed class KubernetesEventRecorderIntegrationTests(ClusterFixture clust
         using var client = server.CreateClient();
         var app1 = await client.CoreV1.CreateNamespacedPodAsync(Reporting.Pod("app1", "app1-pki"), "team-a");
         using var metrics = new MetricTotals();
-        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions());
+        await using var recorder = Reporting.Recorder(client, Reporting.FastOptions(), metrics);
         server.Faults.FailNext(5, "/events", 500);
 
         recorder.Record(ObjectReferences.Create(app1), EventReport.Warning("InvalidServiceName", SampleMessage));

@@ -4,14 +4,15 @@ using Box.K8sEventReporting.IntegrationTests.ApiServer;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Watching;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using k8s.Models;
 using k8s;
 
 namespace Box.K8sEventReporting.IntegrationTests.Reporting;
 
-/// <summary>Reporting tests read the library's process-wide metrics: they run alone.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>Reporting tests against the in-process API server.</summary>
+[CollectionDefinition(Name)]
 public sealed class ReportingCollection
 {
     public const string Name = "Reporting against the in-process API server";
@@ -34,7 +35,8 @@ internal static class Reporting
         return options;
     }
 
-    public static KubernetesEventRecorder Recorder(IKubernetes client, EventReporterOptions options) => new(client, Options.Create(options));
+    public static KubernetesEventRecorder Recorder(IKubernetes client, EventReporterOptions options, MetricTotals? metrics = null) =>
+        new(client, Options.Create(options), meterFactory: metrics?.Factory);
 
     public static V1Pod Pod(string name, string? secret = null, V1OwnerReference? owner = null, string @namespace = "team-a") => new()
     {
@@ -83,17 +85,19 @@ internal sealed class ListedCache<T> : IResourceCache<T>
             : throw new ArgumentException("no index " + indexName);
 }
 
-/// <summary>Sums the library's counters by instrument and cause while alive.</summary>
+/// <summary>Sums the library's counters by instrument and cause while alive, from the meters of its own factory only.</summary>
 internal sealed class MetricTotals : IDisposable
 {
     private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<string, long> totals = new();
+    private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public MetricTotals()
     {
+        Factory = services.GetRequiredService<IMeterFactory>();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Box.K8sEventReporting")
+            if (instrument.Meter.Name == "Box.K8sEventReporting" && ReferenceEquals(instrument.Meter.Scope, Factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -112,7 +116,14 @@ internal sealed class MetricTotals : IDisposable
         listener.Start();
     }
 
+    /// <summary>Gets the factory to hand to what the test measures.</summary>
+    public IMeterFactory Factory { get; }
+
     public long this[string name] => totals.TryGetValue(name, out var v) ? v : 0;
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose()
+    {
+        listener.Dispose();
+        services.Dispose();
+    }
 }

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Diagnostics;
+using Box.K8sEventReporting.Tests.TestSupport;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
 using k8s;
@@ -13,37 +13,21 @@ namespace Box.K8sEventReporting.Tests.Controller;
 
 public sealed class ControllerMetricsTests : IDisposable
 {
-    private readonly MeterListener _listener = new();
-    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly MeterCapture _meters = new();
 
-    public ControllerMetricsTests()
-    {
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            if (instrument.Meter.Name == K8sEventReportingDiagnostics.Name)
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => Record(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Record(i, v, tags));
-        _listener.Start();
-    }
-
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _meters.Dispose();
 
     [Fact]
     public void WorkQueue_AddsRetriesAndDepth_ArePublishedWithTheKindTag()
     {
         var time = new FakeTimeProvider();
-        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), time, "QueueProbe");
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), time, "QueueProbe", _meters.Controller);
 
         queue.Add(new ResourceKey("ns", "a"));
         queue.Add(new ResourceKey("ns", "a"));
         queue.Add(new ResourceKey("ns", "b"));
         queue.AddRateLimited(new ResourceKey("ns", "c"));
-        _listener.RecordObservableInstruments();
+        _meters.Collect();
 
         Assert.Equal(2, Sum("k8s_event_reporting.workqueue.adds", "QueueProbe"));
         Assert.Equal(1, Sum("k8s_event_reporting.workqueue.retries", "QueueProbe"));
@@ -63,20 +47,114 @@ public sealed class ControllerMetricsTests : IDisposable
             [],
             new ControllerOptions(),
             NullLogger.Instance,
-            new FakeTimeProvider());
+            new FakeTimeProvider(),
+            metrics: _meters.Controller);
 
         await controller.ReconcileAsync(new ResourceKey("ns", "g"), CancellationToken.None);
         await controller.ReconcileAsync(new ResourceKey("ns", "missing"), CancellationToken.None);
 
         Assert.Equal(1, Sum("k8s_event_reporting.reconcile.count", "Gizmo", ("outcome", "invalid")));
         Assert.Equal(1, Sum("k8s_event_reporting.reconcile.count", "Gizmo", ("outcome", "deleted")));
-        Assert.Equal(2, _measurements.Count(m => m.Instrument == "k8s_event_reporting.reconcile.duration" && Equals(m.Tags["kind"], "Gizmo")));
+        Assert.Equal(2, _meters.Count("k8s_event_reporting.reconcile.duration", ("kind", "Gizmo")));
+    }
+
+    [Fact]
+    public async Task WorkQueue_ControllerRuntimeNames_ArePublishedWithNameAndControllerTags()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), time, "QueueProbe", _meters.Controller);
+        (string, object?)[] tags = [("name", "queueprobe"), ("controller", "queueprobe")];
+
+        queue.Add(new ResourceKey("ns", "a"));
+        queue.Add(new ResourceKey("ns", "b"));
+        queue.AddRateLimited(new ResourceKey("ns", "c"));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.NotNull(await queue.GetAsync(CancellationToken.None));
+        _meters.Collect();
+
+        Assert.Equal(3, _meters.Sum("workqueue_adds", tags));
+        Assert.Equal(1, _meters.Sum("workqueue_retries", tags));
+        Assert.Equal(2, _meters.Sum("workqueue_depth", tags));
+        var waited = Assert.Single(_meters.Measurements, m => m.Instrument == "workqueue_queue_duration");
+        Assert.Equal(2, waited.Value);
+        Assert.Equal("s", waited.Unit);
+    }
+
+    [Fact]
+    public async Task ReconcileAsync_ControllerRuntimeNames_CountResultsErrorsTimeAndWorkers()
+    {
+        var watcher = new FakeWatcher<Gizmo>();
+        watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "ok", NamespaceProperty = "ns" } });
+        watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "later", NamespaceProperty = "ns" } });
+        watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "broken", NamespaceProperty = "ns" } });
+        using var controller = new ResourceController<Gizmo>(
+            watcher, [], new ByName(), new SilentReporter(), [], new ControllerOptions(), NullLogger.Instance, new FakeTimeProvider(), metrics: _meters.Controller);
+        (string, object?) gizmo = ("controller", "gizmo");
+
+        await controller.ReconcileAsync(new ResourceKey("ns", "ok"), CancellationToken.None);
+        await controller.ReconcileAsync(new ResourceKey("ns", "later"), CancellationToken.None);
+        await controller.ReconcileAsync(new ResourceKey("ns", "broken"), CancellationToken.None);
+
+        Assert.Equal(1, _meters.Sum("controller_runtime_reconcile", gizmo, ("result", "success")));
+        Assert.Equal(1, _meters.Sum("controller_runtime_reconcile", gizmo, ("result", "requeue_after")));
+        Assert.Equal(1, _meters.Sum("controller_runtime_reconcile", gizmo, ("result", "error")));
+        Assert.Equal(1, _meters.Sum("controller_runtime_reconcile_errors", gizmo));
+        Assert.Equal(3, _meters.Count("controller_runtime_reconcile_time", gizmo));
+        Assert.Equal(3, _meters.Count("workqueue_work_duration", ("name", "gizmo"), gizmo));
+
+        // Each reconcile took a worker and gave it back: six changes, none left in use.
+        Assert.Equal(6, _meters.Count("controller_runtime_active_workers", gizmo));
+        Assert.Equal(0, _meters.Sum("controller_runtime_active_workers", gizmo));
+    }
+
+    [Fact]
+    public void ControllerRuntimeInstruments_ExportedToPrometheus_HaveControllerRuntimesNames()
+    {
+        // Create every instrument, then name each as OpenTelemetry's Prometheus exporter does: dots to underscores, the
+        // unit's suffix (s: _seconds; curly-brace annotations are dropped), and _total for counters.
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), new FakeTimeProvider(), "Gizmo", _meters.Controller);
+        var instruments = new List<Instrument>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, _meters.Factory))
+                {
+                    lock (instruments)
+                    {
+                        instruments.Add(instrument);
+                    }
+                }
+            },
+        };
+        listener.Start();
+
+        var exported = instruments.Select(PrometheusName).ToHashSet();
+
+        Assert.Subset(exported, new HashSet<string>
+        {
+            "workqueue_depth", "workqueue_adds_total", "workqueue_queue_duration_seconds", "workqueue_work_duration_seconds",
+            "workqueue_retries_total", "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",
+            "controller_runtime_reconcile_time_seconds", "controller_runtime_active_workers",
+        });
+    }
+
+    private static string PrometheusName(Instrument instrument)
+    {
+        var name = instrument.Name.Replace('.', '_');
+        if (instrument.Unit == "s" && !name.EndsWith("_seconds", StringComparison.Ordinal))
+        {
+            name += "_seconds";
+        }
+
+        var isCounter = instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Counter<>);
+        return isCounter && !name.EndsWith("_total", StringComparison.Ordinal) ? name + "_total" : name;
     }
 
     [Fact]
     public async Task ReconcileAsync_AnyOutcome_IsOneSpanWithKindAndOutcome()
     {
-        var spans = new ConcurrentQueue<System.Diagnostics.Activity>();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
         using var activityListener = new System.Diagnostics.ActivityListener
         {
             ShouldListenTo = source => source.Name == K8sEventReportingDiagnostics.Name,
@@ -97,22 +175,8 @@ public sealed class ControllerMetricsTests : IDisposable
         Assert.Equal("ns", span.GetTagItem("k8s.namespace.name"));
     }
 
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var copy = new Dictionary<string, object?>();
-        foreach (var tag in tags)
-        {
-            copy[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue((instrument.Name, value, copy));
-    }
-
     private double Sum(string instrument, string kind, (string Key, string Value)? tag = null) =>
-        _measurements
-            .Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("kind"), kind))
-            .Where(m => tag is null || Equals(m.Tags.GetValueOrDefault(tag.Value.Key), tag.Value.Value))
-            .Sum(m => m.Value);
+        tag is { } t ? _meters.Sum(instrument, ("kind", kind), (t.Key, t.Value)) : _meters.Sum(instrument, ("kind", kind));
 
     [KubernetesEntity(Group = "box.com", ApiVersion = "v1", Kind = "Gizmo", PluralName = "gizmos")]
     public sealed class Gizmo : IKubernetesObject<V1ObjectMeta>
@@ -128,6 +192,16 @@ public sealed class ControllerMetricsTests : IDisposable
     {
         public ValueTask<ValidationResult> ValidateAsync(Gizmo resource, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(ValidationResult.Fail(new ValidationFailure("spec", "Invalid", "always")));
+    }
+
+    private sealed class ByName : IReconciler<Gizmo>
+    {
+        public ValueTask<ReconcileResult> ReconcileAsync(Gizmo resource, CancellationToken cancellationToken) => resource.Metadata.Name switch
+        {
+            "broken" => throw new InvalidOperationException("broken"),
+            "later" => ValueTask.FromResult(ReconcileResult.Requeue(TimeSpan.FromMinutes(1))),
+            _ => ValueTask.FromResult(ReconcileResult.Done),
+        };
     }
 
     private sealed class SilentReporter : IReconcileReporter<Gizmo>

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text;
 using Box.K8sEventReporting.Controller;
-using Box.K8sEventReporting.Diagnostics;
 using Box.K8sEventReporting.Testing.ApiServer;
+using Box.K8sEventReporting.Tests.TestSupport;
 using k8s;
 using k8s.Models;
 
@@ -16,13 +16,14 @@ namespace Box.K8sEventReporting.Tests.Controller;
 public sealed class OwnedChildRefusalTests : IDisposable
 {
     private readonly MeterListener _listener = new();
+    private readonly MeterCapture _meters = new();
     private readonly ConcurrentQueue<(string Kind, string Verb, int Code)> _refusals = new();
 
     public OwnedChildRefusalTests()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == K8sEventReportingDiagnostics.Name && instrument.Name == "k8s_event_reporting.owned_child.refusals")
+            if (ReferenceEquals(instrument.Meter.Scope, _meters.Factory) && instrument.Name == "k8s_event_reporting.owned_child.refusals")
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -43,7 +44,11 @@ public sealed class OwnedChildRefusalTests : IDisposable
         _listener.Start();
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _meters.Dispose();
+    }
 
     [Fact]
     public async Task Reconcile_ChildNoReplacementCanFix_OverFiveMinutesIsReportedAndTriedOnlyAtTheRevalidationInterval()
@@ -51,7 +56,7 @@ public sealed class OwnedChildRefusalTests : IDisposable
         await using var server = await InProcessApiServer.StartAsync();
         server.EnsureNamespace("ns-refused");
         using var client = server.CreateClient();
-        var writer = new OwnedChildWriter<V1Secret>(client, "controlplane");
+        var writer = new OwnedChildWriter<V1Secret>(client, "controlplane") { Metrics = _meters.Controller };
         await using var h = new ControllerHarness();
         h.OnReconcileWithToken = async (widget, ct) => (await writer.EnsureAsync(widget, TlsSecretWithoutKey(widget.Metadata.Name), ct)).ToReconcileResult();
         h.StartPump().StartWorkers();

@@ -5,6 +5,7 @@ using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -80,25 +81,30 @@ public sealed class ControllerHostedServiceTests
     }
 
     [Fact]
-    public async Task Check_AReadinessCheckNotReady_KeepsTheReplicaNotReady_AndSaysWhy()
+    public async Task Readyz_AnotherReadinessCheckNotReady_KeepsTheReplicaNotReady_AndSaysWhy()
     {
         var webhook = new SettableReadiness { Reason = "the admission webhook is not listening" };
-        await using var fixture = await HostFixture.StartAsync((_, _) => Task.FromResult(ReconcileResult.Done), services: s => s.AddSingleton<IReadinessCheck>(webhook));
+        await using var fixture = await HostFixture.StartAsync(
+            (_, _) => Task.FromResult(ReconcileResult.Done),
+            services: s => s.AddHealthChecks().AddCheck("webhook", webhook, tags: [HealthProbeOptions.ReadinessTag]));
         await fixture.Entered.Task.WaitAsync(Timeout);
         var health = fixture.Host.Services.GetRequiredService<IControllerHealth>();
         await Eventually.TrueAsync(() => health.Check().IsLeader, "leading");
-        var waiting = health.Check();
+        var waiting = await HealthProbeHostedService.AnswerAsync(fixture.Host.Services, HealthProbeOptions.ReadinessPath, CancellationToken.None);
+        var live = await HealthProbeHostedService.AnswerAsync(fixture.Host.Services, HealthProbeOptions.LivenessPath, CancellationToken.None);
 
         webhook.Reason = null;
-        var ready = health.Check();
+        var ready = await HealthProbeHostedService.AnswerAsync(fixture.Host.Services, HealthProbeOptions.ReadinessPath, CancellationToken.None);
 
-        Assert.False(waiting.IsReady);
-        Assert.True(waiting.IsLive);
-        Assert.Equal("not ready: the admission webhook is not listening", waiting.Description);
-        Assert.True(ready.IsReady, ready.Description);
+        Assert.Equal((503, "failing: the admission webhook is not listening\n"), waiting);
+        Assert.Equal(200, live.StatusCode);
+        Assert.Equal(200, ready.StatusCode);
+        Assert.StartsWith("ok: ", ready.Body, StringComparison.Ordinal);
+        Assert.Contains("leading as '", ready.Body, StringComparison.Ordinal);
+        Assert.Contains("the webhook is serving", ready.Body, StringComparison.Ordinal);
     }
 
-    private sealed class SettableReadiness : IReadinessCheck
+    private sealed class SettableReadiness : IHealthCheck
     {
         private volatile string? _reason;
 
@@ -108,7 +114,8 @@ public sealed class ControllerHostedServiceTests
             set => _reason = value;
         }
 
-        public string? NotReadyReason => _reason;
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(_reason is { } reason ? HealthCheckResult.Unhealthy(reason) : HealthCheckResult.Healthy("the webhook is serving"));
     }
 
     private sealed class HostFixture : IAsyncDisposable

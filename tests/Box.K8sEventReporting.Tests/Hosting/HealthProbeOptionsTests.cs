@@ -94,12 +94,15 @@ public sealed class HealthProbeOptionsTests
     [InlineData("/livez", true, false, 503, "failing: leading as 'a'\n")]
     [InlineData("/", true, true, 404, "not found: probe /readyz or /livez\n")]
     [InlineData("/readyz/", true, true, 404, "not found: probe /readyz or /livez\n")]
-    public void Answer_PathAndReport_StatusAndBody(string path, bool isReady, bool isLive, int statusCode, string body)
+    public async Task Answer_PathAndReport_StatusAndBody(string path, bool isReady, bool isLive, int statusCode, string body)
     {
         var health = Substitute.For<IControllerHealth>();
         health.Check().Returns(new ControllerHealthReport(isReady, isLive, IsLeader: true, "leading as 'a'"));
+        var services = new ServiceCollection().AddSingleton(health);
+        services.AddK8sEventReporting();
+        await using var provider = services.BuildServiceProvider();
 
-        var answer = HealthProbeHostedService.Answer(path, health);
+        var answer = await HealthProbeHostedService.AnswerAsync(provider, path, CancellationToken.None);
 
         Assert.Equal((statusCode, body), answer);
     }

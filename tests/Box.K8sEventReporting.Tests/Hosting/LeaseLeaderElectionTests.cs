@@ -297,7 +297,6 @@ public sealed class LeaseLeaderElectionTests : IAsyncLifetime
 
             await stop.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(20));
-            election.Dispose();
             client.Dispose();
         }
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
 
-[Collection(MetricsCollection.Name)]
 public sealed class KubernetesEventRecorderTests : IAsyncLifetime
 {
     private static readonly EventReport Sample = EventReport.Warning("InvalidServiceName", "ServiceName: appp1 in pki: app1-pki is not found in allowedNames: [app1 app2]");
@@ -318,7 +317,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     public async Task Record_EveryEvent_IsLoggedAtTheChosenLevel(LogLevel level)
     {
         var logger = new CapturingLogger();
-        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { EventLogLevel = level }, logger, time, () => 0.5);
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { EventLogLevel = level }, logger, time, () => 0, metrics.Reporting);
         recorders.Add(recorder);
 
         recorder.Record(Pods.Ref("app1"), Sample);
@@ -360,7 +359,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     public async Task Record_ForgedLineInMessage_IsEscapedInTheEventAndTheLogLine()
     {
         var logger = new CapturingLogger();
-        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions(), logger, time, () => 0.5);
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions(), logger, time, () => 0, metrics.Reporting);
         recorders.Add(recorder);
 
         recorder.Record(Pods.Ref("app1"), EventReport.Warning("InvalidServiceName", "ServiceName: app1\nWarning Fake: forged\0\u2028 in pki: p"));
@@ -405,7 +404,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     public async Task Record_ApiDownWithManyDistinctEvents_DeferredSetIsBoundedAndDropsAreCountedAndLogged()
     {
         var logger = new CapturingLogger();
-        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { MaxDeferredEvents = 3, MaxWriteAttempts = 1, MaxConcurrentWrites = 1 }, logger, time, () => 0.5);
+        var recorder = new KubernetesEventRecorder(writer, new EventReporterOptions { MaxDeferredEvents = 3, MaxWriteAttempts = 1, MaxConcurrentWrites = 1 }, logger, time, () => 0, metrics.Reporting);
         recorders.Add(recorder);
         writer.FailNext(5, () => FakeEventWriter.Status(HttpStatusCode.ServiceUnavailable));
 
@@ -448,7 +447,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
 
     private KubernetesEventRecorder Create(EventReporterOptions options)
     {
-        var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0.5);
+        var recorder = new KubernetesEventRecorder(writer, options, null, time, () => 0, metrics.Reporting);
         recorders.Add(recorder);
         return recorder;
     }

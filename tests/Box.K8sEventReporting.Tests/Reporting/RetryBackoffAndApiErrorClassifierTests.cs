@@ -5,17 +5,19 @@ namespace Box.K8sEventReporting.Tests.Reporting;
 
 public class RetryBackoffAndApiErrorClassifierTests
 {
+    private static EventReporterOptions Options() => new() { RetryBaseDelay = TimeSpan.FromSeconds(1), RetryMaxDelay = TimeSpan.FromSeconds(10) };
+
     [Theory]
-    [InlineData(1, 0.5, 1000)]
-    [InlineData(2, 0.5, 2000)]
-    [InlineData(4, 0.5, 8000)]
-    [InlineData(5, 0.5, 10000)]  // capped at the max delay
-    [InlineData(12, 0.5, 10000)]
-    [InlineData(1, 0.0, 750)]    // -25% jitter
-    [InlineData(1, 0.999999, 1250)]
+    [InlineData(1, 0.0, 1000)]
+    [InlineData(2, 0.0, 2000)]
+    [InlineData(4, 0.0, 8000)]
+    [InlineData(5, 0.0, 10000)]  // capped at the max delay
+    [InlineData(12, 0.999999, 10000)] // jitter never passes the cap
+    [InlineData(1, 0.5, 1100)]   // up to 20% more, never less
+    [InlineData(1, 0.999999, 1200)]
     public void Delay_Table(int attempt, double jitter, int expectedMs)
     {
-        var delay = RetryBackoff.Delay(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), null, jitter);
+        var delay = Options().RetryDelay(attempt, jitter, null);
 
         Assert.Equal(expectedMs, delay.TotalMilliseconds, 0.5);
     }
@@ -26,7 +28,7 @@ public class RetryBackoffAndApiErrorClassifierTests
     [InlineData(0, 1000)]      // shorter than the backoff: backoff wins
     public void Delay_RetryAfter_IsHonouredUpToCap(int retryAfterSeconds, int expectedMs)
     {
-        var delay = RetryBackoff.Delay(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(retryAfterSeconds), 0.5);
+        var delay = Options().RetryDelay(1, 0, TimeSpan.FromSeconds(retryAfterSeconds));
 
         Assert.Equal(expectedMs, delay.TotalMilliseconds, 0.5);
     }

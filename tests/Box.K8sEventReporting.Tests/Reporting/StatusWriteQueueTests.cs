@@ -11,21 +11,22 @@ using Microsoft.Extensions.Time.Testing;
 namespace Box.K8sEventReporting.Tests.Reporting;
 
 /// <summary>Status writes off the reconcile's critical path: coalesced per resource, retried until written, never lost in silence.</summary>
-[Collection(MetricsCollection.Name)]
 public sealed class StatusWriteQueueTests : IAsyncDisposable
 {
     private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
     private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private readonly GatedStatusWriter writer = new();
+    private readonly MetricTotals metrics = new();
     private readonly StatusWriteQueue queue;
 
     public StatusWriteQueueTests() =>
-        queue = new StatusWriteQueue(new EventReporterOptions { MaxConcurrentWrites = 2 }, timeProvider: time, jitter: () => 0.5);
+        queue = new StatusWriteQueue(new EventReporterOptions { MaxConcurrentWrites = 2 }, timeProvider: time, jitter: () => 0, metrics: metrics.Reporting);
 
     public async ValueTask DisposeAsync()
     {
         writer.Gate.TrySetResult();
         await queue.DisposeAsync();
+        metrics.Dispose();
     }
 
     [Fact]
@@ -73,7 +74,6 @@ public sealed class StatusWriteQueueTests : IAsyncDisposable
     [Fact]
     public async Task Write_RefusedForGood_IsCountedAndNotRetried()
     {
-        using var metrics = new MetricTotals();
         writer.Gate.SetResult();
         writer.FailNext(1, HttpStatusCode.UnprocessableEntity);
         var reporter = Create();

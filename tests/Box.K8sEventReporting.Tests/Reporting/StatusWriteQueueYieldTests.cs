@@ -6,7 +6,6 @@ using Microsoft.Extensions.Time.Testing;
 namespace Box.K8sEventReporting.Tests.Reporting;
 
 /// <summary>Status writes wait while a controller has reconciles ready or running: the floor first, the status right after.</summary>
-[Collection(MetricsCollection.Name)]
 public sealed class StatusWriteQueueYieldTests
 {
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
@@ -20,7 +19,7 @@ public sealed class StatusWriteQueueYieldTests
     public async Task Post_WhileAReconcileRuns_IsWrittenWhenTheReconcilesEnd()
     {
         using var metrics = new MetricTotals();
-        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity);
+        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity, metrics: metrics.Reporting);
         Volatile.Write(ref pendingReconciles, 1);
 
         queue.Post(new Write("team-a/app1-pki", written));
@@ -38,7 +37,7 @@ public sealed class StatusWriteQueueYieldTests
     public async Task Post_WhileReconcilesNeverEnd_IsWrittenAfterTheLongestYield()
     {
         using var metrics = new MetricTotals();
-        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity);
+        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity, metrics: metrics.Reporting);
         Volatile.Write(ref pendingReconciles, 1);
 
         queue.Post(new Write("team-a/app1-pki", written));

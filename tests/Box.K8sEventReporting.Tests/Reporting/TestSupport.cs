@@ -7,27 +7,25 @@ using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
 
-/// <summary>Tests that read the library's process-wide metrics run alone, so other tests cannot add to their totals.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class MetricsCollection
-{
-    public const string Name = "Reporting metrics";
-}
-
 /// <summary>Sums the library's counters by instrument and <c>cause</c> tag while alive.</summary>
+/// <remarks>It hears only the meters of its own factory, so tests that use it run in parallel with every other test.</remarks>
 internal sealed class MetricTotals : IDisposable
 {
     private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<string, long> totals = new();
+    private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public MetricTotals()
     {
+        var factory = (IMeterFactory)services.GetService(typeof(IMeterFactory))!;
+        Reporting = ReportingMetrics.Create(factory)!;
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == "Box.K8sEventReporting")
+            if (instrument.Meter.Name == "Box.K8sEventReporting" && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -52,9 +50,16 @@ internal sealed class MetricTotals : IDisposable
         listener.Start();
     }
 
+    /// <summary>Gets reporting metrics on this listener's own meter, to hand to the recorder or queue under test.</summary>
+    public ReportingMetrics Reporting { get; }
+
     public long this[string name] => totals.TryGetValue(name, out var v) ? v : 0;
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose()
+    {
+        listener.Dispose();
+        services.Dispose();
+    }
 }
 
 internal static class Eventually

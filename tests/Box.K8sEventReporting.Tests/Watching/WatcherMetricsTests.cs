@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json.Serialization;
-using Box.K8sEventReporting.Diagnostics;
+using Box.K8sEventReporting.Tests.TestSupport;
 using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Models;
@@ -13,6 +13,7 @@ public sealed class WatcherMetricsTests : IDisposable
     private readonly RecordingTimeProvider time = new();
     private readonly ScriptedApiServer server;
     private readonly MeterListener listener = new();
+    private readonly MeterCapture meters = new();
     private readonly ConcurrentQueue<(string Name, long Value, string? Tag)> measurements = new();
 
     public WatcherMetricsTests()
@@ -20,7 +21,7 @@ public sealed class WatcherMetricsTests : IDisposable
         server = new ScriptedApiServer(time);
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == K8sEventReportingDiagnostics.Name && instrument.Name.StartsWith("k8s_event_reporting.watcher.", StringComparison.Ordinal))
+            if (ReferenceEquals(instrument.Meter.Scope, meters.Factory) && instrument.Name.StartsWith("k8s_event_reporting.watcher.", StringComparison.Ordinal))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -51,6 +52,7 @@ public sealed class WatcherMetricsTests : IDisposable
     public void Dispose()
     {
         listener.Dispose();
+        meters.Dispose();
         server.Dispose();
     }
 
@@ -63,7 +65,8 @@ public sealed class WatcherMetricsTests : IDisposable
         await using var watcher = new CustomResourceWatcher<MetricProbe>(
             server.Client,
             new CustomResourceWatcherOptions { BackoffJitter = 0, RequestTimeout = TimeSpan.FromHours(1) },
-            timeProvider: time);
+            timeProvider: time,
+            meterFactory: meters.Factory);
         var sync = watcher.Cache.WaitForInitialSyncAsync();
         (await server.NextRequestAsync()).RespondList("10", null, "{\"metadata\":{\"name\":\"a\",\"namespace\":\"n\",\"resourceVersion\":\"5\"}}");
         await sync.WaitAsync(TimeSpan.FromSeconds(10));

@@ -1,9 +1,10 @@
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Watching;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Box.K8sEventReporting.Tests.Watching;
 
-public class ExponentialBackoffTests
+public class FailureStreakTests
 {
     private static readonly TimeSpan Initial = TimeSpan.FromMilliseconds(800);
     private static readonly TimeSpan Max = TimeSpan.FromSeconds(30);
@@ -11,7 +12,7 @@ public class ExponentialBackoffTests
     [Fact]
     public void NextDelay_NoJitter_DoublesUpToMax()
     {
-        var backoff = new ExponentialBackoff(Initial, Max, 0, TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(1));
+        var backoff = new FailureStreak(new BackoffPolicy(Initial, 2, 0, Max), TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(1));
 
         var delays = Enumerable.Range(0, 8).Select(_ => backoff.NextDelay().TotalSeconds).ToArray();
 
@@ -21,7 +22,7 @@ public class ExponentialBackoffTests
     [Fact]
     public void NextDelay_WithJitter_StaysWithinBaseAndBasePlusJitterCappedAtMax()
     {
-        var backoff = new ExponentialBackoff(Initial, Max, 0.5, TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(42));
+        var backoff = new FailureStreak(new BackoffPolicy(Initial, 2, 0.5, Max), TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(42));
         var expectedBase = new[] { 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 30, 30 };
 
         var delays = expectedBase.Select(_ => backoff.NextDelay().TotalSeconds).ToArray();
@@ -38,7 +39,7 @@ public class ExponentialBackoffTests
     public void NextDelay_AfterHealthyPeriod_StartsOverFromInitial()
     {
         var time = new FakeTimeProvider();
-        var backoff = new ExponentialBackoff(Initial, Max, 0, TimeSpan.FromMinutes(2), time, new Random(1));
+        var backoff = new FailureStreak(new BackoffPolicy(Initial, 2, 0, Max), TimeSpan.FromMinutes(2), time, new Random(1));
         backoff.NextDelay();
         backoff.NextDelay();
         backoff.NextDelay();
@@ -53,7 +54,7 @@ public class ExponentialBackoffTests
     public void NextDelay_FailuresWithinHealthyPeriod_KeepGrowing()
     {
         var time = new FakeTimeProvider();
-        var backoff = new ExponentialBackoff(Initial, Max, 0, TimeSpan.FromMinutes(2), time, new Random(1));
+        var backoff = new FailureStreak(new BackoffPolicy(Initial, 2, 0, Max), TimeSpan.FromMinutes(2), time, new Random(1));
         backoff.NextDelay();
 
         time.Advance(TimeSpan.FromSeconds(119));
@@ -65,7 +66,7 @@ public class ExponentialBackoffTests
     [Fact]
     public void Reset_AfterFailures_NextDelayIsInitial()
     {
-        var backoff = new ExponentialBackoff(Initial, Max, 0, TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(1));
+        var backoff = new FailureStreak(new BackoffPolicy(Initial, 2, 0, Max), TimeSpan.FromMinutes(2), new FakeTimeProvider(), new Random(1));
         backoff.NextDelay();
         backoff.NextDelay();
 

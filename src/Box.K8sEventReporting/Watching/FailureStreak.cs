@@ -1,16 +1,15 @@
-using Box.K8sEventReporting.Internal;
+using Box.K8sEventReporting.Primitives;
 
 namespace Box.K8sEventReporting.Watching;
 
 /// <summary>
-/// Exponential backoff with jitter that starts over after a healthy period, like client-go's
-/// <c>NewExponentialBackoffManager</c>. Not thread-safe: one instance per list+watch loop.
+/// The consecutive failures of one list+watch loop, forgotten after a healthy period (like client-go's
+/// <c>NewExponentialBackoffManager</c>); each delay comes from the loop's <see cref="BackoffPolicy"/>. Not thread-safe:
+/// one instance per loop.
 /// </summary>
-internal sealed class ExponentialBackoff
+internal sealed class FailureStreak
 {
-    private readonly TimeSpan initial;
-    private readonly TimeSpan max;
-    private readonly double jitter;
+    private readonly BackoffPolicy policy;
     private readonly TimeSpan resetAfter;
     private readonly TimeProvider timeProvider;
     private readonly Random random;
@@ -18,11 +17,9 @@ internal sealed class ExponentialBackoff
     private long lastFailureTimestamp;
     private bool hasFailed;
 
-    public ExponentialBackoff(TimeSpan initial, TimeSpan max, double jitter, TimeSpan resetAfter, TimeProvider timeProvider, Random random)
+    public FailureStreak(BackoffPolicy policy, TimeSpan resetAfter, TimeProvider timeProvider, Random random)
     {
-        this.initial = initial;
-        this.max = max;
-        this.jitter = jitter;
+        this.policy = policy;
         this.resetAfter = resetAfter;
         this.timeProvider = timeProvider;
         this.random = random;
@@ -32,7 +29,7 @@ internal sealed class ExponentialBackoff
     public int Attempt => attempt;
 
     /// <summary>Records a failure and returns how long to wait before the next attempt.</summary>
-    /// <returns>A delay between <c>initial</c> and <c>max</c>.</returns>
+    /// <returns>A delay between the policy's initial delay and its cap.</returns>
     public TimeSpan NextDelay()
     {
         var now = timeProvider.GetTimestamp();
@@ -43,11 +40,12 @@ internal sealed class ExponentialBackoff
 
         hasFailed = true;
         lastFailureTimestamp = now;
-        var exponent = Math.Min(attempt, 30);
-        attempt++;
-        var baseTicks = Backoff.Exponential(initial, exponent, max).Ticks;
-        var jittered = baseTicks * (1 + (jitter * random.NextDouble()));
-        return TimeSpan.FromTicks((long)Math.Min(max.Ticks, jittered));
+        if (attempt < int.MaxValue)
+        {
+            attempt++;
+        }
+
+        return policy.Delay(attempt, random);
     }
 
     /// <summary>Forgets every failure so that the next delay is the initial one again.</summary>
