@@ -7,8 +7,8 @@ namespace Box.K8sEventReporting.Internal;
 /// </summary>
 /// <remarks>
 /// Keys waiting for a delay (a requeue, a periodic revalidation) do not count: only work that is ready or in progress.
-/// A status write waits at most a bounded time (see <c>StatusWriteQueue</c>), so a controller that never goes quiet still
-/// writes its status.
+/// Owned by the status write queue (its <c>Activity</c>); a status write waits at most a bounded time, so a controller that
+/// never goes quiet still writes its status.
 /// </remarks>
 internal sealed class ReconcileActivity
 {

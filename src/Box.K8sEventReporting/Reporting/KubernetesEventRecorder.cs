@@ -34,7 +34,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
 /// waiting write is dropped and counted (cause <c>queue_full</c>): the newest reports describe the current state, and the
 /// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
-/// Events recorded in the background (by <see cref="ValidationProblemReporter{T}"/>, the Event on the reported resource
+/// Events whose report yields to others (by <see cref="ValidationProblemReporter{T}"/>, the Event on the reported resource
 /// itself) wait in a second queue of the same capacity, written only when no other Event write is queued: they never
 /// delay the Warnings on the pods.
 /// </para>
@@ -47,7 +47,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRecorder, IAsyncDisposable, IDisposable
+public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
@@ -109,10 +109,11 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     public long PendingWrites => Interlocked.Read(ref outstanding);
 
     /// <inheritdoc />
-    public void Record(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: false);
-
-    /// <inheritdoc />
-    void IBackgroundEventRecorder.RecordInBackground(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: true);
+    public void Record(V1ObjectReference involvedObject, EventReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        RecordCore(involvedObject, report, report.YieldsToOthers);
+    }
 
     /// <summary>Writes every held-back repeat and waits until no Event write is queued or in flight.</summary>
     /// <param name="cancellationToken">Stops waiting; the writes continue.</param>

@@ -19,7 +19,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <see cref="KubernetesEntityAttribute"/> (read once per type; or its apiVersion and kind). Strategic merge patch is not
 /// used: custom resources answer it with 415.
 /// </remarks>
-public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter, IResourceStatusWriter
+public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
 {
     private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
     private static readonly ConcurrentDictionary<Type, KubernetesEntityAttribute?> Entities = new();
@@ -48,7 +48,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         SetStatusAsync(resource, condition, NoFields, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken)
+    public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(resource);

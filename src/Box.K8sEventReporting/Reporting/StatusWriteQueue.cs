@@ -41,15 +41,13 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     private readonly Func<double> jitter;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
-    private readonly ReconcileActivity? activity;
     private TaskCompletionSource? idle;
     private int disposed;
 
-    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReconcileActivity? activity = null)
+    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.options = options;
-        this.activity = activity;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
@@ -61,6 +59,12 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
         }
     }
+
+    /// <summary>
+    /// Gets the controllers' reconciles that status writes yield to: each controller adds itself, and pulses it when a
+    /// reconcile ends.
+    /// </summary>
+    public ReconcileActivity Activity { get; } = new();
 
     /// <summary>Gets the number of resources with a status write waiting or in flight.</summary>
     public int Pending
@@ -217,22 +221,16 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     /// </summary>
     private async Task YieldToReconcilesAsync(CancellationToken cancellationToken)
     {
-        if (activity is null || Volatile.Read(ref disposed) != 0)
+        var quiet = Activity.WhenQuietAsync();
+        if (quiet.IsCompleted || Volatile.Read(ref disposed) != 0)
         {
             return;
         }
 
-        var quiet = activity.WhenQuietAsync();
-        if (quiet.IsCompleted)
-        {
-            return;
-        }
-
-        var waiting = quiet.WaitAsync(MaxYield, timeProvider, cancellationToken);   // the MaxYield timer starts here
         ReportingMetrics.StatusWritesYielded.Add(1);
         try
         {
-            await waiting.ConfigureAwait(false);
+            await quiet.WaitAsync(MaxYield, timeProvider, cancellationToken).ConfigureAwait(false);   // the MaxYield timer starts here
         }
         catch (TimeoutException)
         {
@@ -281,7 +279,8 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             {
                 entry.Failures = 0;
             }
-            else if (ApiErrorClassifier.Classify(error, out var retryAfter, out var statusCode) == ApiErrorKind.Permanent)
+            else if (ApiErrorClassifier.Classify(error, out var retryAfter, out var statusCode) == ApiErrorKind.Permanent
+                || error is NotSupportedException)   // a writer that cannot write the fields asked for will never succeed
             {
                 entry.Failures = 0;
                 Log.StatusWriteRejected(logger, error, key, statusCode);

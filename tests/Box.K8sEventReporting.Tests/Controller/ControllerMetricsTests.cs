@@ -55,15 +55,7 @@ public sealed class ControllerMetricsTests : IDisposable
     {
         var watcher = new FakeWatcher<Gizmo>();
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "g", NamespaceProperty = "ns" } });
-        using var controller = new ResourceController<Gizmo>(
-            watcher,
-            [new AlwaysInvalid()],
-            null,
-            new SilentReporter(),
-            [],
-            new ControllerOptions(),
-            NullLogger.Instance,
-            new FakeTimeProvider());
+        using var controller = InvalidatingController(watcher);
 
         await controller.ReconcileAsync(new ResourceKey("ns", "g"), CancellationToken.None);
         await controller.ReconcileAsync(new ResourceKey("ns", "missing"), CancellationToken.None);
@@ -86,8 +78,7 @@ public sealed class ControllerMetricsTests : IDisposable
         System.Diagnostics.ActivitySource.AddActivityListener(activityListener);
         var watcher = new FakeWatcher<Gizmo>();
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "traced", NamespaceProperty = "ns" } });
-        using var controller = new ResourceController<Gizmo>(
-            watcher, [new AlwaysInvalid()], null, new SilentReporter(), [], new ControllerOptions(), NullLogger.Instance, new FakeTimeProvider());
+        using var controller = InvalidatingController(watcher);
 
         await controller.ReconcileAsync(new ResourceKey("ns", "traced"), CancellationToken.None);
 
@@ -124,20 +115,16 @@ public sealed class ControllerMetricsTests : IDisposable
         public V1ObjectMeta Metadata { get; set; } = new();
     }
 
-    private sealed class AlwaysInvalid : IValidator<Gizmo>
+    // A loop whose reconciler finds every Gizmo invalid.
+    private static ResourceController<Gizmo> InvalidatingController(FakeWatcher<Gizmo> watcher)
     {
-        public ValueTask<ValidationResult> ValidateAsync(Gizmo resource, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(ValidationResult.Fail(new ValidationFailure("spec", "Invalid", "always")));
-    }
-
-    private sealed class SilentReporter : IReconcileReporter<Gizmo>
-    {
-        public ValueTask ReportInvalidAsync(Gizmo resource, ValidationResult result, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportValidAsync(Gizmo resource, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportReconcileErrorAsync(Gizmo resource, Exception error, bool isTerminal, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        var time = new FakeTimeProvider();
+        return new ResourceController<Gizmo>(
+            new PrimarySource<Gizmo>(watcher, null, "Gizmo", NullLogger.Instance, time),
+            [],
+            new DelegateReconciler<Gizmo>((_, _) => ValueTask.FromResult(ReconcileResult.Invalid(new ValidationFailure("spec", "Invalid", "always")))),
+            new ControllerOptions(),
+            NullLogger.Instance,
+            time);
     }
 }

@@ -217,14 +217,14 @@ public sealed class ResourceControllerTests
     [InlineData(1L, 2L, false)]
     [InlineData(null, 1L, false)]
     [InlineData(null, null, false)]
-    public void IsStatusOnlyChange_Generations_SkipsOnlyWhenBothKnownAndEqual(long? oldGeneration, long? newGeneration, bool expected)
+    public void GenerationChanged_Generations_SkipsOnlyWhenBothKnownAndEqual(long? oldGeneration, long? newGeneration, bool skipped)
     {
         var old = Widget.Create("a");
         old.Metadata.Generation = oldGeneration;
         var current = Widget.Create("a");
         current.Metadata.Generation = newGeneration;
 
-        Assert.Equal(expected, ResourceController<Widget>.IsStatusOnlyChange(old, current));
+        Assert.Equal(!skipped, PrimarySource<Widget>.GenerationChanged(old, current));
     }
 
     [Fact]
@@ -315,7 +315,7 @@ public sealed class ResourceControllerTests
             null,
             DecodeFailure: new ResourceDecodeFailure("ns", "broken", "uid-1", "7", "{}", "spec.serviceName: expected string")));
         h.Watcher.Add(Widget.Create("marker"));
-        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 1, "the standby has seen both changes");
+        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 2, "the standby has queued both (the bad object waits for a leader)");
         var whileStandby = h.Reporter.CountOf("decode broken");
 
         h.StartWorkers();
