@@ -258,6 +258,38 @@ public sealed class ResourceControllerTests
     }
 
     [Fact]
+    public async Task RequeueAll_WatchDeliversTheSameVersionWhileAWorkerTakesIt_IsReconciledOnce()
+    {
+        // A new leader queues the whole cache; the watch's own notice of the same object (its initial list, read late by a
+        // busy pump) arrives after the one worker took the key and before it read the cache.
+        await using var h = new ControllerHarness(new ControllerOptions { Workers = 1 });
+        var widget = Widget.Create("a");
+        widget.Metadata.ResourceVersion = "7";
+        var marker = Widget.Create("m");
+        marker.Metadata.ResourceVersion = "8";
+        h.Watcher.SetQuietly(widget);
+        h.StartPump();
+        await h.Watcher.Subscribed;
+        var late = 0;
+        h.Watcher.OnGet = key =>
+        {
+            if (key.Name == "a" && Interlocked.Exchange(ref late, 1) == 0)
+            {
+                h.Watcher.Publish(new ResourceChange<Widget>(ResourceChangeType.Added, widget));
+                h.Watcher.Add(marker);
+                Assert.True(SpinWait.SpinUntil(() => h.Controller.Queue.Count >= 1, TimeSpan.FromSeconds(10)), "the pump read both notices");
+            }
+        };
+        h.Controller.RequeueAll();
+
+        h.StartWorkers();
+
+        await Eventually.TrueAsync(() => h.ReconcileCount("m") >= 1, "the marker is reconciled");
+        await h.WaitIdleAsync("nothing is left to reconcile");
+        Assert.Equal(1, h.ReconcileCount("a"));
+    }
+
+    [Fact]
     public async Task RunEventPumpAsync_WithoutWorkers_QueuesButDoesNotReconcile()
     {
         await using var h = new ControllerHarness().StartPump();
