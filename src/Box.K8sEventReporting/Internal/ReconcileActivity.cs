@@ -68,6 +68,34 @@ internal sealed class ReconcileActivity
         }
     }
 
+    /// <summary>
+    /// Waits while a controller has reconciles ready or running, at most <paramref name="maxYield"/>: still busy after it,
+    /// the caller goes on anyway, so that a controller that never goes quiet does not starve it.
+    /// </summary>
+    /// <param name="maxYield">The longest wait; its timer starts when the wait does.</param>
+    /// <param name="timeProvider">The clock of <paramref name="maxYield"/>.</param>
+    /// <param name="waiting">Called once when the caller has to wait (for a metric).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when quiet, or after <paramref name="maxYield"/>.</returns>
+    public async Task YieldAsync(TimeSpan maxYield, TimeProvider timeProvider, Action waiting, CancellationToken cancellationToken)
+    {
+        var quiet = WhenQuietAsync();
+        if (quiet.IsCompleted)
+        {
+            return;
+        }
+
+        waiting();
+        try
+        {
+            await quiet.WaitAsync(maxYield, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still busy after maxYield: go on.
+        }
+    }
+
     private bool IsQuietLocked()
     {
         foreach (var pending in sources)

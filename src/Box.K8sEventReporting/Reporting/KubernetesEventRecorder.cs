@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -51,17 +50,11 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
-    private readonly EventWriteRetrier retrier;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
     private readonly EventCorrelator correlator;
-    private readonly Channel<EventRecord> queue;
-    private readonly Channel<EventRecord> background;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task[] workers;
+    private readonly EventWriteLanes lanes;
     private readonly ITimer deferredTimer;
-    private long outstanding;
-    private TaskCompletionSource? idle;
     private int disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KubernetesEventRecorder"/> class and starts its background writers.</summary>
@@ -87,26 +80,16 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
-#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
-        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble);
-#pragma warning restore CA5394
         correlator = new EventCorrelator(options, OnDeferredDropped);
-        queue = Channel.CreateBounded<EventRecord>(
-            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
-            OnWriteDropped);
-        background = Channel.CreateBounded<EventRecord>(
-            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
-            OnWriteDropped);
+#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
+        var retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble);
+#pragma warning restore CA5394
+        lanes = new EventWriteLanes(gate, correlator, retrier, options, this.logger, this.timeProvider);
         deferredTimer = this.timeProvider.CreateTimer(static state => ((KubernetesEventRecorder)state!).WriteDeferred(), this, options.SpamFilterRefillInterval, options.SpamFilterRefillInterval);
-        workers = new Task[options.MaxConcurrentWrites];
-        for (var i = 0; i < workers.Length; i++)
-        {
-            workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
-        }
     }
 
     /// <summary>Gets the number of Event writes queued or in flight.</summary>
-    public long PendingWrites => Interlocked.Read(ref outstanding);
+    public long PendingWrites => lanes.Outstanding;
 
     /// <inheritdoc />
     public void Record(V1ObjectReference involvedObject, EventReport report)
@@ -125,26 +108,11 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             foreach (var record in correlator.TakeDeferred())
             {
-                Enqueue(record);
+                lanes.Enqueue(record);
             }
         }
 
-        while (true)
-        {
-            Task wait;
-            lock (gate)
-            {
-                if (outstanding == 0)
-                {
-                    return;
-                }
-
-                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = idle.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await lanes.WaitIdleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void RecordCore(V1ObjectReference involvedObject, EventReport report, bool inBackground)
@@ -189,7 +157,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             result.Record.IsBackground = inBackground;
             if (decision is CorrelationDecision.Create or CorrelationDecision.Patch)
             {
-                Enqueue(result.Record);
+                lanes.Enqueue(result.Record);
             }
         }
 
@@ -223,18 +191,14 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             }
             catch (OperationCanceledException)
             {
-                var lost = Interlocked.Read(ref outstanding);
+                var lost = lanes.Outstanding;
                 Log.EventsLostAtShutdown(logger, lost, options.ShutdownTimeout);
                 ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
             }
         }
 
         await deferredTimer.DisposeAsync().ConfigureAwait(false);
-        queue.Writer.TryComplete();
-        background.Writer.TryComplete();
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        stopping.Dispose();
+        await lanes.StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops the background writers at once, without flushing; prefer <see cref="DisposeAsync"/>.</summary>
@@ -246,7 +210,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
             return;
         }
 
-        var lost = Interlocked.Read(ref outstanding);
+        var lost = lanes.Outstanding;
         if (lost > 0)
         {
             Log.EventsLostAtShutdown(logger, lost, TimeSpan.Zero);
@@ -254,9 +218,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         }
 
         deferredTimer.Dispose();
-        queue.Writer.TryComplete();
-        background.Writer.TryComplete();
-        stopping.Cancel();
+        lanes.Dispose();
     }
 
     internal static EventReporterOptions Snapshot(IOptions<EventReporterOptions> options)
@@ -313,36 +275,9 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
         {
             foreach (var record in correlator.RetryDeferred(timeProvider.GetUtcNow()))
             {
-                Enqueue(record);
+                lanes.Enqueue(record);
             }
         }
-    }
-
-    // Called under the gate.
-    private void Enqueue(EventRecord record)
-    {
-        outstanding++;
-        ReportingMetrics.QueueLength.Add(1);
-        if (!(record.IsBackground ? background : queue).Writer.TryWrite(record))
-        {
-            // Only after completion (disposal): the write is lost.
-            correlator.AbandonWrite(record, "shutdown");
-            FinishOne();
-            ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
-        }
-    }
-
-    // Called by the channel, synchronously inside TryWrite, so under the gate.
-    private void OnWriteDropped(EventRecord record)
-    {
-        lock (gate)
-        {
-            correlator.AbandonWrite(record, "queue_full");
-            FinishOne();
-        }
-
-        ReportingMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
-        Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
     }
 
     // Called by the correlator, under the gate: the oldest waiting Event gave way to a newer one; its observations are lost.
@@ -350,99 +285,5 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, 
     {
         ReportingMetrics.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
         Log.DeferredEventDropped(logger, options.MaxDeferredEvents, record.Key.Object.Namespace, record.Name, lost, record.DeferCause);
-    }
-
-    // Called under the gate.
-    private void FinishOne()
-    {
-        outstanding--;
-        ReportingMetrics.QueueLength.Add(-1);
-        if (outstanding == 0 && idle is not null)
-        {
-            idle.TrySetResult();
-            idle = null;
-        }
-    }
-
-    private async Task RunWriterAsync(CancellationToken cancellationToken)
-    {
-        var urgent = queue.Reader;
-        var later = background.Reader;
-        try
-        {
-            while (!(urgent.Completion.IsCompleted && later.Completion.IsCompleted))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-
-                // Every urgent write first; a background write only when none is queued.
-                if (urgent.TryRead(out var record) || later.TryRead(out record))
-                {
-                    await ProcessAsync(record, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                await Task.WhenAny(urgent.WaitToReadAsync(cancellationToken).AsTask(), later.WaitToReadAsync(cancellationToken).AsTask()).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
-
-    private async Task ProcessAsync(EventRecord record, CancellationToken cancellationToken)
-    {
-        EventWrite write;
-        long serverCount;
-        lock (gate)
-        {
-            write = EventWrite.From(record);
-            serverCount = record.ServerCount;
-        }
-
-        var outcome = EventWriteOutcome.Failed;
-        try
-        {
-            (outcome, serverCount) = await retrier.WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            lock (gate)
-            {
-                correlator.AbandonWrite(record, "shutdown");
-                FinishOne();
-            }
-
-            throw;
-        }
-#pragma warning disable CA1031 // A bug in one write must not stop the writer loop; it is logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.EventWriterCrashed(logger, ex, write.Namespace, write.Name);
-        }
-
-        lock (gate)
-        {
-            switch (outcome)
-            {
-                case EventWriteOutcome.Written:
-                    var next = correlator.CompleteWrite(record, serverCount, write.Delta, timeProvider.GetUtcNow());
-                    if (next is CorrelationDecision.Create or CorrelationDecision.Patch)
-                    {
-                        Enqueue(record);
-                    }
-
-                    break;
-                case EventWriteOutcome.Rejected:
-                    correlator.DiscardWrite(record);
-                    break;
-                default:
-                    correlator.AbandonWrite(record, "write_failed");
-                    break;
-            }
-
-            FinishOne();
-        }
     }
 }
