@@ -290,6 +290,39 @@ public sealed class ResourceControllerTests
     }
 
     [Fact]
+    public async Task ReconcileOnUpdate_PredicateLetsLabelChangesThrough_ReconcilesThemButNotOtherUpdates()
+    {
+        var watcher = new FakeWatcher<Widget>();
+        var source = new PrimarySource<Widget>(
+            watcher, static (old, current) => Tier(old) != Tier(current), "Widget", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var pump = source.RunAsync(queue, stop.Token);
+        var widget = Widget.Create("a");
+        watcher.Add(widget);
+        await Eventually.TrueAsync(() => queue.Count == 1, "the new widget is queued");
+        Assert.Equal(new ResourceKey("ns", "a"), await queue.GetAsync(CancellationToken.None));
+        queue.Done(new ResourceKey("ns", "a"));
+
+        var newSpec = widget.With(serviceName: "other", generation: 2);
+        watcher.Modify(newSpec);                                      // a new generation, same label: not through this predicate
+        watcher.Add(Widget.Create("marker"));
+        await Eventually.TrueAsync(() => queue.Count == 1, "the marker is queued");
+        Assert.Equal(new ResourceKey("ns", "marker"), await queue.GetAsync(CancellationToken.None));
+        queue.Done(new ResourceKey("ns", "marker"));
+        var relabelled = newSpec.With();
+        relabelled.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "gold" };
+        watcher.Modify(relabelled);
+
+        await Eventually.TrueAsync(() => queue.Count == 1, "the label change is queued");
+        Assert.Equal(new ResourceKey("ns", "a"), await queue.GetAsync(CancellationToken.None));
+        await stop.CancelAsync();
+        await pump;
+    }
+
+    private static string? Tier(Widget widget) => widget.Metadata.Labels is { } labels && labels.TryGetValue("tier", out var tier) ? tier : null;
+
+    [Fact]
     public async Task RunEventPumpAsync_WithoutWorkers_QueuesButDoesNotReconcile()
     {
         await using var h = new ControllerHarness().StartPump();
