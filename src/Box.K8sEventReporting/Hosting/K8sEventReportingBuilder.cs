@@ -119,7 +119,8 @@ public sealed class K8sEventReportingBuilder
     /// <returns>This builder.</returns>
     /// <remarks>
     /// A change that keeps <c>metadata.generation</c> (a status write, ours included; a label or annotation edit) is not
-    /// reconciled again, so status writes cause no revalidation storm. Invalid resources are revalidated every
+    /// reconciled again, so status writes cause no revalidation storm (<see cref="ControllerBuilder{T}.ReconcileOnUpdate"/>
+    /// chooses other updates). Invalid resources are revalidated every
     /// <see cref="ControllerOptions.RevalidationInterval"/>; deleted ones no more.
     /// </remarks>
     public K8sEventReportingBuilder AddController<T>(Action<ControllerBuilder<T>>? configure = null)

@@ -18,7 +18,9 @@ namespace Box.K8sEventReporting.Reporting;
 /// <remarks>
 /// Call <see cref="ReportAsync"/> from the reconcile loop with every validation result; it is idempotent: Events are
 /// correlated (repeats raise a count), and the condition is written only when it changes. Only the condition write waits
-/// for the API server.
+/// for the API server. In a controller (<c>AddController</c>) the status is queued instead and written in the background,
+/// and the same failures of the same generation are recorded on the resource itself once per
+/// <see cref="Controller.ControllerOptions.RevalidationInterval"/> (a reconcile that a new pod triggers tells that pod only).
 /// <para>
 /// Fan-out cap: pods are grouped by their controlling owner. When one owner has more affected pods than
 /// <see cref="EventReporterOptions.MaxPodsPerOwner"/> (default 10), only the first that many pods (by name) get the Event,
@@ -219,7 +221,7 @@ public sealed class ValidationProblemReporter<T>
                 && last.Failures is { } lastFailures
                 && last.Generation == generation
                 && timeProvider.GetElapsedTime(last.WarnedAt, now) < resourceWarningInterval
-                && lastFailures.SequenceEqual(failures))
+                && SameFailures(lastFailures, failures))
             {
                 lastReports.Set(uid, last with { Failures = failures });
                 return false;
@@ -228,6 +230,24 @@ public sealed class ValidationProblemReporter<T>
             lastReports.Set(uid, new LastReport(generation, failures, now));
             return true;
         }
+    }
+
+    private static bool SameFailures(IReadOnlyList<ValidationFailure> a, IReadOnlyList<ValidationFailure> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>What was last reported on a resource: valid (no failures), or its failures and when they were recorded on it.</summary>
