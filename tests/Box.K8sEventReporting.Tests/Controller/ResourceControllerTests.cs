@@ -98,6 +98,7 @@ public sealed class ResourceControllerTests
 
         Assert.Equal(2, beforeSecondBackoff);
         await Eventually.TrueAsync(() => h.Reporter.CountOf("valid a") == 1, "the second retry, 10 ms later, succeeds");
+        await h.WaitIdleAsync("the loop has handled the success (it is reported before the queue hears of it)");
         Assert.Contains("error a boom", h.Reporter.Calls);
         Assert.Equal(0, h.Controller.Queue.NumRequeues(new ResourceKey("ns", "a")));
     }
