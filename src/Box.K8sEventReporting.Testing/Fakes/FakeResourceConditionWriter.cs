@@ -9,7 +9,7 @@ namespace Box.K8sEventReporting.Testing;
 /// An <see cref="IResourceConditionWriter"/> that keeps the conditions it is asked to set, per resource and type, like the
 /// status subresource would: setting the same condition again writes nothing.
 /// </summary>
-public sealed class FakeResourceConditionWriter : IResourceConditionWriter, IResourceStatusWriter
+public sealed class FakeResourceConditionWriter : IResourceConditionWriter
 {
     private readonly Recording<WrittenCondition> _writes = new();
     private readonly object _gate = new();
@@ -23,7 +23,8 @@ public sealed class FakeResourceConditionWriter : IResourceConditionWriter, IRes
         Write(resource, condition, new Dictionary<string, JsonNode?>(), cancellationToken);
 
     /// <inheritdoc/>
-    Task<bool> IResourceStatusWriter.SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken) =>
+    public Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
         Write(resource, condition, fields.ToDictionary(f => f.Key, f => f.Value?.DeepClone()), cancellationToken);
 
     private Task<bool> Write<T>(T resource, ResourceCondition condition, Dictionary<string, JsonNode?> fields, CancellationToken cancellationToken)

@@ -5,10 +5,6 @@ namespace Box.K8sEventReporting.Controller;
 /// <summary>The controller's log messages; event ids 4000–4999, stable.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4001, EventName = "ResourceInvalid", Level = LogLevel.Information,
-        Message = "{Kind} '{Namespace}/{Name}' failed validation with {FailureCount} failure(s); reported, revalidating in {Interval}.")]
-    public static partial void ResourceInvalid(ILogger logger, string kind, string? @namespace, string name, int failureCount, TimeSpan interval);
-
     [LoggerMessage(EventId = 4002, EventName = "ResourceReconciled", Level = LogLevel.Debug,
         Message = "{Kind} '{Namespace}/{Name}' is valid and was reconciled.")]
     public static partial void ResourceReconciled(ILogger logger, string kind, string? @namespace, string name);

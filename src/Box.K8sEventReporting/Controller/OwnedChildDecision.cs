@@ -1,3 +1,4 @@
+using Box.K8sEventReporting.Primitives;
 using System.Text.Json.Nodes;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
@@ -98,6 +99,27 @@ internal static class OwnedChildDecision
             BlockOwnerDeletion = true,
         };
     }
+
+    /// <summary>The desired child for <paramref name="existing"/>, stamped (see <see cref="Stamp"/>), with the name asked for.</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="desiredFor"/> returned <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The desired child has another name.</exception>
+    public static TChild Desired<TChild>(
+        Func<TChild?, TChild> desiredFor, TChild? existing, string name, V1OwnerReference owner, string? ownerNamespace, KubernetesEntityMetadata info, string managedBy)
+        where TChild : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var child = desiredFor(existing) ?? throw new InvalidOperationException($"The desired {info.Kind} for {ownerNamespace}/{name} is null.");
+        Stamp(child, owner, ownerNamespace, info.ApiVersion, info.Kind, managedBy);
+        if (!string.Equals(child.Metadata.Name, name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The desired {info.Kind} is named '{child.Metadata.Name}', not '{name}'.", nameof(desiredFor));
+        }
+
+        return child;
+    }
+
+    /// <summary>The child's field a 422 names first (its first cause's field), if any.</summary>
+    public static string? RefusedField(int statusCode, string? content) =>
+        Refusal("Child", null, "child", "update", statusCode, content).FieldPath is { Length: > 0 } field ? field : null;
 
     /// <summary>
     /// Makes <paramref name="desired"/> a child of the owner: its apiVersion and kind, the owner's namespace, the owner as

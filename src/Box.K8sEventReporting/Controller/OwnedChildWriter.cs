@@ -69,7 +69,7 @@ public sealed class OwnedChildWriter<TChild>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
 
     private const int MaxAttempts = 3;
-    private readonly IKubernetes kubernetes;
+    private readonly ChildRequests<TChild> requests;
     private readonly IResourceCache<TChild>? cache;
     private readonly ILogger logger;
     private readonly KubernetesEntityMetadata info;
@@ -108,12 +108,12 @@ public sealed class OwnedChildWriter<TChild>
                 nameof(managedBy));
         }
 
-        this.kubernetes = kubernetes;
         this.cache = cache;
         this.logger = logger ?? (ILogger)NullLogger.Instance;
         ManagedBy = managedBy;
         info = KubernetesEntityMetadata.Of<TChild>();
         immutable = ImmutableFields.For(info.Group, info.Kind, immutableFields);
+        requests = new ChildRequests<TChild>(kubernetes, info);
     }
 
     /// <summary>Gets the value of <see cref="ManagedByLabel"/> on every child this writer writes.</summary>
@@ -175,8 +175,7 @@ public sealed class OwnedChildWriter<TChild>
         ArgumentNullException.ThrowIfNull(desiredFor);
         var ownerReference = OwnedChildDecision.OwnerReferenceTo(owner);
         var ns = owner.Metadata.NamespaceProperty;
-        using var client = new GenericClient(kubernetes, info.Group, info.Version, info.Plural, disposeClient: false);
-        var current = cache is null ? await ReadAsync(client, ns, name, cancellationToken).ConfigureAwait(false) : cache.Get(ns, name);
+        var current = cache is null ? await requests.ReadAsync(ns, name, cancellationToken).ConfigureAwait(false) : cache.Get(ns, name);
         for (var attempt = 1; ; attempt++)
         {
             TChild? desired = null;
@@ -187,7 +186,7 @@ public sealed class OwnedChildWriter<TChild>
                 ownerReference.Uid,
                 existing =>
                 {
-                    desired = Desire(existing);
+                    desired = OwnedChildDecision.Desired(desiredFor, existing, name, ownerReference, ns, info, ManagedBy);
                     return OwnedChildDecision.IsUpToDate(existing, desired);
                 },
                 existing =>
@@ -208,8 +207,8 @@ public sealed class OwnedChildWriter<TChild>
                 case OwnedChildAction.None:
                     return new OwnedChildResult<TChild>(OwnedChildOutcome.Unchanged, current, null);
                 case OwnedChildAction.Create:
-                    desired = Desire(null);
-                    result = await WriteAsync(OwnedChildOutcome.Created, "create", () => CreateAsync(desired, dryRun: false, cancellationToken)).ConfigureAwait(false);
+                    desired = OwnedChildDecision.Desired(desiredFor, null, name, ownerReference, ns, info, ManagedBy);
+                    result = await WriteAsync(OwnedChildOutcome.Created, "create", () => requests.CreateAsync(desired, dryRun: false, cancellationToken)).ConfigureAwait(false);
                     break;
                 case OwnedChildAction.Replace:
                     Log.OwnedChildReplacing(logger, info.Kind, ns, name, field!);
@@ -218,14 +217,14 @@ public sealed class OwnedChildWriter<TChild>
                 default:
                     try
                     {
-                        result = await WriteAsync(OwnedChildOutcome.Updated, "update", () => UpdateAsync(client, body!, cancellationToken), refuseInvalid: false).ConfigureAwait(false);
+                        result = await WriteAsync(OwnedChildOutcome.Updated, "update", () => requests.UpdateAsync(body!, cancellationToken), refuseInvalid: false).ConfigureAwait(false);
                     }
                     catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.UnprocessableEntity)
                     {
                         // The owner controls this child and the server refuses the update: a field it will not update
                         // (one the rules above do not know). Replacing it is safe: the dry run shows first whether the
                         // server would accept the desired object at all.
-                        var refused = RefusedField(e) ?? "content";
+                        var refused = OwnedChildDecision.RefusedField((int)e.Response.StatusCode, e.Response.Content) ?? "content";
                         Log.OwnedChildReplacing(logger, info.Kind, ns, name, refused);
                         result = await ReplaceAsync(current!, desired!, cancellationToken).ConfigureAwait(false);
                     }
@@ -244,44 +243,25 @@ public sealed class OwnedChildWriter<TChild>
             }
 
             // The cache was behind, or the object is someone else's and not cached: read that one object, never a list.
-            current = await ReadAsync(client, ns, name, cancellationToken).ConfigureAwait(false);
+            current = await requests.ReadAsync(ns, name, cancellationToken).ConfigureAwait(false);
         }
 
-        // Deletes the controlled child (uid and resourceVersion as preconditions) and creates the desired one, after a
-        // dry-run create shows the server accepts it (409 AlreadyExists: valid, the name is just taken); null to read again.
+        // Deletes the controlled child and creates the desired one, once the server showed it accepts it; null to read again.
         async Task<OwnedChildResult<TChild>?> ReplaceAsync(TChild existing, TChild replacement, CancellationToken token)
         {
-            try
+            var (cleared, refusedAttempt, refusal) = await requests.ClearForReplacementAsync(existing, replacement, token).ConfigureAwait(false);
+            if (refusal is not null)
             {
-                await CreateAsync(replacement, dryRun: true, token).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-            }
-            catch (HttpOperationException e) when (OwnedChildDecision.IsRefusal((int)e.Response.StatusCode))
-            {
-                return Refused("replace", e);
+                return Refused(refusedAttempt!, refusal);
             }
 
-            try
+            if (!cleared)
             {
-                await DeleteAsync(existing.Metadata, token).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                // A precondition failed: the object changed (or was replaced by another) since it was read.
                 return null;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-            }
-            catch (HttpOperationException e) when (OwnedChildDecision.IsRefusal((int)e.Response.StatusCode))
-            {
-                return Refused("delete (to replace it)", e);
             }
 
             Metrics?.OwnedChildReplacements.Add(1, ControllerMetrics.KindTags(info.Kind));
-            return await WriteAsync(OwnedChildOutcome.Replaced, "create (to replace it)", () => CreateAsync(replacement, dryRun: false, token)).ConfigureAwait(false);
+            return await WriteAsync(OwnedChildOutcome.Replaced, "create (to replace it)", () => requests.CreateAsync(replacement, dryRun: false, token)).ConfigureAwait(false);
         }
 
         // Runs a write: its result, null after a 409 or 404 (read again), or the refusal when no retry fixes it.
@@ -313,67 +293,5 @@ public sealed class OwnedChildWriter<TChild>
             Log.OwnedChildRefused(logger, attempt, info.Kind, ns, name, code, ownerReference.Kind, ownerReference.Name, logged);
             return new OwnedChildResult<TChild>(OwnedChildOutcome.Refused, null, null, refusal);
         }
-
-        TChild Desire(TChild? existing)
-        {
-            var child = desiredFor(existing) ?? throw new InvalidOperationException($"The desired {info.Kind} for {ns}/{name} is null.");
-            OwnedChildDecision.Stamp(child, ownerReference, ns, info.ApiVersion, info.Kind, ManagedBy);
-            if (!string.Equals(child.Metadata.Name, name, StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"The desired {info.Kind} is named '{child.Metadata.Name}', not '{name}'.", nameof(desiredFor));
-            }
-
-            return child;
-        }
     }
-
-    /// <summary>The child's field a 422 names first (its first cause's field), if any.</summary>
-    private static string? RefusedField(HttpOperationException e) =>
-        OwnedChildDecision.Refusal("Child", null, "child", "update", (int)e.Response.StatusCode, e.Response.Content).FieldPath is { Length: > 0 } field ? field : null;
-
-    private static async Task<TChild?> ReadAsync(GenericClient client, string? ns, string name, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return string.IsNullOrEmpty(ns)
-                ? await client.ReadAsync<TChild>(name, cancellationToken).ConfigureAwait(false)
-                : await client.ReadNamespacedAsync<TChild>(ns, name, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private async Task<TChild> CreateAsync(TChild desired, bool dryRun, CancellationToken cancellationToken)
-    {
-        var ns = desired.Metadata.NamespaceProperty;
-        using var response = string.IsNullOrEmpty(ns)
-            ? await kubernetes.CustomObjects.CreateClusterCustomObjectWithHttpMessagesAsync<TChild>(
-                desired, info.Group, info.Version, info.Plural, dryRun: dryRun ? "All" : null, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await kubernetes.CustomObjects.CreateNamespacedCustomObjectWithHttpMessagesAsync<TChild>(
-                desired, info.Group, info.Version, ns, info.Plural, dryRun: dryRun ? "All" : null, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return response.Body;
-    }
-
-    /// <summary>Deletes the child only if it still is the object read (same uid and resourceVersion), with its own dependents.</summary>
-    private async Task DeleteAsync(V1ObjectMeta existing, CancellationToken cancellationToken)
-    {
-        // Background: the old child's own dependents (a Job's pods) go with it; a Job's API default would orphan them.
-        var options = new V1DeleteOptions
-        {
-            Preconditions = new V1Preconditions { Uid = existing.Uid, ResourceVersion = existing.ResourceVersion },
-            PropagationPolicy = "Background",
-        };
-        using var response = string.IsNullOrEmpty(existing.NamespaceProperty)
-            ? await kubernetes.CustomObjects.DeleteClusterCustomObjectWithHttpMessagesAsync(
-                info.Group, info.Version, info.Plural, existing.Name, options, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await kubernetes.CustomObjects.DeleteNamespacedCustomObjectWithHttpMessagesAsync(
-                info.Group, info.Version, existing.NamespaceProperty, info.Plural, existing.Name, options, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private static Task<TChild> UpdateAsync(GenericClient client, TChild body, CancellationToken cancellationToken) =>
-        string.IsNullOrEmpty(body.Metadata.NamespaceProperty)
-            ? client.ReplaceAsync(body, body.Metadata.Name, cancellationToken)
-            : client.ReplaceNamespacedAsync(body, body.Metadata.NamespaceProperty, body.Metadata.Name, cancellationToken);
 }

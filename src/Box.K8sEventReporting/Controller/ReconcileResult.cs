@@ -68,6 +68,9 @@ public readonly record struct ReconcileResult
         return new ReconcileResult(null, [.. failures]);
     }
 
+    /// <summary>Returns this result with <see cref="RequeueAfter"/> set to <paramref name="delay"/> (an invalid resource's revalidation).</summary>
+    internal ReconcileResult RequeuedAfter(TimeSpan delay) => new(delay, failures, status);
+
     /// <summary>
     /// Returns this result asking, in addition, that <c>status.<paramref name="name"/></c> be set to <paramref name="value"/>.
     /// The field rides in the one status patch that also sets the controller's condition (one write, not two), made in the

@@ -177,14 +177,17 @@ internal sealed class WorkQueue : IDisposable
     {
         while (await _ready.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (!_ready.Reader.TryRead(out var key))
-            {
-                continue;
-            }
-
+            ResourceKey key;
             long queuedAt;
+
+            // Taken and marked processing in one step: a key is never seen neither queued nor processing.
             lock (_gate)
             {
+                if (!_ready.Reader.TryRead(out key))
+                {
+                    continue;
+                }
+
                 _dirty.Remove(key);
                 _processing.Add(key);
                 _queuedAt.Remove(key, out queuedAt);
@@ -269,7 +272,8 @@ internal sealed class WorkQueue : IDisposable
         _metrics?.Dispose();
     }
 
-    private void OnDelayElapsed(DelayedKey entry)
+    /// <summary>Called by the timer of <paramref name="entry"/>: adds its key, unless a later add replaced the entry.</summary>
+    internal void OnDelayElapsed(DelayedKey entry)
     {
         var key = entry.Key;
         lock (_gate)
@@ -285,16 +289,5 @@ internal sealed class WorkQueue : IDisposable
         }
 
         Add(key);
-    }
-
-    private sealed class DelayedKey(WorkQueue queue, ResourceKey key, long due)
-    {
-        public ResourceKey Key { get; } = key;
-
-        public long Due { get; } = due;
-
-        public ITimer Timer { get; set; } = null!;
-
-        public void Fire() => queue.OnDelayElapsed(this);
     }
 }

@@ -160,6 +160,25 @@ public sealed class ControllerBuilder<T>
             static change => change.Type is ResourceChangeType.Modified or ResourceChangeType.Deleted);
     }
 
+    /// <summary>
+    /// Chooses which updates of a resource are reconciled, instead of the default: those that change its
+    /// <c>metadata.generation</c> (its spec) or its <c>metadata.deletionTimestamp</c>. Creations and deletions are always
+    /// reconciled; so are updates of an object whose generation is not set.
+    /// </summary>
+    /// <param name="predicate">Given the previous and the new state, returns whether to reconcile; called on the watch loop, keep it cheap.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Status writes (the controller's own included) keep the generation: a predicate that lets them through makes every
+    /// status write cause another reconcile.
+    /// </remarks>
+    public ControllerBuilder<T> ReconcileOnUpdate(Func<T, T, bool> predicate)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        _registration.UpdatePredicate = predicate;
+        return this;
+    }
+
     /// <summary>Revalidates every resource when the options <typeparamref name="TOptions"/> change (a reloaded file, a ConfigMap).</summary>
     /// <typeparam name="TOptions">Options read through <see cref="IOptionsMonitor{TOptions}"/>.</typeparam>
     /// <returns>This builder.</returns>
@@ -217,7 +236,7 @@ public sealed class ControllerBuilder<T>
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
         WatcherRegistration.TryAddWatcher<TOther>(Services);
-        _registration.SecondaryWatches.Add(services => new SecondaryWatch<TOther>(
+        _registration.SecondaryWatches.Add(services => new MappedSource<TOther>(
             services.GetRequiredService<ICustomResourceWatcher<TOther>>(),
             mapFactory(services),
             filter,

@@ -4,11 +4,14 @@ using k8s.Models;
 
 namespace Box.K8sEventReporting.Hosting;
 
-/// <summary>What a <see cref="ControllerBuilder{T}"/> collected that DI alone cannot hold: secondary watches and hooks.</summary>
+/// <summary>What a <see cref="ControllerBuilder{T}"/> collected that DI alone cannot hold: sources, the update predicate and hooks.</summary>
 internal sealed class ControllerRegistration<T> : IControllerHook
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    public List<Func<IServiceProvider, ISecondaryWatch>> SecondaryWatches { get; } = [];
+    public List<Func<IServiceProvider, IReconcileSource>> SecondaryWatches { get; } = [];
+
+    /// <summary>Gets or sets which updates of the resource are reconciled; <see langword="null"/>: those that change its generation.</summary>
+    public Func<T, T, bool>? UpdatePredicate { get; set; }
 
     public List<Func<IServiceProvider, IResourceController<T>, IDisposable?>> Hooks { get; } = [];
 

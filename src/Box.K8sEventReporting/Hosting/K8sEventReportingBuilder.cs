@@ -1,5 +1,6 @@
 using Box.K8sEventReporting.Certificates;
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -129,7 +130,8 @@ public sealed class K8sEventReportingBuilder
     /// <returns>This builder.</returns>
     /// <remarks>
     /// A change that keeps <c>metadata.generation</c> (a status write, ours included; a label or annotation edit) is not
-    /// reconciled again, so status writes cause no revalidation storm. Invalid resources are revalidated every
+    /// reconciled again, so status writes cause no revalidation storm (<see cref="ControllerBuilder{T}.ReconcileOnUpdate"/>
+    /// chooses other updates). Invalid resources are revalidated every
     /// <see cref="ControllerOptions.RevalidationInterval"/>; deleted ones no more.
     /// </remarks>
     public K8sEventReportingBuilder AddController<T>(Action<ControllerBuilder<T>>? configure = null)
@@ -157,19 +159,25 @@ public sealed class K8sEventReportingBuilder
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         WatcherRegistration.TryAddWatcher<T>(Services);
-        ReporterRegistration.TryAddReporter<T>(Services);
-        Services.TryAddSingleton(sp => new ResourceController<T>(
-            sp.GetRequiredService<Watching.ICustomResourceWatcher<T>>(),
-            sp.GetServices<Validation.IValidator<T>>(),
-            sp.GetService<IReconciler<T>>(),
-            sp.GetRequiredService<IReconcileReporter<T>>(),
-            registration.SecondaryWatches.Select(create => create(sp)),
-            sp.GetRequiredService<IOptions<ControllerOptions>>().Value,
-            (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name),
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetServices<IReconcileObserver>(),
-            sp.GetService<Internal.ReconcileActivity>(),
-            sp.GetService<ControllerMetrics>()));
+        ReporterRegistration.TryAddReporting(Services);
+        Services.TryAddSingleton(sp =>
+        {
+            var kind = ResourceController<T>.KindOf(typeof(T));
+            var options = sp.GetRequiredService<IOptions<ControllerOptions>>().Value;
+            var logger = (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Controller." + typeof(T).Name);
+            var timeProvider = sp.GetService<TimeProvider>() ?? TimeProvider.System;
+            return new ResourceController<T>(
+                new PrimarySource<T>(sp.GetRequiredService<Watching.ICustomResourceWatcher<T>>(), registration.UpdatePredicate, kind, logger, timeProvider, sp.GetService<ControllerMetrics>()),
+                registration.SecondaryWatches.Select(create => create(sp)),
+                ReporterRegistration.CreateReconciler<T>(sp, kind, options, logger),
+                options,
+                logger,
+                timeProvider,
+                sp.GetServices<IReconcileObserver>(),
+                ReporterRegistration.CreateDecodeFailureReporter<T>(sp).ReportAsync,
+                sp.GetRequiredService<StatusWriteQueue>().Activity,
+                sp.GetService<ControllerMetrics>());
+        });
         Services.TryAddSingleton<IResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>());
         Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IControllerRunner, ResourceController<T>>(sp => sp.GetRequiredService<ResourceController<T>>()));

@@ -7,8 +7,8 @@ namespace Box.K8sEventReporting.Internal;
 /// </summary>
 /// <remarks>
 /// Keys waiting for a delay (a requeue, a periodic revalidation) do not count: only work that is ready or in progress.
-/// A status write waits at most a bounded time (see <c>StatusWriteQueue</c>), so a controller that never goes quiet still
-/// writes its status.
+/// Owned by the status write queue (its <c>Activity</c>); a status write waits at most a bounded time, so a controller that
+/// never goes quiet still writes its status.
 /// </remarks>
 internal sealed class ReconcileActivity
 {
@@ -65,6 +65,34 @@ internal sealed class ReconcileActivity
 
             quiet ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return quiet.Task;
+        }
+    }
+
+    /// <summary>
+    /// Waits while a controller has reconciles ready or running, at most <paramref name="maxYield"/>: still busy after it,
+    /// the caller goes on anyway, so that a controller that never goes quiet does not starve it.
+    /// </summary>
+    /// <param name="maxYield">The longest wait; its timer starts when the wait does.</param>
+    /// <param name="timeProvider">The clock of <paramref name="maxYield"/>.</param>
+    /// <param name="waiting">Called once when the caller has to wait (for a metric).</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when quiet, or after <paramref name="maxYield"/>.</returns>
+    public async Task YieldAsync(TimeSpan maxYield, TimeProvider timeProvider, Action waiting, CancellationToken cancellationToken)
+    {
+        var quiet = WhenQuietAsync();
+        if (quiet.IsCompleted)
+        {
+            return;
+        }
+
+        waiting();
+        try
+        {
+            await quiet.WaitAsync(maxYield, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Still busy after maxYield: go on.
         }
     }
 

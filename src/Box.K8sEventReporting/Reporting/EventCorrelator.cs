@@ -1,4 +1,3 @@
-using Box.K8sEventReporting.Internal;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Reporting;
@@ -19,15 +18,12 @@ namespace Box.K8sEventReporting.Reporting;
 internal sealed class EventCorrelator
 {
     /// <summary>The message prefix of an aggregate Event, as client-go writes it.</summary>
-    public const string AggregatePrefix = "(combined from similar events): ";
-
-    // Stands in for the message in an aggregate's key: no real message can contain a NUL.
-    private const string AggregateKeyMessage = "\0aggregate";
+    public const string AggregatePrefix = EventAggregator.AggregatePrefix;
 
     private readonly EventReporterOptions options;
-    private readonly LruCache<AggregateKey, AggregateRecord> aggregates;
+    private readonly EventAggregator aggregator;
     private readonly LruCache<EventKey, EventRecord> events;
-    private readonly LruCache<SpamKey, TokenBucket> buckets;
+    private readonly SpamFilter spamFilter;
     private readonly LinkedList<EventRecord> deferred = new(); // oldest first
     private readonly Action<EventRecord, long>? onDeferredDropped;
 
@@ -45,7 +41,7 @@ internal sealed class EventCorrelator
     {
         this.options = options;
         this.onDeferredDropped = onDeferredDropped;
-        aggregates = new LruCache<AggregateKey, AggregateRecord>(options.CacheSize);
+        aggregator = new EventAggregator(options);
         events = new LruCache<EventKey, EventRecord>(options.CacheSize, (key, record) =>
         {
             if (record.IsWritePending || record.IsDeferred)
@@ -53,7 +49,7 @@ internal sealed class EventCorrelator
                 evictedBusy[key] = record;
             }
         });
-        buckets = new LruCache<SpamKey, TokenBucket>(options.CacheSize);
+        spamFilter = new SpamFilter(options);
     }
 
     /// <summary>Gets the number of records whose observations wait for a later write.</summary>
@@ -68,8 +64,8 @@ internal sealed class EventCorrelator
     public CorrelationResult Correlate(InvolvedObjectKey objectKey, V1ObjectReference involvedObject, EventReport report, DateTimeOffset now)
     {
         var component = options.ReportingComponent;
-        var isAggregate = ShouldAggregate(new AggregateKey(objectKey, component, report.Type, report.Reason), report.Message, now);
-        var key = new EventKey(objectKey, component, report.Type, report.Reason, isAggregate ? AggregateKeyMessage : report.Message);
+        var isAggregate = aggregator.ShouldAggregate(new AggregateKey(objectKey, component, report.Type, report.Reason), report.Message, now);
+        var key = new EventKey(objectKey, component, report.Type, report.Reason, isAggregate ? EventAggregator.AggregateKeyMessage : report.Message);
         var message = isAggregate ? EventMessage.Truncate(AggregatePrefix + report.Message) : report.Message;
 
         var isNew = !events.TryGetValue(key, out var record);
@@ -112,7 +108,7 @@ internal sealed class EventCorrelator
             return new CorrelationResult(CorrelationDecision.Coalesce, record);
         }
 
-        if (!Bucket(SpamKey.Of(key), now).TryTake(Position(now)))
+        if (!spamFilter.TryTake(SpamKey.Of(key), now))
         {
             // A new Warning without a token is dropped, as client-go does. A new Normal is deferred instead: it is how an owner
             // learns that something recovered, and Normal Events about one object are few (their own bucket, by type).
@@ -146,7 +142,7 @@ internal sealed class EventCorrelator
             return CorrelationDecision.Coalesce;
         }
 
-        if (buckets.TryGetValue(SpamKey.Of(record.Key), out var bucket) && !bucket.TryTake(Position(now)))
+        if (!spamFilter.TryTakeIfKnown(SpamKey.Of(record.Key), now))
         {
             MarkDeferred(record, "spam_filter");
             return CorrelationDecision.Defer;
@@ -217,7 +213,7 @@ internal sealed class EventCorrelator
                 continue;
             }
 
-            if (Bucket(SpamKey.Of(record.Key), now).TryTake(Position(now)))
+            if (spamFilter.TryTake(SpamKey.Of(record.Key), now))
             {
                 list.Add(record);
             }
@@ -299,50 +295,4 @@ internal sealed class EventCorrelator
         }
     }
 
-    private TokenBucket Bucket(SpamKey key, DateTimeOffset now)
-    {
-        if (!buckets.TryGetValue(key, out var bucket))
-        {
-            bucket = TokenBucket.WithRefillInterval(options.SpamFilterBurst, options.SpamFilterRefillInterval, Position(now));
-            buckets.Set(key, bucket);
-        }
-
-        return bucket;
-    }
-
-    /// <summary>The spam filter's position on the time axis: the instant as UTC ticks.</summary>
-    private static TimeSpan Position(DateTimeOffset now) => TimeSpan.FromTicks(now.UtcTicks);
-
-    private bool ShouldAggregate(AggregateKey key, string message, DateTimeOffset now)
-    {
-        if (!aggregates.TryGetValue(key, out var aggregate) || now - aggregate.LastSeen > options.AggregationWindow)
-        {
-            aggregate = new AggregateRecord();
-            aggregates.Set(key, aggregate);
-        }
-
-        aggregate.LastSeen = now;
-        if (aggregate.IsAggregating)
-        {
-            return true;
-        }
-
-        if (aggregate.Messages.Add(message) && aggregate.Messages.Count > options.AggregationThreshold)
-        {
-            aggregate.IsAggregating = true;
-            aggregate.Messages.Clear();
-            return true;
-        }
-
-        return false;
-    }
-
-    private sealed class AggregateRecord
-    {
-        public HashSet<string> Messages { get; } = new(StringComparer.Ordinal);
-
-        public DateTimeOffset LastSeen { get; set; }
-
-        public bool IsAggregating { get; set; }
-    }
 }

@@ -26,4 +26,20 @@ public sealed record EventReport(EventType Type, string Reason, string Message, 
     /// <param name="message">The human message.</param>
     /// <returns>The report.</returns>
     public static EventReport Normal(string reason, string message) => new(EventType.Normal, reason, message);
+
+    /// <summary>
+    /// Gets a value indicating whether the Event's writes wait until no other Event write is queued: for an Event only an
+    /// extra feature needs (the Event on the reported resource itself), never ahead of the Warnings on the pods. A recorder
+    /// without lanes writes it like any other; it is not part of the report's equality.
+    /// </summary>
+    internal bool YieldsToOthers { get; init; }
+
+    /// <summary>Compares what the report says; how it is queued is not part of it.</summary>
+    /// <param name="other">The other report.</param>
+    /// <returns>Whether both say the same.</returns>
+    public bool Equals(EventReport? other) =>
+        other is not null && Type == other.Type && Reason == other.Reason && Message == other.Message && Action == other.Action;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Type, Reason, Message, Action);
 }

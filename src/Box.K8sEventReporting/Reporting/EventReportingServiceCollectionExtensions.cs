@@ -10,9 +10,10 @@ namespace Box.K8sEventReporting.Reporting;
 internal static class EventReportingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="KubernetesEventRecorder"/> (as <see cref="IEventRecorder"/>), <see cref="PodEventReporter"/>
-    /// (as <see cref="IPodEventReporter"/>), <see cref="ResourceConditionWriter"/> (as <see cref="IResourceConditionWriter"/>)
-    /// and <see cref="ValidationProblemReporter{T}"/>, with <see cref="EventReporterOptions"/> validated at host start.
+    /// Registers <see cref="KubernetesEventRecorder"/> (as <see cref="IEventRecorder"/>), <see cref="ResourceConditionWriter"/>
+    /// (as <see cref="IResourceConditionWriter"/>) and <see cref="ValidationProblemReporter{T}"/>, with
+    /// <see cref="EventReporterOptions"/> validated at host start. Pods are told through the recorder unless an
+    /// <see cref="IPodEventReporter"/> is registered.
     /// </summary>
     /// <param name="services">The services; an <c>IKubernetes</c> must be registered.</param>
     /// <param name="configure">Configures the options; optional.</param>
@@ -39,7 +40,6 @@ internal static class EventReportingServiceCollectionExtensions
         services.TryAddSingleton(static sp => new ReportingMetrics(K8sEventReportingDiagnostics.CreateMeter(sp.GetRequiredService<IMeterFactory>())!));
         services.TryAddSingleton<KubernetesEventRecorder>();
         services.TryAddSingleton<IEventRecorder>(sp => sp.GetRequiredService<KubernetesEventRecorder>());
-        services.TryAddSingleton<IPodEventReporter, PodEventReporter>();
         services.TryAddSingleton<IResourceConditionWriter, ResourceConditionWriter>();
         services.TryAddSingleton(typeof(ValidationProblemReporter<>));
         return services;

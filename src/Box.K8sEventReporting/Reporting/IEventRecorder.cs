@@ -16,16 +16,3 @@ public interface IEventRecorder
     /// <exception cref="ArgumentException">The reason is not UpperCamelCase of at most 128 characters, the type is not Normal or Warning, the action is longer than 128 characters, or the object has no kind or name.</exception>
     void Record(V1ObjectReference involvedObject, EventReport report);
 }
-
-/// <summary>Records Events whose writes yield to every other queued Event write.</summary>
-internal interface IBackgroundEventRecorder
-{
-    /// <summary>
-    /// Records like <see cref="IEventRecorder.Record"/>, but the Event's writes are made only when no other Event write is
-    /// queued: for Events that only an extra feature needs (the Event on the reported resource), never ahead of the
-    /// Warnings on the pods that the application owner waits for.
-    /// </summary>
-    /// <param name="involvedObject">The object the event is about.</param>
-    /// <param name="report">What happened.</param>
-    void RecordInBackground(V1ObjectReference involvedObject, EventReport report);
-}

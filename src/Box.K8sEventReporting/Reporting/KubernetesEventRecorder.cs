@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -35,7 +34,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// The queue holds at most <see cref="EventReporterOptions.QueueCapacity"/> distinct Event writes. When full, the oldest
 /// waiting write is dropped and counted (cause <c>queue_full</c>): the newest reports describe the current state, and the
 /// dropped write's observations are kept and ride with that Event's next write, so only timeliness is lost.
-/// Events recorded in the background (by <see cref="ValidationProblemReporter{T}"/>, the Event on the reported resource
+/// Events whose report yields to others (by <see cref="ValidationProblemReporter{T}"/>, the Event on the reported resource
 /// itself) wait in a second queue of the same capacity, written only when no other Event write is queued: they never
 /// delay the Warnings on the pods.
 /// </para>
@@ -48,22 +47,16 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRecorder, IAsyncDisposable, IDisposable
+public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;
-    private readonly EventWriteRetrier retrier;
-    private readonly ReportingMetrics? metrics;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
     private readonly EventCorrelator correlator;
-    private readonly Channel<EventRecord> queue;
-    private readonly Channel<EventRecord> background;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task[] workers;
+    private readonly EventWriteLanes lanes;
     private readonly ITimer deferredTimer;
-    private long outstanding;
-    private TaskCompletionSource? idle;
+    private readonly ReportingMetrics? metrics;
     private int disposed;
 
     /// <summary>Initializes a new instance of the <see cref="KubernetesEventRecorder"/> class and starts its background writers.</summary>
@@ -91,32 +84,23 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         this.options = options;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
-#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
-        retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble, metrics);
-#pragma warning restore CA5394
         correlator = new EventCorrelator(options, OnDeferredDropped);
-        queue = Channel.CreateBounded<EventRecord>(
-            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
-            OnWriteDropped);
-        background = Channel.CreateBounded<EventRecord>(
-            new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = false, SingleReader = options.MaxConcurrentWrites == 1 },
-            OnWriteDropped);
+#pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
+        var retrier = new EventWriteRetrier(writer, options, this.logger, this.timeProvider, jitter ?? Random.Shared.NextDouble, metrics);
+#pragma warning restore CA5394
+        lanes = new EventWriteLanes(gate, correlator, retrier, options, this.logger, this.timeProvider, metrics);
         deferredTimer = this.timeProvider.CreateTimer(static state => ((KubernetesEventRecorder)state!).WriteDeferred(), this, options.SpamFilterRefillInterval, options.SpamFilterRefillInterval);
-        workers = new Task[options.MaxConcurrentWrites];
-        for (var i = 0; i < workers.Length; i++)
-        {
-            workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
-        }
     }
 
     /// <summary>Gets the number of Event writes queued or in flight.</summary>
-    public long PendingWrites => Interlocked.Read(ref outstanding);
+    public long PendingWrites => lanes.Outstanding;
 
     /// <inheritdoc />
-    public void Record(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: false);
-
-    /// <inheritdoc />
-    void IBackgroundEventRecorder.RecordInBackground(V1ObjectReference involvedObject, EventReport report) => RecordCore(involvedObject, report, inBackground: true);
+    public void Record(V1ObjectReference involvedObject, EventReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        RecordCore(involvedObject, report, report.YieldsToOthers);
+    }
 
     /// <summary>Writes every held-back repeat and waits until no Event write is queued or in flight.</summary>
     /// <param name="cancellationToken">Stops waiting; the writes continue.</param>
@@ -128,26 +112,11 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         {
             foreach (var record in correlator.TakeDeferred())
             {
-                Enqueue(record);
+                lanes.Enqueue(record);
             }
         }
 
-        while (true)
-        {
-            Task wait;
-            lock (gate)
-            {
-                if (outstanding == 0)
-                {
-                    return;
-                }
-
-                idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = idle.Task;
-            }
-
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await lanes.WaitIdleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void RecordCore(V1ObjectReference involvedObject, EventReport report, bool inBackground)
@@ -192,7 +161,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             result.Record.IsBackground = inBackground;
             if (decision is CorrelationDecision.Create or CorrelationDecision.Patch)
             {
-                Enqueue(result.Record);
+                lanes.Enqueue(result.Record);
             }
         }
 
@@ -226,18 +195,14 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             }
             catch (OperationCanceledException)
             {
-                var lost = Interlocked.Read(ref outstanding);
+                var lost = lanes.Outstanding;
                 Log.EventsLostAtShutdown(logger, lost, options.ShutdownTimeout);
                 metrics?.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "shutdown"));
             }
         }
 
         await deferredTimer.DisposeAsync().ConfigureAwait(false);
-        queue.Writer.TryComplete();
-        background.Writer.TryComplete();
-        await stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(workers).ConfigureAwait(false);
-        stopping.Dispose();
+        await lanes.StopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Stops the background writers at once, without flushing; prefer <see cref="DisposeAsync"/>.</summary>
@@ -249,7 +214,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
             return;
         }
 
-        var lost = Interlocked.Read(ref outstanding);
+        var lost = lanes.Outstanding;
         if (lost > 0)
         {
             Log.EventsLostAtShutdown(logger, lost, TimeSpan.Zero);
@@ -257,9 +222,7 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         }
 
         deferredTimer.Dispose();
-        queue.Writer.TryComplete();
-        background.Writer.TryComplete();
-        stopping.Cancel();
+        lanes.Dispose();
     }
 
     internal static EventReporterOptions Snapshot(IOptions<EventReporterOptions> options)
@@ -316,36 +279,9 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
         {
             foreach (var record in correlator.RetryDeferred(timeProvider.GetUtcNow()))
             {
-                Enqueue(record);
+                lanes.Enqueue(record);
             }
         }
-    }
-
-    // Called under the gate.
-    private void Enqueue(EventRecord record)
-    {
-        outstanding++;
-        metrics?.QueueLength.Add(1);
-        if (!(record.IsBackground ? background : queue).Writer.TryWrite(record))
-        {
-            // Only after completion (disposal): the write is lost.
-            correlator.AbandonWrite(record, "shutdown");
-            FinishOne();
-            metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "shutdown"));
-        }
-    }
-
-    // Called by the channel, synchronously inside TryWrite, so under the gate.
-    private void OnWriteDropped(EventRecord record)
-    {
-        lock (gate)
-        {
-            correlator.AbandonWrite(record, "queue_full");
-            FinishOne();
-        }
-
-        metrics?.Dropped.Add(1, new KeyValuePair<string, object?>("cause", "queue_full"));
-        Log.EventWriteDroppedQueueFull(logger, options.QueueCapacity, record.Key.Object.Namespace, record.Name);
     }
 
     // Called by the correlator, under the gate: the oldest waiting Event gave way to a newer one; its observations are lost.
@@ -353,99 +289,5 @@ public sealed class KubernetesEventRecorder : IEventRecorder, IBackgroundEventRe
     {
         metrics?.Dropped.Add(lost, new KeyValuePair<string, object?>("cause", "deferred_full"));
         Log.DeferredEventDropped(logger, options.MaxDeferredEvents, record.Key.Object.Namespace, record.Name, lost, record.DeferCause);
-    }
-
-    // Called under the gate.
-    private void FinishOne()
-    {
-        outstanding--;
-        metrics?.QueueLength.Add(-1);
-        if (outstanding == 0 && idle is not null)
-        {
-            idle.TrySetResult();
-            idle = null;
-        }
-    }
-
-    private async Task RunWriterAsync(CancellationToken cancellationToken)
-    {
-        var urgent = queue.Reader;
-        var later = background.Reader;
-        try
-        {
-            while (!(urgent.Completion.IsCompleted && later.Completion.IsCompleted))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-
-                // Every urgent write first; a background write only when none is queued.
-                if (urgent.TryRead(out var record) || later.TryRead(out record))
-                {
-                    await ProcessAsync(record, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                await Task.WhenAny(urgent.WaitToReadAsync(cancellationToken).AsTask(), later.WaitToReadAsync(cancellationToken).AsTask()).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-    }
-
-    private async Task ProcessAsync(EventRecord record, CancellationToken cancellationToken)
-    {
-        EventWrite write;
-        long serverCount;
-        lock (gate)
-        {
-            write = EventWrite.From(record);
-            serverCount = record.ServerCount;
-        }
-
-        var outcome = EventWriteOutcome.Failed;
-        try
-        {
-            (outcome, serverCount) = await retrier.WriteAsync(write, serverCount, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            lock (gate)
-            {
-                correlator.AbandonWrite(record, "shutdown");
-                FinishOne();
-            }
-
-            throw;
-        }
-#pragma warning disable CA1031 // A bug in one write must not stop the writer loop; it is logged.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.EventWriterCrashed(logger, ex, write.Namespace, write.Name);
-        }
-
-        lock (gate)
-        {
-            switch (outcome)
-            {
-                case EventWriteOutcome.Written:
-                    var next = correlator.CompleteWrite(record, serverCount, write.Delta, timeProvider.GetUtcNow());
-                    if (next is CorrelationDecision.Create or CorrelationDecision.Patch)
-                    {
-                        Enqueue(record);
-                    }
-
-                    break;
-                case EventWriteOutcome.Rejected:
-                    correlator.DiscardWrite(record);
-                    break;
-                default:
-                    correlator.AbandonWrite(record, "write_failed");
-                    break;
-            }
-
-            FinishOne();
-        }
     }
 }

@@ -61,4 +61,12 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3041, EventName = "EventCountsNotListed", Level = LogLevel.Information, Message = "Could not list the Events this component wrote before it started (status {StatusCode}: {Reason}); an existing Event's count is read after its create answers 409 instead (grant list on events to save those requests)")]
     public static partial void EventCountsNotListed(ILogger logger, int statusCode, string reason);
+
+    [LoggerMessage(EventId = 4001, EventName = "ResourceInvalid", Level = LogLevel.Information,
+        Message = "{Kind} '{Namespace}/{Name}' failed validation with {FailureCount} failure(s); reported, revalidating in {Interval}.")]
+    public static partial void ResourceInvalid(ILogger logger, string kind, string? @namespace, string name, int failureCount, TimeSpan interval);
+
+    [LoggerMessage(EventId = 3050, EventName = "ReconcileErrorNotRecorded", Level = LogLevel.Warning,
+        Message = "Could not record the reconcile error of {Kind} '{Namespace}/{Name}' as an Event.")]
+    public static partial void ReconcileErrorNotRecorded(ILogger logger, Exception exception, string kind, string? @namespace, string? name);
 }

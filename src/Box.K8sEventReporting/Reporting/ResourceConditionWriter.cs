@@ -18,7 +18,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <see cref="KubernetesEntityAttribute"/> (<see cref="KubernetesEntityMetadata"/>). Strategic merge patch is not
 /// used: custom resources answer it with 415.
 /// </remarks>
-public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter, IResourceStatusWriter
+public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
 {
     private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
     private readonly IKubernetes client;
@@ -46,7 +46,7 @@ public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawReso
         SetStatusAsync(resource, condition, NoFields, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken)
+    public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         ArgumentNullException.ThrowIfNull(resource);

@@ -5,19 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Box.K8sEventReporting.Reporting;
 
-/// <summary>One status write of one resource, waiting for the <see cref="StatusWriteQueue"/>.</summary>
-internal interface IPendingStatusWrite
-{
-    /// <summary>Gets the resource the write is for (kind, namespace and name): one write per key at a time, latest wins.</summary>
-    string Key { get; }
-
-    /// <summary>Returns this (newer) write combined with <paramref name="older"/>, not yet written: what the newer one sets wins.</summary>
-    IPendingStatusWrite Absorb(IPendingStatusWrite older);
-
-    /// <summary>Makes the write.</summary>
-    Task WriteAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Status writes off the reconcile's critical path: a reconcile posts the status it wants and goes on to the next resource;
 /// background writers make the writes, one at a time per resource, coalescing what was posted meanwhile (the latest status
@@ -33,25 +20,23 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     internal static readonly TimeSpan MaxYield = TimeSpan.FromSeconds(5);
 
     private readonly object gate = new();
-    private readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StatusWriteEntry> entries = new(StringComparer.Ordinal);
     private readonly Channel<string> ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly EventReporterOptions options;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
     private readonly Func<double> jitter;
+    private readonly ReportingMetrics? metrics;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task[] workers;
-    private readonly ReconcileActivity? activity;
-    private readonly ReportingMetrics? metrics;
     private TaskCompletionSource? idle;
     private int disposed;
 
-    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReconcileActivity? activity = null, ReportingMetrics? metrics = null)
+    public StatusWriteQueue(EventReporterOptions options, ILogger? logger = null, TimeProvider? timeProvider = null, Func<double>? jitter = null, ReportingMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
         this.metrics = metrics;
+        ArgumentNullException.ThrowIfNull(options);
         this.options = options;
-        this.activity = activity;
         this.logger = logger ?? NullLogger.Instance;
         this.timeProvider = timeProvider ?? TimeProvider.System;
 #pragma warning disable CA5394 // Retry jitter needs no cryptographic randomness.
@@ -63,6 +48,12 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             workers[i] = Task.Run(() => RunWriterAsync(stopping.Token));
         }
     }
+
+    /// <summary>
+    /// Gets the controllers' reconciles that status writes yield to: each controller adds itself, and pulses it when a
+    /// reconcile ends.
+    /// </summary>
+    public ReconcileActivity Activity { get; } = new();
 
     /// <summary>Gets the number of resources with a status write waiting or in flight.</summary>
     public int Pending
@@ -91,7 +82,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         {
             if (!entries.TryGetValue(write.Key, out var entry))
             {
-                entry = new Entry();
+                entry = new StatusWriteEntry();
                 entries.Add(write.Key, entry);
                 metrics?.StatusQueueLength.Add(1);
             }
@@ -100,7 +91,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
                 metrics?.StatusWritesCoalesced.Add(1);
             }
 
-            entry.Waiting = entry.Waiting is null ? write : write.Absorb(entry.Waiting);
+            entry.Post(write);
             Schedule(write.Key, entry);
         }
     }
@@ -172,11 +163,10 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
     }
 
     // Under the gate: a key is in the channel at most once, and never while its write is in flight or backing off.
-    private void Schedule(string key, Entry entry)
+    private void Schedule(string key, StatusWriteEntry entry)
     {
-        if (!entry.Queued && !entry.InFlight && !entry.BackingOff)
+        if (entry.TrySchedule())
         {
-            entry.Queued = true;
             ready.Writer.TryWrite(key);
         }
     }
@@ -213,50 +203,24 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>
-    /// Waits while a controller has reconciles ready or running (at most <see cref="MaxYield"/>): the writes of the floor
-    /// (Secrets, Events on pods) go first, and the status, coalesced meanwhile, right after the burst.
-    /// </summary>
-    private async Task YieldToReconcilesAsync(CancellationToken cancellationToken)
-    {
-        if (activity is null || Volatile.Read(ref disposed) != 0)
-        {
-            return;
-        }
-
-        var quiet = activity.WhenQuietAsync();
-        if (quiet.IsCompleted)
-        {
-            return;
-        }
-
-        var waiting = quiet.WaitAsync(MaxYield, timeProvider, cancellationToken);   // the MaxYield timer starts here
-        metrics?.StatusWritesYielded.Add(1);
-        try
-        {
-            await waiting.ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Still busy after MaxYield: write one status anyway, so that a controller that never goes quiet still reports.
-        }
-    }
+    // The writes of the floor (Secrets, Events on pods) go first, and the status, coalesced meanwhile, right after the burst.
+    private Task YieldToReconcilesAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref disposed) != 0
+            ? Task.CompletedTask
+            : Activity.YieldAsync(MaxYield, timeProvider, () => metrics?.StatusWritesYielded.Add(1), cancellationToken);
 
     private async Task ProcessAsync(string key, CancellationToken cancellationToken)
     {
         IPendingStatusWrite? write;
-        Entry? entry;
+        StatusWriteEntry? entry;
         lock (gate)
         {
-            if (!entries.TryGetValue(key, out entry) || entry.Waiting is null)
+            if (!entries.TryGetValue(key, out entry) || entry.Take() is not { } next)
             {
                 return;
             }
 
-            write = entry.Waiting;
-            entry.Waiting = null;
-            entry.Queued = false;
-            entry.InFlight = true;
+            write = next;
         }
 
         Exception? error = null;
@@ -278,23 +242,21 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         TimeSpan? retryIn = null;
         lock (gate)
         {
-            entry.InFlight = false;
             if (error is null)
             {
-                entry.Failures = 0;
+                entry.Succeeded();
             }
-            else if (ApiErrorClassifier.Classify(error, out var retryAfter, out var statusCode) == ApiErrorKind.Permanent)
+            else if (ApiErrorClassifier.Classify(error, out var retryAfter, out var statusCode) == ApiErrorKind.Permanent
+                || error is NotSupportedException)   // a writer that cannot write the fields asked for will never succeed
             {
-                entry.Failures = 0;
+                entry.Succeeded();   // given up: the next post starts afresh
                 Log.StatusWriteRejected(logger, error, key, statusCode);
                 metrics?.StatusWritesLost.Add(1);
             }
             else
             {
                 // Kept (under anything newer) and written again after a backoff: a status is never lost to a passing error.
-                entry.Failures++;
-                entry.Waiting = entry.Waiting is null ? write : entry.Waiting.Absorb(write);
-                entry.BackingOff = true;
+                entry.Failed(write);
                 retryIn = options.RetryDelay(entry.Failures, jitter(), retryAfter);
                 Log.StatusWriteRetrying(logger, error, key, statusCode, entry.Failures, retryIn.Value);
             }
@@ -318,7 +280,7 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task RetryLaterAsync(string key, Entry entry, TimeSpan delay, CancellationToken cancellationToken)
+    private async Task RetryLaterAsync(string key, StatusWriteEntry entry, TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
@@ -334,18 +296,5 @@ internal sealed class StatusWriteQueue : IAsyncDisposable, IDisposable
             entry.BackingOff = false;
             Schedule(key, entry);
         }
-    }
-
-    private sealed class Entry
-    {
-        public IPendingStatusWrite? Waiting { get; set; }
-
-        public bool Queued { get; set; }
-
-        public bool InFlight { get; set; }
-
-        public bool BackingOff { get; set; }
-
-        public int Failures { get; set; }
     }
 }

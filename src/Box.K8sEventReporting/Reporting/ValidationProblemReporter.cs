@@ -18,7 +18,9 @@ namespace Box.K8sEventReporting.Reporting;
 /// <remarks>
 /// Call <see cref="ReportAsync"/> from the reconcile loop with every validation result; it is idempotent: Events are
 /// correlated (repeats raise a count), and the condition is written only when it changes. Only the condition write waits
-/// for the API server.
+/// for the API server. In a controller (<c>AddController</c>) the status is queued instead and written in the background,
+/// and the same failures of the same generation are recorded on the resource itself once per
+/// <see cref="Controller.ControllerOptions.RevalidationInterval"/> (a reconcile that a new pod triggers tells that pod only).
 /// <para>
 /// Fan-out cap: pods are grouped by their controlling owner. When one owner has more affected pods than
 /// <see cref="EventReporterOptions.MaxPodsPerOwner"/> (default 10), only the first that many pods (by name) get the Event,
@@ -43,25 +45,27 @@ public sealed class ValidationProblemReporter<T>
 
     private readonly IEventRecorder recorder;
     private readonly IAffectedPodSelector<T> podSelector;
-    private readonly IResourceConditionWriter conditionWriter;
+    private readonly IStatusWriter<T> statusWriter;
     private readonly IResourceCache<V1ReplicaSet>? replicaSets;
-    private readonly IPodEventReporter podReporter;
+    private readonly IPodEventReporter? podReporter;
     private readonly ILogger logger;
+    private readonly TimeProvider timeProvider;
+    private readonly TimeSpan resourceWarningInterval;
     private readonly int maxPodsPerOwner;
     private readonly string conditionType;
     private readonly object gate = new();
-    private readonly LruCache<string, bool> lastValidity;
+    private readonly LruCache<string, LastReport> lastReports;
 
     /// <summary>Initializes a new instance of the <see cref="ValidationProblemReporter{T}"/> class.</summary>
     /// <param name="recorder">Records the Events.</param>
     /// <param name="podSelector">Finds the affected pods (from a cache).</param>
-    /// <param name="conditionWriter">Writes the status condition.</param>
+    /// <param name="conditionWriter">Writes the status condition, before <see cref="ReportAsync"/> returns.</param>
     /// <param name="options">Gives <see cref="EventReporterOptions.MaxPodsPerOwner"/> and <see cref="EventReporterOptions.ConditionType"/>.</param>
     /// <param name="logger">The logger; optional.</param>
     /// <param name="replicaSets">A ReplicaSet cache to report on a capped Deployment instead of its ReplicaSet; optional.</param>
     /// <param name="podReporter">
-    /// Reports on the affected pods; optional, by default a <see cref="PodEventReporter"/> on <paramref name="recorder"/>.
-    /// Replace it (for example with the Testing package's fake) to observe what pods are told.
+    /// Reports on the affected pods; optional, by default the pods' Events are recorded with <paramref name="recorder"/>.
+    /// Give one (for example the Testing package's fake) to observe what pods are told.
     /// </param>
     /// <exception cref="ArgumentNullException">A required argument is <see langword="null"/>.</exception>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
@@ -73,34 +77,59 @@ public sealed class ValidationProblemReporter<T>
         ILogger<ValidationProblemReporter<T>>? logger = null,
         IResourceCache<V1ReplicaSet>? replicaSets = null,
         IPodEventReporter? podReporter = null)
+        : this(
+            recorder,
+            podSelector,
+            new DirectStatusWriter<T>(conditionWriter ?? throw new ArgumentNullException(nameof(conditionWriter))),
+            KubernetesEventRecorder.Snapshot(options),
+            logger,
+            replicaSets,
+            podReporter,
+            TimeProvider.System,
+            TimeSpan.Zero)
+    {
+    }
+
+    /// <summary>Initializes a reporter for a controller.</summary>
+    /// <param name="recorder">Records the Events (on the resource, with <see cref="EventReport.YieldsToOthers"/>).</param>
+    /// <param name="podSelector">Finds the affected pods (from a cache).</param>
+    /// <param name="statusWriter">Writes or queues the status.</param>
+    /// <param name="settings">The validated options.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="replicaSets">A ReplicaSet cache to report on a capped Deployment instead of its ReplicaSet.</param>
+    /// <param name="podReporter">Reports on the affected pods; <see langword="null"/>: through <paramref name="recorder"/>.</param>
+    /// <param name="timeProvider">The clock of <paramref name="resourceWarningInterval"/>.</param>
+    /// <param name="resourceWarningInterval">
+    /// How long the same Warning on the resource (same generation, same failures) is not recorded again: a reconcile that
+    /// another trigger causes (a new pod) tells the pods, and the resource's Event counts revalidations only.
+    /// </param>
+    internal ValidationProblemReporter(
+        IEventRecorder recorder,
+        IAffectedPodSelector<T> podSelector,
+        IStatusWriter<T> statusWriter,
+        EventReporterOptions settings,
+        ILogger? logger,
+        IResourceCache<V1ReplicaSet>? replicaSets,
+        IPodEventReporter? podReporter,
+        TimeProvider timeProvider,
+        TimeSpan resourceWarningInterval)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         ArgumentNullException.ThrowIfNull(podSelector);
-        ArgumentNullException.ThrowIfNull(conditionWriter);
-        var settings = KubernetesEventRecorder.Snapshot(options);
+        ArgumentNullException.ThrowIfNull(statusWriter);
         EventReporterOptionsValidator.ThrowIfInvalid(settings);
         this.recorder = recorder;
         this.podSelector = podSelector;
-        this.conditionWriter = conditionWriter;
+        this.statusWriter = statusWriter;
         this.replicaSets = replicaSets;
-        this.podReporter = podReporter ?? new PodEventReporter(recorder);
-        this.logger = logger ?? (ILogger)NullLogger.Instance;
+        this.podReporter = podReporter;
+        this.logger = logger ?? NullLogger.Instance;
+        this.timeProvider = timeProvider;
+        this.resourceWarningInterval = resourceWarningInterval;
         maxPodsPerOwner = settings.MaxPodsPerOwner;
         conditionType = settings.ConditionType;
-        lastValidity = new LruCache<string, bool>(settings.CacheSize);
+        lastReports = new LruCache<string, LastReport>(settings.CacheSize);
     }
-
-    /// <summary>
-    /// Gets the queue that makes the status writes in the background (the controller's composition sets it); when
-    /// <see langword="null"/>, <see cref="ReportAsync"/> writes the condition before it returns.
-    /// </summary>
-    internal StatusWriteQueue? StatusQueue { get; init; }
-
-    /// <summary>
-    /// Gets the resource as the cache holds it now (<see langword="null"/> when deleted), read just before a queued status
-    /// write: the write starts from its latest resourceVersion, so it does not conflict with a write made meanwhile.
-    /// </summary>
-    internal Func<T, T?>? CurrentOf { get; init; }
 
     /// <summary>Reports <paramref name="result"/> for <paramref name="resource"/>.</summary>
     /// <param name="resource">The resource as last seen (its status conditions are the base of the new list).</param>
@@ -124,12 +153,12 @@ public sealed class ValidationProblemReporter<T>
         if (result.IsValid)
         {
             var condition = new ResourceCondition(conditionType, ConditionStatus.True, ValidReason, $"{self.Kind} {self.NamespaceProperty}/{self.Name} is valid.");
-            await WriteStatusAsync(resource, condition, status, cancellationToken).ConfigureAwait(false);
+            await statusWriter.WriteAsync(resource, condition, status, cancellationToken).ConfigureAwait(false);
             bool? known;
             lock (gate)
             {
-                known = lastValidity.TryGetValue(uid, out var valid) ? !valid : null;
-                lastValidity.Set(uid, true);
+                known = lastReports.TryGetValue(uid, out var last) ? last.Failures is not null : null;
+                lastReports.Set(uid, LastReport.Valid);
             }
 
             // Only when this process has not reported it yet (after a restart) is the condition on the resource read.
@@ -137,7 +166,7 @@ public sealed class ValidationProblemReporter<T>
 
             if (wasInvalid)
             {
-                RecordOnResource(self, EventReport.Normal(ValidReason, condition.Message));
+                recorder.Record(self, EventReport.Normal(ValidReason, condition.Message) with { YieldsToOthers = true });
             }
 
             return;
@@ -152,12 +181,13 @@ public sealed class ValidationProblemReporter<T>
             podsByName.TryAdd((pod.Metadata?.NamespaceProperty, pod.Metadata?.Name), pod);
         }
 
+        var onResource = ShouldWarnResource(uid, resource.Metadata.Generation, result.Failures);
         foreach (var failure in result.Failures)
         {
             var report = EventReport.Warning(failure.Reason, failure.Message);
             foreach (var target in targets)
             {
-                if (target.Kind == "Pod" && podsByName.TryGetValue((target.NamespaceProperty, target.Name), out var pod))
+                if (podReporter is not null && target.Kind == "Pod" && podsByName.TryGetValue((target.NamespaceProperty, target.Name), out var pod))
                 {
                     await podReporter.ReportAsync(pod, report, cancellationToken).ConfigureAwait(false);
                 }
@@ -167,107 +197,62 @@ public sealed class ValidationProblemReporter<T>
                 }
             }
 
-            // The Event on the resource itself is an extra: its write yields to the pods' Warnings.
-            RecordOnResource(self, report);
-        }
-
-        lock (gate)
-        {
-            lastValidity.Set(uid, false);
+            if (onResource)
+            {
+                // The Event on the resource itself is an extra: its write yields to the pods' Warnings.
+                recorder.Record(self, report with { YieldsToOthers = true });
+            }
         }
 
         var message = string.Join("; ", result.Failures.Select(f => f.Message));
-        await WriteStatusAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), status, cancellationToken).ConfigureAwait(false);
+        await statusWriter.WriteAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), status, cancellationToken).ConfigureAwait(false);
     }
 
-    private void RecordOnResource(V1ObjectReference self, EventReport report)
+    /// <summary>
+    /// Whether the Warnings go on the resource too: not when the same failures of the same generation were recorded on it
+    /// less than the interval ago (a reconcile another trigger caused); the pods are told every time.
+    /// </summary>
+    private bool ShouldWarnResource(string uid, long? generation, IReadOnlyList<ValidationFailure> failures)
     {
-        if (recorder is IBackgroundEventRecorder background)
+        var now = timeProvider.GetTimestamp();
+        lock (gate)
         {
-            background.RecordInBackground(self, report);
-        }
-        else
-        {
-            recorder.Record(self, report);
-        }
-    }
-
-    private Task WriteStatusAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
-    {
-        if (StatusQueue is { } queue)
-        {
-            // A writer that cannot write the fields fails this call, not every background retry of it.
-            EnsureCanWrite(status);
-            queue.Post(new PendingStatus(this, resource, condition, status));
-            return Task.CompletedTask;
-        }
-
-        return WriteNowAsync(resource, condition, status, cancellationToken);
-    }
-
-    private Task<bool> WriteNowAsync(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
-    {
-        EnsureCanWrite(status);
-        return status.Count == 0
-            ? conditionWriter.SetConditionAsync(resource, condition, cancellationToken)
-            : ((IResourceStatusWriter)conditionWriter).SetStatusAsync(resource, condition, status, cancellationToken);
-    }
-
-    private void EnsureCanWrite(IReadOnlyDictionary<string, JsonNode?> status)
-    {
-        if (status.Count > 0 && conditionWriter is not IResourceStatusWriter)
-        {
-            throw new InvalidOperationException(
-                $"The condition writer {conditionWriter.GetType().Name} cannot write other status fields ({string.Join(", ", status.Keys)}); use ResourceConditionWriter.");
-        }
-    }
-
-    /// <summary>The condition and status fields of one report, waiting in the <see cref="StatusWriteQueue"/>.</summary>
-    private sealed class PendingStatus(ValidationProblemReporter<T> owner, T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> status)
-        : IPendingStatusWrite
-    {
-        // The CLR type, not the Kind: the queue is shared by every resource type, and two groups may use one Kind.
-        public string Key { get; } = $"{typeof(T).FullName} {resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
-
-        private T Resource => resource;
-
-        private IReadOnlyDictionary<string, JsonNode?> Status => status;
-
-        public IPendingStatusWrite Absorb(IPendingStatusWrite older)
-        {
-            if (older is not PendingStatus { Status.Count: > 0 } previous || !SameObject(previous.Resource, resource))
+            if (lastReports.TryGetValue(uid, out var last)
+                && last.Failures is { } lastFailures
+                && last.Generation == generation
+                && timeProvider.GetElapsedTime(last.WarnedAt, now) < resourceWarningInterval
+                && SameFailures(lastFailures, failures))
             {
-                return this;
+                lastReports.Set(uid, last with { Failures = failures });
+                return false;
             }
 
-            // Fields only the older report set are kept: each was asked for once and must not be lost to coalescing.
-            var merged = new Dictionary<string, JsonNode?>(previous.Status, StringComparer.Ordinal);
-            foreach (var (name, value) in status)
-            {
-                merged[name] = value;
-            }
-
-            return new PendingStatus(owner, resource, condition, merged);
+            lastReports.Set(uid, new LastReport(generation, failures, now));
+            return true;
         }
+    }
 
-        public async Task WriteAsync(CancellationToken cancellationToken)
+    private static bool SameFailures(IReadOnlyList<ValidationFailure> a, IReadOnlyList<ValidationFailure> b)
+    {
+        if (a.Count != b.Count)
         {
-            var current = resource;
-            if (owner.CurrentOf is { } currentOf)
-            {
-                // Deleted, re-created, or changed in its spec since this report: the reconcile of what is there now writes
-                // its own status (with its own observedGeneration); this one would describe the past.
-                if (currentOf(resource) is not { } latest || !SameObject(latest, resource) || latest.Metadata.Generation != resource.Metadata.Generation)
-                {
-                    return;
-                }
-
-                current = latest;
-            }
-
-            await owner.WriteNowAsync(current, condition, status, cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
-        private static bool SameObject(T a, T b) => a.Metadata.Uid == b.Metadata.Uid;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>What was last reported on a resource: valid (no failures), or its failures and when they were recorded on it.</summary>
+    private readonly record struct LastReport(long? Generation, IReadOnlyList<ValidationFailure>? Failures, long WarnedAt)
+    {
+        public static LastReport Valid => default;
     }
 }

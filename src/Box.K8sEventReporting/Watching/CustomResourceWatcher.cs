@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 using Box.K8sEventReporting.Primitives;
 using k8s;
 using k8s.Models;
@@ -32,7 +31,7 @@ namespace Box.K8sEventReporting.Watching;
 /// <c>DisableHttp2</c>, and the kubeconfig's <c>tls-server-name</c>.
 /// </para>
 /// </remarks>
-public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, IListWatchTarget<T>, WatcherMetrics.IWatcherGaugeSource
+public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, WatcherMetrics.IWatcherGaugeSource
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static int runningInstances;
@@ -45,18 +44,15 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     private readonly ResourceHttpClient<T> client;
     private readonly ILogger logger;
     private readonly TimeProvider timeProvider;
-    private readonly bool stripManagedFields;
-    private readonly Func<object, object>? transform;
-    private readonly List<ConsumerSubscription<T>> consumers = [];
+    private readonly ConsumerFanOut<T> consumers;
+    private readonly Action start;
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ListWatchSink<T> sink;
     private readonly CancellationTokenSource stopping = new();
     private readonly KeyValuePair<string, object?> kindTag;
     private readonly object startGate = new();
     private Task? running;
     private ITimer? resyncTimer;
-    private readonly HashSet<string> listedScopes = new(StringComparer.Ordinal);
-    private long lastActivityTimestamp;
-    private string? listProblem;
     private volatile bool disposed;
 
     /// <summary>Creates a watcher; nothing is sent to the API server until it is first used.</summary>
@@ -97,12 +93,13 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         settings = WatcherSettings.From(resource.Kind, options);
         this.timeProvider = timeProvider ?? TimeProvider.System;
         logger = (ILogger?)loggerFactory?.CreateLogger("Box.K8sEventReporting.Watching.CustomResourceWatcher") ?? NullLogger.Instance;
-        stripManagedFields = options.StripManagedFields;
-        transform = options.Transform;
         kindTag = new("kind", resource.Kind);
-        decoder = new ResourceDecoder<T>(Prepare, skipManagedFields: options.StripManagedFields);
+        decoder = new ResourceDecoder<T>(new ResourcePreparation<T>(resource, options, logger, metrics).Prepare, skipManagedFields: options.StripManagedFields);
         client = new ResourceHttpClient<T>(concrete, resource, decoder, options.LabelSelector, options.FieldSelector, options.RequestTimeout, this.timeProvider);
         cache = new ResourceCache<T>(options.Indexes, WaitForInitialSyncAsync, OnIndexError);
+        consumers = new ConsumerFanOut<T>(cache, settings.ConsumerBufferSize, resource.Kind, logger, metrics);
+        start = EnsureStarted;
+        sink = new ListWatchSink<T>(cache, consumers, Math.Max(1, settings.Namespaces.Count), synced, resource.Kind, logger, this.timeProvider, metrics);
     }
 
     /// <inheritdoc/>
@@ -112,7 +109,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     {
         get
         {
-            var last = Volatile.Read(ref lastActivityTimestamp);
+            var last = sink.LastActivityTimestamp;
             return last == 0 ? null : new Measurement<double>(timeProvider.GetElapsedTime(last).TotalSeconds, kindTag);
         }
     }
@@ -127,96 +124,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
     /// what happens to a consumer that reads too slowly.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The watcher is disposed.</exception>
-    public async IAsyncEnumerable<ResourceChange<T>> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        EnsureStarted();
-        var consumer = new ConsumerSubscription<T>(settings.ConsumerBufferSize);
-        List<T> initial;
-        lock (cache.SyncRoot)
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            initial = cache.SnapshotLocked();
-            consumers.Add(consumer);
-        }
-
-        try
-        {
-            foreach (var obj in initial)
-            {
-                var added = new ResourceChange<T>(ResourceChangeType.Added, obj);
-                consumer.Track(added);
-                yield return added;
-            }
-
-            initial = [];
-            while (true)
-            {
-                while (consumer.Reader.TryRead(out var delivery))
-                {
-                    if (delivery.Change is { } change)
-                    {
-                        consumer.Track(change);
-                        yield return change;
-                    }
-                    else if (delivery.Batch is { } batch)
-                    {
-                        foreach (var batched in batch)
-                        {
-                            consumer.Track(batched);
-                            yield return batched;
-                        }
-                    }
-                    else if (delivery.IsResync)
-                    {
-                        foreach (var obj in consumer.Known.Values.ToArray())
-                        {
-                            yield return new ResourceChange<T>(ResourceChangeType.Resync, obj);
-                        }
-                    }
-                }
-
-                List<T>? current = null;
-                lock (cache.SyncRoot)
-                {
-                    if (consumer.IsOverflowed)
-                    {
-                        // Whatever is still buffered is older than the cache: drop it, and diff against the cache under the same lock.
-                        while (consumer.Reader.TryRead(out _))
-                        {
-                        }
-
-                        current = cache.SnapshotLocked();
-                        consumer.IsOverflowed = false;
-                    }
-                }
-
-                if (current is not null)
-                {
-                    var missed = consumer.DiffTo(current);
-                    LogResynchronised(missed);
-                    foreach (var change in missed)
-                    {
-                        consumer.Track(change);
-                        yield return change;
-                    }
-
-                    continue;
-                }
-
-                if (!await consumer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-        }
-        finally
-        {
-            lock (cache.SyncRoot)
-            {
-                consumers.Remove(consumer);
-            }
-        }
-    }
+    public IAsyncEnumerable<ResourceChange<T>> WatchAsync(CancellationToken cancellationToken = default) => consumers.SubscribeAsync(start, cancellationToken);
 
     /// <summary>Stops the list+watch, ends every consumer's stream, and fails pending waits for the initial sync.</summary>
     /// <returns>A task that completes once the list+watch loops have stopped.</returns>
@@ -250,10 +158,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
         lock (cache.SyncRoot)
         {
-            foreach (var consumer in consumers)
-            {
-                consumer.Complete();
-            }
+            consumers.CompleteAll();
         }
 
         synced.TrySetException(new ObjectDisposedException(GetType().Name, "The watcher was disposed before its initial sync."));
@@ -267,73 +172,8 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         }
     }
 
-    void IListWatchTarget<T>.OnListed(string? scopeNamespace, IReadOnlyList<WatchEvent<T>> items, bool isRelist)
-    {
-        List<ResourceChange<T>> changes;
-        var becameSynced = false;
-        lock (cache.SyncRoot)
-        {
-            changes = cache.ReplaceLocked(scopeNamespace, items);
-            if (changes.Count > 0)
-            {
-                Deliver(new ConsumerSubscription<T>.Delivery(null, changes, false));
-            }
-
-            listedScopes.Add(scopeNamespace ?? string.Empty);
-            if (!cache.HasSynced && listedScopes.Count == Math.Max(1, settings.Namespaces.Count))
-            {
-                cache.MarkSynced();
-                becameSynced = true;
-            }
-        }
-
-        foreach (var change in changes)
-        {
-            Count(change);
-        }
-
-        if (isRelist)
-        {
-            Log.Relisted(logger, resource.Kind, scopeNamespace ?? "all namespaces", changes.Count);
-        }
-
-        if (becameSynced)
-        {
-            Log.InitialSyncCompleted(logger, resource.Kind, cache.Count);
-            synced.TrySetResult();
-        }
-    }
-
-    void IListWatchTarget<T>.OnWatchEvent(WatchEvent<T> watchEvent)
-    {
-        ResourceChange<T>? change;
-        lock (cache.SyncRoot)
-        {
-            change = watchEvent.Kind switch
-            {
-                WatchEventKind.Added or WatchEventKind.Modified => cache.UpsertLocked(watchEvent.Object!),
-                WatchEventKind.Deleted => cache.DeleteLocked(watchEvent.Object!),
-                WatchEventKind.DecodeFailed => cache.DecodeFailedLocked(watchEvent.Failure!, watchEvent.FailedEventType == "DELETED"),
-                _ => null,
-            };
-            if (change is not null)
-            {
-                Deliver(new ConsumerSubscription<T>.Delivery(change, null, false));
-            }
-        }
-
-        if (change is not null)
-        {
-            Count(change);
-        }
-    }
-
-    void IListWatchTarget<T>.OnActivity() => Volatile.Write(ref lastActivityTimestamp, timeProvider.GetTimestamp());
-
-    void IListWatchTarget<T>.OnListProblem(string? problem) => Volatile.Write(ref listProblem, problem);
-
     /// <summary>Gets why the cache has not synced yet (the last list failure, for readiness), or <see langword="null"/>.</summary>
-    internal string? SyncProblem => cache.HasSynced ? null : Volatile.Read(ref listProblem);
+    internal string? SyncProblem => cache.HasSynced ? null : sink.ListProblem;
 
     private Task WaitForInitialSyncAsync(CancellationToken cancellationToken)
     {
@@ -368,7 +208,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
             var token = stopping.Token;
             var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
-                client, decoder, this, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural)), metrics));
+                client, decoder, sink, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural)), metrics));
             running = Task.Run(() => Task.WhenAll(loops.Select(l => l.RunAsync(token))), token);
             if (settings.ResyncPeriod is { } period)
             {
@@ -386,86 +226,8 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
 
         lock (cache.SyncRoot)
         {
-            Deliver(new ConsumerSubscription<T>.Delivery(null, null, true));
+            consumers.Deliver(new ConsumerSubscription<T>.Delivery(null, null, true));
         }
-    }
-
-    private void Deliver(ConsumerSubscription<T>.Delivery delivery)
-    {
-        foreach (var consumer in consumers)
-        {
-            if (!consumer.Offer(delivery))
-            {
-                metrics?.ConsumerOverflows.Add(1, kindTag);
-                Log.ConsumerOverflowed(logger, resource.Kind, settings.ConsumerBufferSize);
-            }
-        }
-    }
-
-    private void Count(ResourceChange<T> change)
-    {
-        var type = change.Type switch
-        {
-            ResourceChangeType.Added => "added",
-            ResourceChangeType.Modified => "modified",
-            ResourceChangeType.Deleted => "deleted",
-            _ => "decode_failed",
-        };
-        metrics?.ChangesReceived.Add(1, kindTag, new("type", type));
-        if (change.DecodeFailure is { } failure)
-        {
-            metrics?.DecodeFailures.Add(1, kindTag);
-            Log.DecodeFailed(logger, resource.Kind, failure.Namespace, failure.Name, failure.ResourceVersion, failure.Error);
-        }
-    }
-
-    private T Prepare(T obj)
-    {
-        obj.ApiVersion ??= resource.ApiVersion;
-        obj.Kind ??= resource.Kind;
-        if (stripManagedFields)
-        {
-            obj.Metadata.ManagedFields = null;
-        }
-
-        if (transform is null)
-        {
-            return obj;
-        }
-
-        try
-        {
-            if (transform(obj) is T transformed && transformed.Metadata?.Name == obj.Metadata.Name)
-            {
-                return transformed;
-            }
-
-            throw new InvalidOperationException($"The transform must return a {typeof(T).Name} with the same metadata.name.");
-        }
-#pragma warning disable CA1031 // A user's transform must not break the watch.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.TransformFailed(logger, ex, resource.Kind, obj.Metadata.NamespaceProperty, obj.Metadata.Name);
-            metrics?.TransformFailures.Add(1, kindTag);
-            return obj;
-        }
-    }
-
-    private void LogResynchronised(List<ResourceChange<T>> missed)
-    {
-        int added = 0, modified = 0, deleted = 0;
-        foreach (var change in missed)
-        {
-            _ = change.Type switch
-            {
-                ResourceChangeType.Added => added++,
-                ResourceChangeType.Modified => modified++,
-                _ => deleted++,
-            };
-        }
-
-        Log.ConsumerResynchronised(logger, resource.Kind, added, modified, deleted);
     }
 
     private void OnIndexError(string indexName, T obj, Exception exception) =>

@@ -14,7 +14,6 @@ internal sealed class ListWatchLoop<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
-    private const int MaxContinueRestarts = 3;
 
     private readonly ResourceHttpClient<T> client;
     private readonly ResourceDecoder<T> decoder;
@@ -28,6 +27,7 @@ internal sealed class ListWatchLoop<T>
     private readonly KeyValuePair<string, object?> kindTag;
     private readonly FailureStreak backoff;
     private readonly WatcherMetrics? metrics;
+    private readonly ListPager<T> pager;
     private long? failingSince;
     private string? lastNotFound;
 
@@ -53,6 +53,7 @@ internal sealed class ListWatchLoop<T>
         this.logger = logger;
         this.random = random;
         kindTag = new("kind", settings.Kind);
+        pager = new ListPager<T>(client, scopeNamespace, scope, settings.PageSize, settings.Kind, logger);
         backoff = new FailureStreak(new BackoffPolicy(settings.InitialBackoff, 2, settings.BackoffJitter, settings.MaxBackoff), settings.BackoffResetAfter, timeProvider, random);
     }
 
@@ -177,7 +178,7 @@ internal sealed class ListWatchLoop<T>
         int pages;
         try
         {
-            (items, listVersion, pages) = await ListPagesAsync(requested, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
+            (items, listVersion, pages) = await pager.ReadAsync(requested, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException ex) when (requested.Length > 0 && (ex.IsExpired || ex.IsTooLargeResourceVersion) && !cancellationToken.IsCancellationRequested)
         {
@@ -185,7 +186,7 @@ internal sealed class ListWatchLoop<T>
             // ResourceVersionTooLarge), so only a consistent list makes progress. Retry at once with resourceVersion="".
             Log.ListVersionUnavailable(logger, settings.Kind, scope, requested, (int)ex.StatusCode, ex.Status?.Reason);
             versions.LastSyncedUnavailable = true;
-            (items, listVersion, pages) = await ListPagesAsync(string.Empty, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
+            (items, listVersion, pages) = await pager.ReadAsync(string.Empty, versions.ServerPagesCachedLists, cancellationToken).ConfigureAwait(false);
         }
 
         if (requested == "0" && pages > 1)
@@ -198,55 +199,6 @@ internal sealed class ListWatchLoop<T>
         versions.LastSyncedUnavailable = false;
         Log.ListCompleted(logger, items.Count, settings.Kind, scope, pages, listVersion);
         target.OnListed(scopeNamespace, items, isRelist);
-    }
-
-    /// <summary>Reads every page of one list at <paramref name="resourceVersion"/>.</summary>
-    /// <exception cref="KubernetesApiException">
-    /// The server refused; also when a continue token expired on a list from the watch cache, so that the caller falls back
-    /// to a consistent list. A consistent list whose continue token expires restarts, a few times.
-    /// </exception>
-    private async Task<(List<WatchEvent<T>> Items, string ResourceVersion, int Pages)> ListPagesAsync(string resourceVersion, bool serverPagesCachedLists, CancellationToken cancellationToken)
-    {
-        // With a specific version the watch cache serves the list only without a limit (a limited list at a version is an
-        // exact read from etcd, 410 once compacted: transcripts 05a, 05c). resourceVersion=0 is served from the cache whatever
-        // the limit (it ignores it), and a consistent list pages.
-        var limit = resourceVersion.Length > 0 && resourceVersion != "0" && !serverPagesCachedLists ? 0 : settings.PageSize;
-        var items = new List<WatchEvent<T>>();
-        string? continueToken = null;
-        string? listVersion = null;
-        var pages = 0;
-        var restarts = 0;
-        while (true)
-        {
-            ResourceListPage<T> page;
-            try
-            {
-                page = await client.ListPageAsync(scopeNamespace, resourceVersion, limit, continueToken, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsExpired && continueToken is not null && resourceVersion.Length == 0 && restarts < MaxContinueRestarts)
-            {
-                // The snapshot behind the continue token was compacted: its pages can no longer form one consistent list.
-                Log.ListContinueExpired(logger, settings.Kind, scope);
-                restarts++;
-                items.Clear();
-                continueToken = null;
-                listVersion = null;
-                pages = 0;
-                continue;
-            }
-
-            pages++;
-            listVersion ??= page.ResourceVersion;
-            items.AddRange(page.Items);
-            if (page.Continue is null)
-            {
-                break;
-            }
-
-            continueToken = page.Continue;
-        }
-
-        return (items, listVersion!, pages);
     }
 
     private async Task<(WatchEnd End, string ResourceVersion, object? Detail)> WatchOnceAsync(string resourceVersion, CancellationToken cancellationToken)

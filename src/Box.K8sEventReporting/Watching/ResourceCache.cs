@@ -17,9 +17,8 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
     private readonly object gate = new();
     private readonly Dictionary<string, Dictionary<string, T>> byNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceKey, string?> undecodable = [];
-    private readonly Dictionary<string, IndexState> indexes = new(StringComparer.Ordinal);
+    private readonly CacheIndexes<T> indexes;
     private readonly Func<CancellationToken, Task> waitForInitialSync;
-    private readonly Action<string, T, Exception> onIndexError;
     private int count;
     private volatile bool hasSynced;
 
@@ -28,13 +27,8 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
         Func<CancellationToken, Task> waitForInitialSync,
         Action<string, T, Exception> onIndexError)
     {
-        foreach (var registration in indexRegistrations)
-        {
-            indexes.Add(registration.Name, new IndexState(registration.IndexFunc));
-        }
-
+        indexes = new CacheIndexes<T>(indexRegistrations, onIndexError);
         this.waitForInitialSync = waitForInitialSync;
-        this.onIndexError = onIndexError;
     }
 
     public object SyncRoot => gate;
@@ -73,14 +67,7 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
         ArgumentNullException.ThrowIfNull(indexedValue);
         lock (gate)
         {
-            if (!indexes.TryGetValue(indexName, out var index))
-            {
-                throw new ArgumentException(
-                    $"No index named '{indexName}' is registered; register it with CustomResourceWatcherOptions.AddIndex (registered: {string.Join(", ", indexes.Keys)}).",
-                    nameof(indexName));
-            }
-
-            if (!index.Map.TryGetValue(indexedValue, out var keys))
+            if (indexes.Keys(indexName, indexedValue) is not { } keys)
             {
                 return [];
             }
@@ -263,15 +250,7 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
             Interlocked.Increment(ref count);
         }
 
-        foreach (var (name, index) in indexes)
-        {
-            if (old is not null)
-            {
-                index.Remove(key, Values(name, index, old));
-            }
-
-            index.Add(key, Values(name, index, obj));
-        }
+        indexes.Update(key, old, obj);
     }
 
     private T? RemoveLocked(ResourceKey key)
@@ -287,59 +266,8 @@ internal sealed class ResourceCache<T> : IResourceCache<T>
         }
 
         Interlocked.Decrement(ref count);
-        foreach (var (name, index) in indexes)
-        {
-            index.Remove(key, Values(name, index, old));
-        }
+        indexes.Update(key, old, null);
 
         return old;
-    }
-
-    private string[] Values(string indexName, IndexState index, T obj)
-    {
-        try
-        {
-            // Materialised once so that a lazy index function runs (and can fail) here, not while the index is updated.
-            return index.Func(obj)?.Where(v => v is not null).Distinct(StringComparer.Ordinal).ToArray() ?? [];
-        }
-#pragma warning disable CA1031 // A user's index function must not break the cache.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            onIndexError(indexName, obj, ex);
-            return [];
-        }
-    }
-
-    private sealed class IndexState(Func<object, IEnumerable<string>> func)
-    {
-        public Func<object, IEnumerable<string>> Func { get; } = func;
-
-        public Dictionary<string, HashSet<ResourceKey>> Map { get; } = new(StringComparer.Ordinal);
-
-        public void Add(ResourceKey key, IEnumerable<string> values)
-        {
-            foreach (var value in values)
-            {
-                if (!Map.TryGetValue(value, out var keys))
-                {
-                    keys = [];
-                    Map.Add(value, keys);
-                }
-
-                keys.Add(key);
-            }
-        }
-
-        public void Remove(ResourceKey key, IEnumerable<string> values)
-        {
-            foreach (var value in values)
-            {
-                if (Map.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
-                {
-                    Map.Remove(value);
-                }
-            }
-        }
     }
 }

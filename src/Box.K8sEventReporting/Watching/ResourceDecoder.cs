@@ -15,8 +15,6 @@ internal sealed class ResourceDecoder<T>
 {
     internal const int MaxRawJsonChars = 64 * 1024;
 
-    private static readonly JsonSerializerOptions Options = CaptureKubernetesJsonOptions();
-    private static readonly Lazy<JsonSerializerOptions> OptionsWithoutManagedFields = new(() => WithoutManagedFields(Options));
     private readonly JsonTypeInfo<T> objectInfo;
     private readonly JsonTypeInfo<WatchEnvelope> envelopeInfo;
     private readonly JsonTypeInfo<V1Status> statusInfo;
@@ -29,10 +27,10 @@ internal sealed class ResourceDecoder<T>
     public ResourceDecoder(Func<T, T> prepare, bool skipManagedFields = false)
     {
         this.prepare = prepare;
-        var options = skipManagedFields ? OptionsWithoutManagedFields.Value : Options;
+        var options = skipManagedFields ? KubernetesJsonOptions.WithoutManagedFields : KubernetesJsonOptions.Client;
         objectInfo = (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
         envelopeInfo = (JsonTypeInfo<WatchEnvelope>)options.GetTypeInfo(typeof(WatchEnvelope));
-        statusInfo = (JsonTypeInfo<V1Status>)Options.GetTypeInfo(typeof(V1Status));
+        statusInfo = (JsonTypeInfo<V1Status>)KubernetesJsonOptions.Client.GetTypeInfo(typeof(V1Status));
         listMetaInfo = (JsonTypeInfo<V1ListMeta>)options.GetTypeInfo(typeof(V1ListMeta));
         readerOptions = new JsonReaderOptions
         {
@@ -290,34 +288,6 @@ internal sealed class ResourceDecoder<T>
 
     private static bool IsDecodeException(Exception ex) =>
         ex is JsonException or FormatException or InvalidOperationException or ArgumentException or OverflowException or NotSupportedException or InvalidCastException;
-
-    private static JsonSerializerOptions CaptureKubernetesJsonOptions()
-    {
-        // KubernetesJson keeps its options private; AddJsonOptions hands out the very instance it uses, which we only read.
-        JsonSerializerOptions? captured = null;
-        KubernetesJson.AddJsonOptions(o => captured = o);
-        return captured ?? throw new InvalidOperationException("KubernetesJson did not expose its serializer options.");
-    }
-
-    /// <summary>A copy of KubernetesClient's settings whose contract for <see cref="V1ObjectMeta"/> has no managedFields property: the reader skips it.</summary>
-    private static JsonSerializerOptions WithoutManagedFields(JsonSerializerOptions source)
-    {
-        var copy = new JsonSerializerOptions(source);
-        copy.TypeInfoResolver = (source.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(static info =>
-        {
-            if (info.Type == typeof(V1ObjectMeta))
-            {
-                for (var i = info.Properties.Count - 1; i >= 0; i--)
-                {
-                    if (info.Properties[i].Name == "managedFields")
-                    {
-                        info.Properties.RemoveAt(i);
-                    }
-                }
-            }
-        });
-        return copy;
-    }
 
     internal sealed class WatchEnvelope
     {

@@ -50,6 +50,26 @@ public sealed class ControllerIntegrationTests(ClusterFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task PodTrigger_PodCreatedRightAfterInvalidPki_WarnsThePodAndThePkiOnce()
+    {
+        // Applied together (a Pki and the Deployment that mounts its Secret): the Pki is reconciled when it appears and
+        // again when its pod appears. The pod is told; the Pki, told a second earlier, must not count it twice.
+        using var cluster = new ClusterAssertions(fixture);
+        await using var replica = await ControlPlaneReplica.StartAsync(fixture, [ns], new AllowedServiceNames("app1"));
+        await cluster.CreatePkiAsync(ns, "bad", "unknown");
+        await EventuallyAsync(async () => (await cluster.ReadyConditionAsync(ns, "bad"))?.Status == "False", "the invalid Pki is reported");
+
+        await cluster.CreatePodAsync(ns, "late-pod", "bad");
+        await EventuallyAsync(
+            async () => (await cluster.EventsAsync(ns)).Any(e => e.InvolvedObject.Name == "late-pod" && e.Reason == "ServiceNameNotAllowed"),
+            "the new pod gets its Warning");
+        await replica.StopAndFlushAsync();   // every Event write still waiting (the Pki's yield to the pods') is made
+
+        var onPki = Assert.Single(await cluster.EventsAsync(ns), e => e.InvolvedObject.Kind == "Pki" && e.Reason == "ServiceNameNotAllowed");
+        Assert.Equal(1, onPki.Count ?? 1);
+    }
+
+    [Fact]
     public async Task Owns_ProvisionedSecretDeleted_IsProvisionedAgain()
     {
         using var cluster = new ClusterAssertions(fixture);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
 using Box.K8sEventReporting.Watching;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,10 +19,11 @@ internal sealed class ControllerHarness : IAsyncDisposable
 
     public ControllerHarness(ControllerOptions? options = null, bool withPods = false)
     {
-        var secondary = new List<ISecondaryWatch>();
+        options ??= new ControllerOptions();
+        var secondary = new List<IReconcileSource>();
         if (withPods)
         {
-            secondary.Add(new SecondaryWatch<V1Pod>(
+            secondary.Add(new MappedSource<V1Pod>(
                 Pods,
                 pod => pod.Metadata.Labels?.TryGetValue("widget", out var name) == true
                     ? [new ResourceKey(pod.Metadata.NamespaceProperty, name)]
@@ -31,15 +33,20 @@ internal sealed class ControllerHarness : IAsyncDisposable
                 Time));
         }
 
+        // Composed as the library composes a controller: the loop, and the reporting decorator around the reconciler.
+        var reporter = new ValidationProblemReporter<Widget>(
+            Reporter, new NoPods(), new DirectStatusWriter<Widget>(Reporter), new EventReporterOptions(), null, null, null, Time, options.RevalidationInterval);
+        var reconciler = new ReportingReconciler<Widget>(
+            [new ServiceNameValidator(this)], new DelegateReconciler<Widget>(ReconcileAsync), reporter, Reporter, options.RevalidationInterval, "Widget", NullLogger.Instance);
+        var decodeFailures = new DecodeFailureReporter(Reporter, typeof(Widget), "Widget", "box.com/v1", null, "Ready");
         Controller = new ResourceController<Widget>(
-            Watcher,
-            [new ServiceNameValidator(this)],
-            new DelegateReconciler<Widget>(ReconcileAsync),
-            Reporter,
+            new PrimarySource<Widget>(Watcher, null, "Widget", NullLogger.Instance, Time),
             secondary,
-            options ?? new ControllerOptions(),
+            reconciler,
+            options,
             NullLogger.Instance,
-            Time);
+            Time,
+            reportDecodeFailure: decodeFailures.ReportAsync);
     }
 
     public FakeTimeProvider Time { get; } = new();
@@ -97,6 +104,12 @@ internal sealed class ControllerHarness : IAsyncDisposable
     {
         Reconciled.Enqueue(widget.Metadata.Name);
         return OnReconcileWithToken is { } withToken ? withToken(widget, cancellationToken) : OnReconcile(widget);
+    }
+
+    private sealed class NoPods : IAffectedPodSelector<Widget>
+    {
+        public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(Widget resource, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
     }
 
     private sealed class ServiceNameValidator(ControllerHarness harness) : IValidator<Widget>

@@ -39,16 +39,7 @@ public sealed class ControllerMetricsTests : IDisposable
     {
         var watcher = new FakeWatcher<Gizmo>();
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "g", NamespaceProperty = "ns" } });
-        using var controller = new ResourceController<Gizmo>(
-            watcher,
-            [new AlwaysInvalid()],
-            null,
-            new SilentReporter(),
-            [],
-            new ControllerOptions(),
-            NullLogger.Instance,
-            new FakeTimeProvider(),
-            metrics: _meters.Controller);
+        using var controller = InvalidatingController(watcher, _meters.Controller);
 
         await controller.ReconcileAsync(new ResourceKey("ns", "g"), CancellationToken.None);
         await controller.ReconcileAsync(new ResourceKey("ns", "missing"), CancellationToken.None);
@@ -87,8 +78,9 @@ public sealed class ControllerMetricsTests : IDisposable
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "ok", NamespaceProperty = "ns" } });
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "later", NamespaceProperty = "ns" } });
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "broken", NamespaceProperty = "ns" } });
+        var time = new FakeTimeProvider();
         using var controller = new ResourceController<Gizmo>(
-            watcher, [], new ByName(), new SilentReporter(), [], new ControllerOptions(), NullLogger.Instance, new FakeTimeProvider(), metrics: _meters.Controller);
+            new PrimarySource<Gizmo>(watcher, null, "Gizmo", NullLogger.Instance, time), [], new ByName(), new ControllerOptions(), NullLogger.Instance, time, metrics: _meters.Controller);
         (string, object?) gizmo = ("controller", "gizmo");
 
         await controller.ReconcileAsync(new ResourceKey("ns", "ok"), CancellationToken.None);
@@ -164,8 +156,7 @@ public sealed class ControllerMetricsTests : IDisposable
         System.Diagnostics.ActivitySource.AddActivityListener(activityListener);
         var watcher = new FakeWatcher<Gizmo>();
         watcher.SetQuietly(new Gizmo { Metadata = new V1ObjectMeta { Name = "traced", NamespaceProperty = "ns" } });
-        using var controller = new ResourceController<Gizmo>(
-            watcher, [new AlwaysInvalid()], null, new SilentReporter(), [], new ControllerOptions(), NullLogger.Instance, new FakeTimeProvider());
+        using var controller = InvalidatingController(watcher);
 
         await controller.ReconcileAsync(new ResourceKey("ns", "traced"), CancellationToken.None);
 
@@ -188,10 +179,18 @@ public sealed class ControllerMetricsTests : IDisposable
         public V1ObjectMeta Metadata { get; set; } = new();
     }
 
-    private sealed class AlwaysInvalid : IValidator<Gizmo>
+    // A loop whose reconciler finds every Gizmo invalid.
+    private static ResourceController<Gizmo> InvalidatingController(FakeWatcher<Gizmo> watcher, ControllerMetrics? metrics = null)
     {
-        public ValueTask<ValidationResult> ValidateAsync(Gizmo resource, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(ValidationResult.Fail(new ValidationFailure("spec", "Invalid", "always")));
+        var time = new FakeTimeProvider();
+        return new ResourceController<Gizmo>(
+            new PrimarySource<Gizmo>(watcher, null, "Gizmo", NullLogger.Instance, time),
+            [],
+            new DelegateReconciler<Gizmo>((_, _) => ValueTask.FromResult(ReconcileResult.Invalid(new ValidationFailure("spec", "Invalid", "always")))),
+            new ControllerOptions(),
+            NullLogger.Instance,
+            time,
+            metrics: metrics);
     }
 
     private sealed class ByName : IReconciler<Gizmo>
@@ -202,16 +201,5 @@ public sealed class ControllerMetricsTests : IDisposable
             "later" => ValueTask.FromResult(ReconcileResult.Requeue(TimeSpan.FromMinutes(1))),
             _ => ValueTask.FromResult(ReconcileResult.Done),
         };
-    }
-
-    private sealed class SilentReporter : IReconcileReporter<Gizmo>
-    {
-        public ValueTask ReportInvalidAsync(Gizmo resource, ValidationResult result, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportValidAsync(Gizmo resource, IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonNode?> status, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportReconcileErrorAsync(Gizmo resource, Exception error, bool isTerminal, CancellationToken cancellationToken) => ValueTask.CompletedTask;
-
-        public ValueTask ReportDecodeFailureAsync(ResourceDecodeFailure failure, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

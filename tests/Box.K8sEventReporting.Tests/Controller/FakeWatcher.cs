@@ -29,7 +29,14 @@ internal sealed class FakeWatcher<T> : ICustomResourceWatcher<T>, IResourceCache
 
     public Task WaitForInitialSyncAsync(CancellationToken cancellationToken = default) => Synced.Task.WaitAsync(cancellationToken);
 
-    public T? Get(string? @namespace, string name) => _objects.GetValueOrDefault(new ResourceKey(@namespace, name));
+    /// <summary>Gets or sets what runs on every read, before the object is returned: a test's hook into a worker's reconcile.</summary>
+    public Action<ResourceKey>? OnGet { get; set; }
+
+    public T? Get(string? @namespace, string name)
+    {
+        OnGet?.Invoke(new ResourceKey(@namespace, name));
+        return _objects.GetValueOrDefault(new ResourceKey(@namespace, name));
+    }
 
     public IReadOnlyList<T> List(string? @namespace = null) =>
         [.. _objects.Values.Where(o => @namespace is null || o.Metadata.NamespaceProperty == @namespace)];

@@ -98,6 +98,7 @@ public sealed class ResourceControllerTests
 
         Assert.Equal(2, beforeSecondBackoff);
         await Eventually.TrueAsync(() => h.Reporter.CountOf("valid a") == 1, "the second retry, 10 ms later, succeeds");
+        await h.WaitIdleAsync("the loop has handled the success (it is reported before the queue hears of it)");
         Assert.Contains("error a boom", h.Reporter.Calls);
         Assert.Equal(0, h.Controller.Queue.NumRequeues(new ResourceKey("ns", "a")));
     }
@@ -217,14 +218,14 @@ public sealed class ResourceControllerTests
     [InlineData(1L, 2L, false)]
     [InlineData(null, 1L, false)]
     [InlineData(null, null, false)]
-    public void IsStatusOnlyChange_Generations_SkipsOnlyWhenBothKnownAndEqual(long? oldGeneration, long? newGeneration, bool expected)
+    public void GenerationChanged_Generations_SkipsOnlyWhenBothKnownAndEqual(long? oldGeneration, long? newGeneration, bool skipped)
     {
         var old = Widget.Create("a");
         old.Metadata.Generation = oldGeneration;
         var current = Widget.Create("a");
         current.Metadata.Generation = newGeneration;
 
-        Assert.Equal(expected, ResourceController<Widget>.IsStatusOnlyChange(old, current));
+        Assert.Equal(!skipped, PrimarySource<Widget>.GenerationChanged(old, current));
     }
 
     [Fact]
@@ -256,6 +257,71 @@ public sealed class ResourceControllerTests
 
         await Eventually.TrueAsync(() => h.Reporter.CountOf("invalid") == 3, "every widget is revalidated against the new rules");
     }
+
+    [Fact]
+    public async Task RequeueAll_WatchDeliversTheSameVersionWhileAWorkerTakesIt_IsReconciledOnce()
+    {
+        // A new leader queues the whole cache; the watch's own notice of the same object (its initial list, read late by a
+        // busy pump) arrives after the one worker took the key and before it read the cache.
+        await using var h = new ControllerHarness(new ControllerOptions { Workers = 1 });
+        var widget = Widget.Create("a");
+        widget.Metadata.ResourceVersion = "7";
+        var marker = Widget.Create("m");
+        marker.Metadata.ResourceVersion = "8";
+        h.Watcher.SetQuietly(widget);
+        h.StartPump();
+        await h.Watcher.Subscribed;
+        var late = 0;
+        h.Watcher.OnGet = key =>
+        {
+            if (key.Name == "a" && Interlocked.Exchange(ref late, 1) == 0)
+            {
+                h.Watcher.Publish(new ResourceChange<Widget>(ResourceChangeType.Added, widget));
+                h.Watcher.Add(marker);
+                Assert.True(SpinWait.SpinUntil(() => h.Controller.Queue.Count >= 1, TimeSpan.FromSeconds(10)), "the pump read both notices");
+            }
+        };
+        h.Controller.RequeueAll();
+
+        h.StartWorkers();
+
+        await Eventually.TrueAsync(() => h.ReconcileCount("m") >= 1, "the marker is reconciled");
+        await h.WaitIdleAsync("nothing is left to reconcile");
+        Assert.Equal(1, h.ReconcileCount("a"));
+    }
+
+    [Fact]
+    public async Task ReconcileOnUpdate_PredicateLetsLabelChangesThrough_ReconcilesThemButNotOtherUpdates()
+    {
+        var watcher = new FakeWatcher<Widget>();
+        var source = new PrimarySource<Widget>(
+            watcher, static (old, current) => Tier(old) != Tier(current), "Widget", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System);
+        using var queue = new WorkQueue(new ExponentialFailureRateLimiter(TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1)), TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var pump = source.RunAsync(queue, stop.Token);
+        var widget = Widget.Create("a");
+        watcher.Add(widget);
+        await Eventually.TrueAsync(() => queue.Count == 1, "the new widget is queued");
+        Assert.Equal(new ResourceKey("ns", "a"), await queue.GetAsync(CancellationToken.None));
+        queue.Done(new ResourceKey("ns", "a"));
+
+        var newSpec = widget.With(serviceName: "other", generation: 2);
+        watcher.Modify(newSpec);                                      // a new generation, same label: not through this predicate
+        watcher.Add(Widget.Create("marker"));
+        await Eventually.TrueAsync(() => queue.Count == 1, "the marker is queued");
+        Assert.Equal(new ResourceKey("ns", "marker"), await queue.GetAsync(CancellationToken.None));
+        queue.Done(new ResourceKey("ns", "marker"));
+        var relabelled = newSpec.With();
+        relabelled.Metadata.Labels = new Dictionary<string, string> { ["tier"] = "gold" };
+        watcher.Modify(relabelled);
+
+        await Eventually.TrueAsync(() => queue.Count == 1, "the label change is queued");
+        Assert.Equal(new ResourceKey("ns", "a"), await queue.GetAsync(CancellationToken.None));
+        await stop.CancelAsync();
+        await pump;
+    }
+
+    private static string? Tier(Widget widget) => widget.Metadata.Labels is { } labels && labels.TryGetValue("tier", out var tier) ? tier : null;
 
     [Fact]
     public async Task RunEventPumpAsync_WithoutWorkers_QueuesButDoesNotReconcile()
@@ -315,7 +381,7 @@ public sealed class ResourceControllerTests
             null,
             DecodeFailure: new ResourceDecodeFailure("ns", "broken", "uid-1", "7", "{}", "spec.serviceName: expected string")));
         h.Watcher.Add(Widget.Create("marker"));
-        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 1, "the standby has seen both changes");
+        await Eventually.TrueAsync(() => h.Controller.Queue.Count == 2, "the standby has queued both (the bad object waits for a leader)");
         var whileStandby = h.Reporter.CountOf("decode broken");
 
         h.StartWorkers();

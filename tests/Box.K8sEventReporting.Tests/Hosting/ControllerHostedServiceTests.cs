@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Tests.Controller;
 using Box.K8sEventReporting.Validation;
@@ -150,7 +151,9 @@ public sealed class ControllerHostedServiceTests
             builder.Services.AddSingleton<TimeProvider>(time);
             builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
             builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
-            builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
+            var reports = new RecordingReconcileReporter();   // what the controller reports, without an API server
+            builder.Services.AddSingleton<IEventRecorder>(reports);
+            builder.Services.AddSingleton<IResourceConditionWriter>(reports);
             services?.Invoke(builder.Services);
             builder.Services.AddK8sEventReporting()
                 .ConfigureControllers(o => o.Workers = workers)

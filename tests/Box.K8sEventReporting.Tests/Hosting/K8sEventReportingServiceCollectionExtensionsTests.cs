@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Tests.Controller;
 using Box.K8sEventReporting.Validation;
@@ -188,7 +189,9 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
-        builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
+        var reports = new RecordingReconcileReporter();   // what the controller reports, without an API server
+        builder.Services.AddSingleton<IEventRecorder>(reports);
+        builder.Services.AddSingleton<IResourceConditionWriter>(reports);
         builder.Services.AddK8sEventReporting().AddController<Widget>(c => c
             .AddValidator((w, _) => ValueTask.FromResult(ValidationResult.Success))
             .AddReconciler((w, _) =>
@@ -218,7 +221,9 @@ public sealed class K8sEventReportingServiceCollectionExtensionsTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         builder.Services.AddSingleton<ICustomResourceWatcher<Widget>>(watcher);
-        builder.Services.AddSingleton<IReconcileReporter<Widget>>(new RecordingReconcileReporter());
+        var reports = new RecordingReconcileReporter();   // what the controller reports, without an API server
+        builder.Services.AddSingleton<IEventRecorder>(reports);
+        builder.Services.AddSingleton<IResourceConditionWriter>(reports);
         builder.Services.Configure<AllowedNames>(allowed);
         builder.Services.AddK8sEventReporting().AddController<Widget>(c => c
             .AddValidator((w, _) =>

@@ -427,7 +427,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RecordInBackground_WhilePodEventsWait_IsWrittenAfterThem()
+    public async Task Record_ReportThatYieldsToOthers_WhilePodEventsWait_IsWrittenAfterThem()
     {
         var recorder = Create(new EventReporterOptions { MaxConcurrentWrites = 1 });
         writer.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -435,7 +435,7 @@ public sealed class KubernetesEventRecorderTests : IAsyncLifetime
         await Eventually.WaitUntilAsync(() => writer.Entered == 1);   // the one writer is busy
 
         var pki = new V1ObjectReference { Kind = "Pki", ApiVersion = "box.com/v1", Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid" };
-        ((IBackgroundEventRecorder)recorder).RecordInBackground(pki, Sample);
+        recorder.Record(pki, Sample with { YieldsToOthers = true });
         recorder.Record(Pods.Ref("p1"), Sample);
         recorder.Record(Pods.Ref("p2"), Sample);
         writer.Gate.SetResult();

@@ -5,7 +5,6 @@ using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
@@ -93,7 +92,7 @@ public sealed class StatusWriteQueueTests : IAsyncDisposable
         var pki = NewPki();
         var current = NewPki();
         current.Metadata.Generation = 2;
-        var reporter = Create(_ => current);
+        var reporter = Create(cached: current);
 
         await reporter.ReportWithStatusAsync(pki, Invalid("Broken"), NoFields, CancellationToken.None);
         await queue.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -108,12 +107,18 @@ public sealed class StatusWriteQueueTests : IAsyncDisposable
     private static Dictionary<string, JsonNode?> Fields(params (string Name, string Value)[] fields) =>
         fields.ToDictionary(f => f.Name, f => (JsonNode?)JsonValue.Create(f.Value));
 
-    private ValidationProblemReporter<Pki> Create(Func<Pki, Pki?>? currentOf = null) =>
-        new(new NullRecorder(), new SecretConsumerPodSelector<Pki>(new InMemoryCache<V1Pod>([]), p => p.Metadata.Name), writer, Options.Create(new EventReporterOptions()))
-        {
-            StatusQueue = queue,
-            CurrentOf = currentOf ?? (p => p),
-        };
+    // As a controller composes it: the status goes to the queue, and is written from the cached resource (when a cache is given).
+    private ValidationProblemReporter<Pki> Create(Pki? cached = null) =>
+        new(
+            new NullRecorder(),
+            new SecretConsumerPodSelector<Pki>(new InMemoryCache<V1Pod>([]), p => p.Metadata.Name),
+            new QueuedStatusWriter<Pki>(queue, writer, cached is null ? null : new InMemoryCache<Pki>([cached])),
+            new EventReporterOptions(),
+            null,
+            null,
+            null,
+            time,
+            TimeSpan.Zero);
 
     private sealed class NullRecorder : IEventRecorder
     {
@@ -123,7 +128,7 @@ public sealed class StatusWriteQueueTests : IAsyncDisposable
     }
 
     /// <summary>A status subresource whose writes wait for <see cref="Gate"/> and fail on demand.</summary>
-    private sealed class GatedStatusWriter : IResourceConditionWriter, IResourceStatusWriter
+    private sealed class GatedStatusWriter : IResourceConditionWriter
     {
         private readonly ConcurrentQueue<HttpStatusCode> faults = new();
         private int started;
@@ -145,7 +150,7 @@ public sealed class StatusWriteQueueTests : IAsyncDisposable
         public Task<bool> SetConditionAsync<T>(T resource, ResourceCondition condition, CancellationToken cancellationToken = default)
             where T : class, IKubernetesObject<V1ObjectMeta> => SetStatusAsync(resource, condition, NoFields, cancellationToken);
 
-        public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken)
+        public async Task<bool> SetStatusAsync<T>(T resource, ResourceCondition condition, IReadOnlyDictionary<string, JsonNode?> fields, CancellationToken cancellationToken = default)
             where T : class, IKubernetesObject<V1ObjectMeta>
         {
             Interlocked.Increment(ref started);

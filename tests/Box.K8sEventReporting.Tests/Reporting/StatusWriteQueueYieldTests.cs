@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Box.K8sEventReporting.Internal;
 using Box.K8sEventReporting.Reporting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -9,24 +8,22 @@ namespace Box.K8sEventReporting.Tests.Reporting;
 public sealed class StatusWriteQueueYieldTests
 {
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
-    private readonly ReconcileActivity activity = new();
     private readonly ConcurrentQueue<string> written = new();
     private int pendingReconciles;
-
-    public StatusWriteQueueYieldTests() => activity.AddSource(() => Volatile.Read(ref pendingReconciles));
 
     [Fact]
     public async Task Post_WhileAReconcileRuns_IsWrittenWhenTheReconcilesEnd()
     {
         using var metrics = new MetricTotals();
-        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity, metrics: metrics.Reporting);
+        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, metrics: metrics.Reporting);
+        queue.Activity.AddSource(() => Volatile.Read(ref pendingReconciles));
         Volatile.Write(ref pendingReconciles, 1);
 
         queue.Post(new Write("team-a/app1-pki", written));
         await Eventually.WaitUntilAsync(() => metrics["k8s_event_reporting.status.yielded"] >= 1);
         var writtenWhileBusy = written.Count;
         Volatile.Write(ref pendingReconciles, 0);
-        activity.Pulse();
+        queue.Activity.Pulse();
         await queue.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(0, writtenWhileBusy);
@@ -37,7 +34,8 @@ public sealed class StatusWriteQueueYieldTests
     public async Task Post_WhileReconcilesNeverEnd_IsWrittenAfterTheLongestYield()
     {
         using var metrics = new MetricTotals();
-        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity, metrics: metrics.Reporting);
+        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, metrics: metrics.Reporting);
+        queue.Activity.AddSource(() => Volatile.Read(ref pendingReconciles));
         Volatile.Write(ref pendingReconciles, 1);
 
         queue.Post(new Write("team-a/app1-pki", written));
@@ -55,7 +53,8 @@ public sealed class StatusWriteQueueYieldTests
     [Fact]
     public async Task Post_WhenNoReconcileRuns_IsWrittenWithoutWaiting()
     {
-        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time, activity: activity);
+        await using var queue = new StatusWriteQueue(new EventReporterOptions(), timeProvider: time);
+        queue.Activity.AddSource(() => Volatile.Read(ref pendingReconciles));
 
         queue.Post(new Write("team-a/app1-pki", written));
         await queue.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));

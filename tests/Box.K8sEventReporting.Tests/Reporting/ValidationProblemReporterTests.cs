@@ -67,6 +67,42 @@ public class ValidationProblemReporterTests
         Assert.Equal(EventType.Normal, Assert.Single(recorder.Records).Report.Type);
     }
 
+    [Fact]
+    public async Task ReportAsync_SameFailuresAgainWithinTheInterval_TellsThePodsAndNotTheResourceAgain()
+    {
+        // As a controller composes it: the Warning on the resource counts revalidations, not the triggers in between.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var interval = TimeSpan.FromMinutes(5);
+        var reporter = new ValidationProblemReporter<Pki>(
+            recorder,
+            new SecretConsumerPodSelector<Pki>(new InMemoryCache<V1Pod>([Pods.Bare("app1", "team-a", Pods.SecretVolume("app1-pki"))]), p => p.Metadata.Name),
+            new DirectStatusWriter<Pki>(conditions),
+            new EventReporterOptions(),
+            null,
+            null,
+            null,
+            time,
+            interval);
+        var pki = NewPki();
+        var invalid = ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "bad"));
+        int OnPki() => recorder.Records.Count(r => r.Target.Kind == "Pki");
+        int OnPod() => recorder.Records.Count(r => r.Target.Kind == "Pod");
+
+        await reporter.ReportAsync(pki, invalid);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await reporter.ReportAsync(pki, invalid);   // a new pod's trigger
+        var afterTrigger = (OnPki(), OnPod());
+        time.Advance(interval);
+        await reporter.ReportAsync(pki, invalid);   // the revalidation
+        var afterRevalidation = (OnPki(), OnPod());
+        pki.Metadata.Generation = 2;
+        await reporter.ReportAsync(pki, ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "still bad")));
+
+        Assert.Equal((1, 2), afterTrigger);
+        Assert.Equal((2, 3), afterRevalidation);
+        Assert.Equal((3, 4), (OnPki(), OnPod()));
+    }
+
     private static Pki NewPki() => new() { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid", Generation = 1 } };
 
     private ValidationProblemReporter<Pki> Create(params V1Pod[] pods) => new(

@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Reporting;
+using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,16 +8,20 @@ using NSubstitute;
 
 namespace Box.K8sEventReporting.Tests.Reporting;
 
-public class PodEventReporterTests
+public class PodReportingTests
 {
     [Fact]
-    public async Task ReportAsync_ListItemWithoutKind_ReferencesPodWithUidAndResourceVersion()
+    public async Task ReportAsync_PodListItemWithoutKind_IsToldThroughTheRecorderWithUidAndResourceVersion()
     {
         var recorder = Substitute.For<IEventRecorder>();
-        var reporter = new PodEventReporter(recorder);
-        var pod = Pods.Bare("app1");
+        var reporter = new ValidationProblemReporter<Pki>(
+            recorder,
+            new NamespacePodSelector<Pki>(new InMemoryCache<V1Pod>([Pods.Bare("app1")])),
+            Substitute.For<IResourceConditionWriter>(),
+            Options.Create(new EventReporterOptions()));
+        var pki = new Pki { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid", Generation = 1 } };
 
-        await reporter.ReportAsync(pod, EventReport.Warning("InvalidServiceName", "m"));
+        await reporter.ReportAsync(pki, ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "m")));
 
         recorder.Received(1).Record(
             Arg.Is<V1ObjectReference>(r => r.Kind == "Pod" && r.ApiVersion == "v1" && r.Name == "app1" && r.NamespaceProperty == "team-a" && r.Uid == "uid-team-a-app1" && r.ResourceVersion == "1"),
@@ -35,7 +40,7 @@ public class PodEventReporterTests
 
         var recorder = provider.GetRequiredService<KubernetesEventRecorder>();
         Assert.Same(recorder, provider.GetRequiredService<IEventRecorder>());
-        Assert.IsType<PodEventReporter>(provider.GetRequiredService<IPodEventReporter>());
+        Assert.Null(provider.GetService<IPodEventReporter>());   // pods are told through the recorder unless one is registered
         Assert.IsType<ResourceConditionWriter>(provider.GetRequiredService<IResourceConditionWriter>());
         Assert.NotNull(provider.GetRequiredService<ValidationProblemReporter<Pki>>());
         Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<EventReporterOptions>));

@@ -1,16 +1,15 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Box.K8sEventReporting.Controller;
+using Box.K8sEventReporting.Tests.Controller;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Watching;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Options;
 
-namespace Box.K8sEventReporting.Tests.Controller;
+namespace Box.K8sEventReporting.Tests.Reporting;
 
-public class EventReconcileReporterTests
+public class DecodeFailureReporterTests
 {
     private const string Raw = """{"apiVersion":"box.com/v1","kind":"Widget","metadata":{"name":"w1","namespace":"ns","uid":"uid-w1","resourceVersion":"42","generation":3},"spec":{"serviceName":7},"status":{"conditions":[{"type":"Other","status":"True","reason":"Fine","message":"kept","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}""";
 
@@ -22,7 +21,7 @@ public class EventReconcileReporterTests
     {
         var reporter = Create(writer);
 
-        await reporter.ReportDecodeFailureAsync(Failure("Path: $.spec.serviceName\nWarning Fake"), CancellationToken.None);
+        await reporter.ReportAsync(Failure("Path: $.spec.serviceName\nWarning Fake"), CancellationToken.None);
 
         var (target, report) = Assert.Single(recorder.Records);
         Assert.Equal(("Widget", "box.com/v1", "ns", "w1", "uid-w1"), (target.Kind, target.ApiVersion, target.NamespaceProperty, target.Name, target.Uid));
@@ -39,7 +38,7 @@ public class EventReconcileReporterTests
         writer.Fail = true;
         var reporter = Create(writer);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await reporter.ReportDecodeFailureAsync(Failure("bad"), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await reporter.ReportAsync(Failure("bad"), CancellationToken.None));
 
         Assert.Single(recorder.Records);
     }
@@ -80,12 +79,8 @@ public class EventReconcileReporterTests
 
     private static ResourceDecodeFailure Failure(string error) => new("ns", "w1", "uid-w1", "42", Raw, EventMessage.Escape(error));
 
-    private EventReconcileReporter<Widget> Create(IRawResourceConditionWriter? conditionWriter) => new(
-        new ValidationProblemReporter<Widget>(recorder, new NoPods(), new NoConditions(), Options.Create(new EventReporterOptions())),
-        recorder,
-        "Widget",
-        "box.com/v1",
-        conditionWriter);
+    private DecodeFailureReporter Create(IRawResourceConditionWriter? conditionWriter) =>
+        new(recorder, typeof(Widget), "Widget", "box.com/v1", conditionWriter, "Ready");
 
     private sealed class RecordingRecorder : IEventRecorder
     {
@@ -105,18 +100,6 @@ public class EventReconcileReporterTests
             Calls.Add((resourceType, @namespace, name, rawJson, condition));
             return Fail ? throw new InvalidOperationException("write failed") : Task.FromResult(true);
         }
-    }
-
-    private sealed class NoPods : IAffectedPodSelector<Widget>
-    {
-        public ValueTask<IReadOnlyList<V1Pod>> SelectPodsAsync(Widget resource, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult<IReadOnlyList<V1Pod>>([]);
-    }
-
-    private sealed class NoConditions : IResourceConditionWriter
-    {
-        public Task<bool> SetConditionAsync<T>(T resource, ResourceCondition condition, CancellationToken cancellationToken = default)
-            where T : class, IKubernetesObject<V1ObjectMeta> => Task.FromResult(false);
     }
 
     /// <summary>Answers every request with 200 and the object, keeping the last request.</summary>

@@ -9,7 +9,7 @@ namespace Box.K8sEventReporting.Controller;
 /// Maps every change of a <typeparamref name="TOther"/> (and its previous state) to primary keys, like controller-runtime's
 /// <c>Watches</c> with <c>EnqueueRequestsFromMapFunc</c>.
 /// </summary>
-internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
+internal sealed class MappedSource<TOther> : IReconcileSource
     where TOther : class, IKubernetesObject<V1ObjectMeta>
 {
     private static readonly TimeSpan ResubscribeDelay = TimeSpan.FromSeconds(1);
@@ -21,7 +21,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
     private readonly ControllerMetrics? _metrics;
     private readonly string _kind = ResourceController<TOther>.KindOf(typeof(TOther));
 
-    public SecondaryWatch(
+    public MappedSource(
         ICustomResourceWatcher<TOther> watcher,
         Func<TOther, IEnumerable<ResourceKey>> map,
         Func<ResourceChange<TOther>, bool>? filter,
@@ -41,7 +41,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
 
     public Task WaitForInitialSyncAsync(CancellationToken cancellationToken) => _watcher.Cache.WaitForInitialSyncAsync(cancellationToken);
 
-    public async Task RunAsync(Action<ResourceKey> enqueue, CancellationToken cancellationToken)
+    public async Task RunAsync(WorkQueue queue, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -51,8 +51,8 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
                 {
                     if (change.Type != ResourceChangeType.DecodeFailed && _filter(change))
                     {
-                        MapInto(change.Resource, enqueue);
-                        MapInto(change.OldResource, enqueue);
+                        MapInto(change.Resource, queue);
+                        MapInto(change.OldResource, queue);
                     }
                 }
             }
@@ -69,7 +69,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
         }
     }
 
-    private void MapInto(TOther? resource, Action<ResourceKey> enqueue)
+    private void MapInto(TOther? resource, WorkQueue queue)
     {
         if (resource is null)
         {
@@ -80,7 +80,7 @@ internal sealed class SecondaryWatch<TOther> : ISecondaryWatch
         {
             foreach (var key in _map(resource))
             {
-                enqueue(key);
+                queue.Add(key);
             }
         }
         catch (Exception ex)
