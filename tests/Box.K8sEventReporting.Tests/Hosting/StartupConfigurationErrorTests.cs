@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Tests.Controller;
@@ -123,6 +126,30 @@ public sealed class StartupConfigurationErrorTests
         var entries = logs.Entries.ToArray();
         var critical = Array.FindIndex(entries, e => e.Level == LogLevel.Critical);
         Assert.True(critical >= 0, "no critical line");
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application started", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application is shutting down", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_HealthProbePortTaken_TheCriticalLineIsTheLastWord_ExitCode1()
+    {
+        // A failure while the hosted services start (after the start-up check passed): the port is taken by another listener.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (exitCode, logs) = await RunReadmeStyleAppAsync(
+            "--K8sEventReporting:Health:Enabled=true",
+            "--K8sEventReporting:Health:Address=127.0.0.1",
+            "--K8sEventReporting:Health:Port=" + port.ToString(CultureInfo.InvariantCulture),
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information");
+
+        Assert.Equal(1, exitCode);
+        var entries = logs.Entries.ToArray();
+        var critical = Array.FindIndex(entries, e => e.Level == LogLevel.Critical);
+        Assert.True(critical >= 0, "no critical line");
+        Assert.Contains($"cannot serve health probes on http://127.0.0.1:{port}/", entries[critical].Message, StringComparison.Ordinal);
+        Assert.Single(entries, e => e.Level == LogLevel.Critical);
         Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application started", StringComparison.Ordinal));
         Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application is shutting down", StringComparison.Ordinal));
     }
