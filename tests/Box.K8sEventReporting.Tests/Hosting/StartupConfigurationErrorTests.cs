@@ -1,7 +1,12 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Tests.Controller;
+using Box.K8sEventReporting.Validation;
 using k8s;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -128,6 +133,32 @@ public sealed class StartupConfigurationErrorTests
     }
 
     [Theory]
+    [InlineData("Health", "cannot serve health probes on http://127.0.0.1:{0}/", "--K8sEventReporting:Health:Enabled=true")]
+    [InlineData("Admission", "cannot serve the admission webhook on 127.0.0.1:{0}", "--Webhook=true")]
+    public async Task RunAsync_PortTaken_TheCriticalLineIsTheLastWord_ExitCode1(string section, string expected, string enable)
+    {
+        // A failure while the hosted services start (after the start-up check passed): the port is taken by another listener.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+        var (exitCode, logs) = await RunReadmeStyleAppAsync(
+            enable,
+            $"--K8sEventReporting:{section}:Address=127.0.0.1",
+            $"--K8sEventReporting:{section}:Port={port}",
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information");
+
+        Assert.Equal(1, exitCode);
+        var entries = logs.Entries.ToArray();
+        var critical = Array.FindIndex(entries, e => e.Level == LogLevel.Critical);
+        Assert.True(critical >= 0, "no critical line");
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, expected, port), entries[critical].Message, StringComparison.Ordinal);
+        Assert.Single(entries, e => e.Level == LogLevel.Critical);
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application started", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries[critical..], e => e.Message.StartsWith("Application is shutting down", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("K8sEventReporting:Controller:Worker=4", "K8sEventReporting:Controller:Worker", "K8sEventReporting:Controller:Workers")]
     [InlineData("K8sEventReporting:Controler:Workers=4", "K8sEventReporting:Controler", "K8sEventReporting:Controller")]
     [InlineData("K8sEventReporting:Watcher:PageSise=100", "K8sEventReporting:Watcher:PageSise", "K8sEventReporting:Watcher:PageSize")]
@@ -184,8 +215,16 @@ public sealed class StartupConfigurationErrorTests
             builder.Services.AddSingleton<IKubernetes>(new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
         }
 
+        var webhook = builder.Configuration.GetValue<bool>("Webhook");
         builder.Services.AddK8sEventReporting(builder.Configuration.GetSection("K8sEventReporting"))
-            .AddController<Widget>(c => c.AddReconciler((_, _) => ValueTask.FromResult(ReconcileResult.Done)));
+            .AddController<Widget>(c =>
+            {
+                c.AddReconciler((_, _) => ValueTask.FromResult(ReconcileResult.Done));
+                if (webhook)
+                {
+                    c.AddValidator((_, _) => ValueTask.FromResult(ValidationResult.Success)).AddAdmissionWebhook();
+                }
+            });
         return builder.Build();
     }
 

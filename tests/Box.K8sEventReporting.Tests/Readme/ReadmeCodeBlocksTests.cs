@@ -11,13 +11,23 @@ public partial class ReadmeCodeBlocksTests
 {
     private static readonly string Root = FindRoot();
 
-    public static TheoryData<string> Documents => [.. Directory.GetFiles(Root, "README.md")
-        .Concat(Directory.GetDirectories(Path.Combine(Root, "src")).Select(d => Path.Combine(d, "README.md")).Where(File.Exists))
-        .Concat(Directory.Exists(Path.Combine(Root, "docs")) ? Directory.GetFiles(Path.Combine(Root, "docs"), "*.md") : [])
-        .Where(static f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-            && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+    /// <summary>Every README.md in the repository (not a list that a new one could miss) and the docs; build output left out.</summary>
+    public static TheoryData<string> Documents => [.. DocumentPaths()];
+
+    [Fact]
+    public void Documents_AreFoundInEveryFolder()
+    {
+        // The in-process API server's README is two folders down: a discovery of fixed places would miss it.
+        Assert.Contains("src/Box.K8sEventReporting.Testing/ApiServer/README.md", DocumentPaths());
+        Assert.Contains("README.md", DocumentPaths());
+    }
+
+    private static IEnumerable<string> DocumentPaths() => Directory.EnumerateFiles(Root, "README.md", SearchOption.AllDirectories)
+        .Concat(Directory.Exists(Path.Combine(Root, "docs")) ? Directory.GetFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories) : [])
         .Select(f => Path.GetRelativePath(Root, f).Replace('\\', '/'))
-        .Order(StringComparer.Ordinal)];
+        .Where(static f => !f.Split('/').Any(static part => part is "bin" or "obj" or "artifacts" or "TestResults" || part.StartsWith('.')))
+        .Distinct(StringComparer.Ordinal)
+        .Order(StringComparer.Ordinal);
 
     [Theory]
     [MemberData(nameof(Documents))]
