@@ -10,11 +10,6 @@ namespace Box.K8sEventReporting.Primitives;
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = true)]
 internal abstract class SettingAttribute : ValidationAttribute
 {
-    /// <summary>Gets the configuration section the options are bound from, such as <c>K8sEventReporting:Controller</c>.</summary>
-    /// <param name="options">The options instance being validated.</param>
-    /// <returns>The section's path, or <see langword="null"/> when the options are not bound from configuration.</returns>
-    public static string? SectionOf(object options) => options is IConfigurationBound bound ? bound.ConfigurationPath : null;
-
     /// <summary>Says what is wrong with <paramref name="value"/>, or nothing when it is allowed.</summary>
     /// <param name="value">The setting's value.</param>
     /// <param name="options">The options instance, for rules that compare the setting with another one.</param>
@@ -42,7 +37,7 @@ internal abstract class SettingAttribute : ValidationAttribute
         }
 
         var member = validationContext.MemberName;
-        var key = SectionOf(validationContext.ObjectInstance) is { } section ? $"; set {section}:{member}" : string.Empty;
+        var key = validationContext.ObjectInstance is IConfigurationBound bound ? $"; set {bound.ConfigurationPath}:{member}" : string.Empty;
 
         // No member names: the options result builder then takes the line as it is, without a "Member: " prefix.
         return new ValidationResult($"{validationContext.ObjectType.Name}.{member} {requirement} (was {Shown(value)}){key}.");
