@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Primitives;
+
 namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace Box.K8sEventReporting.Hosting;
 /// for the kubelet's <c>httpGet</c> probes.
 /// </para>
 /// </remarks>
-public sealed class HealthProbeOptions
+public sealed class HealthProbeOptions : IConfigurationBound
 {
     /// <summary>The configuration section, under the library's section, that these options are bound from.</summary>
     public const string SectionName = "Health";
@@ -42,6 +44,7 @@ public sealed class HealthProbeOptions
     /// .NET container images (<c>ASPNETCORE_HTTP_PORTS</c>), so an application that also serves HTTP does not collide.
     /// </remarks>
     /// <value>8081; allowed 1–65535.</value>
+    [SettingRange(1, 65535)]
     public int Port { get; set; } = 8081;
 
     /// <summary>Gets or sets the host name or IP address to listen on.</summary>
@@ -50,5 +53,9 @@ public sealed class HealthProbeOptions
     /// once at start) listens on that address only.
     /// </remarks>
     /// <value><c>*</c>: every interface.</value>
+    [ProbeAddress]
     public string Address { get; set; } = "*";
+
+    /// <inheritdoc />
+    string IConfigurationBound.ConfigurationPath => "K8sEventReporting:" + SectionName;
 }

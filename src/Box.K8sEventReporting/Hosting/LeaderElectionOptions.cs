@@ -1,3 +1,5 @@
+using Box.K8sEventReporting.Primitives;
+
 namespace Box.K8sEventReporting.Hosting;
 
 /// <summary>
@@ -11,7 +13,7 @@ namespace Box.K8sEventReporting.Hosting;
 /// writes the Lease no more. On a graceful shutdown the leader keeps renewing while its work drains, then releases the
 /// Lease (as client-go's ReleaseOnCancel), so a standby takes over within <see cref="RetryPeriod"/>.
 /// </remarks>
-public sealed class LeaderElectionOptions
+public sealed class LeaderElectionOptions : IConfigurationBound
 {
     /// <summary>The configuration section, under the library's section, that these options are bound from.</summary>
     public const string SectionName = "LeaderElection";
@@ -22,6 +24,7 @@ public sealed class LeaderElectionOptions
 
     /// <summary>Gets or sets the name of the Lease.</summary>
     /// <value><c>box-k8s-event-reporting</c>.</value>
+    [SettingLength(1, 253)]
     public string LeaseName { get; set; } = "box-k8s-event-reporting";
 
     /// <summary>Gets or sets the namespace of the Lease.</summary>
@@ -38,13 +41,19 @@ public sealed class LeaderElectionOptions
     /// <summary>Gets or sets how long a lease lasts without renewal: how long standbys wait before taking over.</summary>
     /// <remarks>The Lease stores whole seconds (<c>leaseDurationSeconds</c>): a fraction is rounded down.</remarks>
     /// <value>15 seconds; allowed 1 second–5 minutes, more than <see cref="RenewDeadline"/>.</value>
+    [SettingRange("00:00:01", "00:05:00")]
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Gets or sets how long the leader keeps trying to renew before it gives up leading.</summary>
     /// <value>10 seconds; allowed from more than <see cref="RetryPeriod"/> to less than <see cref="LeaseDuration"/>.</value>
+    [RenewDeadlineBetween]
     public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Gets or sets how often the leader renews and standbys try to acquire.</summary>
     /// <value>2 seconds; allowed 100 milliseconds–1 minute, less than <see cref="RenewDeadline"/>.</value>
+    [SettingRange("00:00:00.100", "00:01:00")]
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <inheritdoc />
+    string IConfigurationBound.ConfigurationPath => "K8sEventReporting:" + SectionName;
 }

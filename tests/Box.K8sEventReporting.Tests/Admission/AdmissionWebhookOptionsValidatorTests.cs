@@ -44,4 +44,31 @@ public sealed class AdmissionWebhookOptionsValidatorTests
 
         Assert.Equal($"K8sEventReporting:Admission:Url is 'https://127.0.0.1:8443/validate' (it has user information); {Allowed}", Assert.Single(result.Failures!));
     }
+
+    [Fact]
+    public void Validate_EveryBadSetting_OneLineEachNamingKeyValueAndWhatIsAllowed()
+    {
+        var result = _validator.Validate(null, new AdmissionWebhookOptions
+        {
+            Mode = (AdmissionMode)7,
+            Port = 70000,
+            Address = "*",
+            ServiceName = "web.hook",
+            ServiceNamespace = "Team A",
+            WebhookConfigurationName = new string('w', 254),
+            ValidationTimeout = TimeSpan.FromSeconds(30),
+        });
+
+        Assert.Equal(
+            [
+                "K8sEventReporting:Admission:Mode is 7; allowed: Warn, Deny.",
+                "K8sEventReporting:Admission:Port is 70000; allowed: 0-65535.",
+                "K8sEventReporting:Admission:Address is '*'; allowed: an IP address, for example 0.0.0.0.",
+                "K8sEventReporting:Admission:ServiceName is 'web.hook'; allowed: a DNS label (lowercase letters, digits and '-', at most 63).",
+                "K8sEventReporting:Admission:ServiceNamespace is 'Team A'; allowed: a namespace name, or empty for the pod's own.",
+                "K8sEventReporting:Admission:WebhookConfigurationName is 254 characters long; allowed: at most 253 characters.",
+                "K8sEventReporting:Admission:ValidationTimeout is 00:00:30; allowed: 00:00:00.010-00:00:29 (below the webhook's timeoutSeconds).",
+            ],
+            result.Failures);
+    }
 }

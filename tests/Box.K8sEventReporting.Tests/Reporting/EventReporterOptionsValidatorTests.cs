@@ -73,4 +73,17 @@ public class EventReporterOptionsValidatorTests
 
         Assert.Equal($"EventReporterOptions.MaxDeferredEvents must be 1-1000000 (was {value}); set K8sEventReporting:Events:MaxDeferredEvents.", Assert.Single(result.Failures!));
     }
+
+    [Fact]
+    public void Validate_UndefinedEnumSettings_NameTheKeyToo()
+    {
+        var result = EventReporterOptionsValidator.Instance.Validate(null, new EventReporterOptions { ApiVersion = (EventApiVersion)9, EventLogLevel = (LogLevel)42 });
+
+        Assert.Equal(
+            [
+                "EventReporterOptions.ApiVersion must be Automatic, CoreV1 or EventsV1 (was 9); set K8sEventReporting:Events:ApiVersion.",
+                "EventReporterOptions.EventLogLevel must be a LogLevel from Trace to None (was 42); set K8sEventReporting:Events:EventLogLevel.",
+            ],
+            result.Failures);
+    }
 }
