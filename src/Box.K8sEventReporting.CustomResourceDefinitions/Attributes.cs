@@ -15,7 +15,6 @@ internal static class Attributes
     public const string DataAnnotations = "System.ComponentModel.DataAnnotations.";
     public const string ComponentModel = "System.ComponentModel.";
     public const string Json = "System.Text.Json.Serialization.";
-    public const string KubernetesEntity = "k8s.Models.KubernetesEntityAttribute";
 
     public static IEnumerable<CustomAttributeData> All(MemberInfo member, string fullName) =>
         member.GetCustomAttributesData().Where(a => a.AttributeType.FullName == fullName);

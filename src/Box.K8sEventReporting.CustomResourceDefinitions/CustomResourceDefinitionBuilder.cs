@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Box.K8sEventReporting.Primitives;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.CustomResourceDefinitions;
@@ -40,16 +41,12 @@ public static partial class CustomResourceDefinitionBuilder
     internal static bool IsCustomResource(Type type) =>
         type is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false }
         && type.Namespace != "k8s.Models"
-        && Attributes.Find(type, Attributes.KubernetesEntity) is { } entity
-        && !string.IsNullOrEmpty(Attributes.NamedString(entity, "Group"));
+        && KubernetesEntityMetadata.TryOf(type, out var entity)
+        && entity.Group.Length > 0;
 
     internal static V1CustomResourceDefinition Build(Type resourceType, XmlDocumentation documentation)
     {
-        var entity = Attributes.Find(resourceType, Attributes.KubernetesEntity)
-            ?? throw new ArgumentException($"{resourceType.FullName} has no [KubernetesEntity] attribute.", nameof(resourceType));
-        var group = Attributes.NamedString(entity, "Group");
-        var version = Attributes.NamedString(entity, "ApiVersion");
-        var kind = Attributes.NamedString(entity, "Kind");
+        var (group, version, kind, plural) = KubernetesEntityMetadata.Of(resourceType);
         if (string.IsNullOrEmpty(group))
         {
             throw new ArgumentException($"{resourceType.FullName}: [KubernetesEntity] has no Group; a custom resource has a group such as example.com (the core group is the API server's own).", nameof(resourceType));
@@ -60,12 +57,6 @@ public static partial class CustomResourceDefinitionBuilder
             throw new ArgumentException($"{resourceType.FullName}: the group '{group}' must be a DNS subdomain with at least one dot (for example example.com).", nameof(resourceType));
         }
 
-        if (string.IsNullOrEmpty(version) || string.IsNullOrEmpty(kind))
-        {
-            throw new ArgumentException($"{resourceType.FullName}: [KubernetesEntity] needs ApiVersion and Kind.", nameof(resourceType));
-        }
-
-        var plural = Attributes.NamedString(entity, "PluralName") is { Length: > 0 } given ? given : Lower(kind) + "s";
         if (!DnsLabel().IsMatch(plural))
         {
             throw new ArgumentException($"{resourceType.FullName}: the plural '{plural}' must be a lowercase DNS label.", nameof(resourceType));

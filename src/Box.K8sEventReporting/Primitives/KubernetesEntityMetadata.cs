@@ -67,23 +67,55 @@ public sealed record KubernetesEntityMetadata(string Group, string Version, stri
         return metadata is not null;
     }
 
+    // Read as metadata (CustomAttributeData, by the attribute's name), never instantiated: the same code reads a loaded
+    // type and one inspected in a MetadataLoadContext at build time (the CRD generator), whatever KubernetesClient
+    // version the type was compiled against.
     private static object Read(Type type)
     {
-        var attribute = type.GetCustomAttribute<KubernetesEntityAttribute>(inherit: true);
+        var attribute = FindAttribute(type);
         if (attribute is null)
         {
             return $"{type.Name} has no [KubernetesEntity] attribute: add [KubernetesEntity(Group = \"...\", ApiVersion = \"v1\", Kind = \"...\", PluralName = \"...\")] to it.";
         }
 
-        if (string.IsNullOrEmpty(attribute.ApiVersion) || string.IsNullOrEmpty(attribute.PluralName) || string.IsNullOrEmpty(attribute.Kind))
+        string? group = null, apiVersion = null, kind = null, plural = null;
+        foreach (var argument in attribute.NamedArguments)
         {
-            return $"The [KubernetesEntity] attribute of {type.Name} must set ApiVersion, Kind and PluralName (was ApiVersion '{attribute.ApiVersion}', Kind '{attribute.Kind}', PluralName '{attribute.PluralName}').";
+            var value = argument.TypedValue.Value as string;
+            switch (argument.MemberName)
+            {
+                case nameof(KubernetesEntityAttribute.Group): group = value; break;
+                case nameof(KubernetesEntityAttribute.ApiVersion): apiVersion = value; break;
+                case nameof(KubernetesEntityAttribute.Kind): kind = value; break;
+                case nameof(KubernetesEntityAttribute.PluralName): plural = value; break;
+            }
         }
 
-        return new KubernetesEntityMetadata(attribute.Group ?? string.Empty, attribute.ApiVersion, attribute.Kind, attribute.PluralName);
+        if (string.IsNullOrEmpty(apiVersion) || string.IsNullOrEmpty(plural) || string.IsNullOrEmpty(kind))
+        {
+            return $"The [KubernetesEntity] attribute of {type.Name} must set ApiVersion, Kind and PluralName (was ApiVersion '{apiVersion}', Kind '{kind}', PluralName '{plural}').";
+        }
+
+        return new KubernetesEntityMetadata(group ?? string.Empty, apiVersion, kind, plural);
     }
 
-    /// <summary>The metadata of one type, or the reason there is none: read once, in the type's initializer, and never changed.</summary>
+    private static CustomAttributeData? FindAttribute(Type type)
+    {
+        const string AttributeName = "k8s.Models.KubernetesEntityAttribute";
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var data in current.GetCustomAttributesData())
+            {
+                if (data.AttributeType.FullName == AttributeName)
+                {
+                    return data;
+                }
+            }
+        }
+
+        return null;
+    }
+
     private static class Cached<T>
     {
         public static readonly object Read = KubernetesEntityMetadata.Read(typeof(T));

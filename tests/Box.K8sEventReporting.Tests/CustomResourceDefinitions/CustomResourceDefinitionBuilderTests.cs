@@ -221,7 +221,7 @@ public class CustomResourceDefinitionBuilderTests
     }
 
     /// <summary>A cluster-scoped resource with no status, a free-form field, JSON names and a column on creationTimestamp.</summary>
-    [KubernetesEntity(Group = "example.test", ApiVersion = "v1", Kind = "Gadget")]
+    [KubernetesEntity(Group = "example.test", ApiVersion = "v1", Kind = "Gadget", PluralName = "gadgets")]
     [ClusterScoped]
     [PrinterColumn("Created", ".metadata.creationTimestamp", Type = PrinterColumnType.Date)]
     [PrinterColumn("Mode", ".spec.mode")]
