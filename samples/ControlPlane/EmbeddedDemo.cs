@@ -172,7 +172,7 @@ internal static class EmbeddedDemo
     /// <summary>The subject and expiry of a TLS Secret's certificate (never its key).</summary>
     private static string DescribeCertificate(V1Secret secret)
     {
-        if (secret.Data is null || !secret.Data.TryGetValue(TlsSecret.CertificateKey, out var pem))
+        if (secret.Data is null || !secret.Data.TryGetValue(IssuedCertificate.CertificateKey, out var pem))
         {
             return string.Empty;
         }

@@ -43,7 +43,7 @@ public sealed partial class SecretProvisioner(
             current =>
             {
                 // Called with the Secret this Pki controls (or null): keep a current certificate, else issue a new one.
-                check = authority.Check(current?.Type == TlsSecret.Type ? current.Data : null, serviceName, dnsNames);
+                check = authority.Check(current?.Type == IssuedCertificate.SecretType ? current.Data : null, serviceName, dnsNames);
                 issued = current is not null && check.IsCurrent ? null : authority.Issue(serviceName, dnsNames);
                 return issued is null ? Unchanged(current!) : DesiredSecret(resource, issued);
             },
@@ -78,7 +78,7 @@ public sealed partial class SecretProvisioner(
     internal static V1Secret DesiredSecret(Pki pki, IssuedCertificate certificate) => new()
     {
         Metadata = new V1ObjectMeta { Name = SecretName(pki) },
-        Type = TlsSecret.Type,
+        Type = IssuedCertificate.SecretType,
         Data = certificate.ToSecretData(),
     };
 

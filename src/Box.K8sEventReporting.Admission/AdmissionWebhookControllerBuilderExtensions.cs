@@ -4,7 +4,6 @@ using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -38,7 +37,7 @@ public static class AdmissionWebhookControllerBuilderExtensions
     /// <see cref="Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
     /// <see cref="AdmissionWebhookOptions.WebhookConfigurationName"/> set, the CA bundle is written into that
     /// ValidatingWebhookConfiguration's webhooks served by the Service (or at the URL) at start (RBAC: <c>get</c> and <c>patch</c> on
-    /// <c>validatingwebhookconfigurations</c> with <c>resourceNames</c> of exactly it). Readiness (<see cref="IControllerHealth"/>)
+    /// <c>validatingwebhookconfigurations</c> with <c>resourceNames</c> of exactly it). Readiness (the checks tagged <see cref="HealthProbeOptions.ReadinessTag"/>)
     /// waits for the listener and its certificate.
     /// </remarks>
     public static ControllerBuilder<T> AddAdmissionWebhook<T>(this ControllerBuilder<T> builder, Action<AdmissionWebhookOptions>? configure = null)
@@ -63,16 +62,10 @@ public static class AdmissionWebhookControllerBuilderExtensions
 
     private static void AddServer(IServiceCollection services)
     {
-        new K8sEventReportingBuilder(services).AddCertificateIssuer();
-        services.AddOptions<AdmissionWebhookOptions>()
-            .Configure<IServiceProvider>(static (options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(AdmissionWebhookOptions.SectionName).Bind(options))
-            .ValidateOnStart();
+        services.AddK8sEventReporting()
+            .AddCertificateIssuer()
+            .AddOptionsSection<AdmissionWebhookOptions>(AdmissionWebhookOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdmissionWebhookOptions>, AdmissionWebhookOptionsValidator>());
-        if (!services.Any(static d => d.ImplementationInstance is LibrarySection { OptionsType: var type } && type == typeof(AdmissionWebhookOptions)))
-        {
-            services.AddSingleton(new LibrarySection(AdmissionWebhookOptions.SectionName, typeof(AdmissionWebhookOptions)));   // its keys are known
-        }
-
         services.AddMetrics();
         services.TryAddSingleton(static sp => new AdmissionMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton<AdmissionWebhookServer>();
@@ -84,7 +77,6 @@ public static class AdmissionWebhookControllerBuilderExtensions
             tags: [HealthProbeOptions.ReadinessTag])));
         services.ServeHealthProbesWithApplicationServer();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AdmissionWebhookServer>(static sp => sp.GetRequiredService<AdmissionWebhookServer>()));
-        K8sEventReportingServiceCollectionExtensions.UseStartupCheck(services);
     }
 
     private static void AddEndpoint<T>(IServiceCollection services)

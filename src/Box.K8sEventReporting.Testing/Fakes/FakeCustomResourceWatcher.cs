@@ -34,9 +34,9 @@ public sealed class FakeCustomResourceWatcher<T> : ICustomResourceWatcher<T>
         : this(synced)
     {
         ArgumentNullException.ThrowIfNull(options);
-        foreach (var index in options.Indexes)
+        foreach (var (name, indexFunc) in options.Indexes)
         {
-            FakeCache.AddIndex(index.Name, o => index.IndexFunc(o));
+            FakeCache.AddIndex(name, o => indexFunc(o));
         }
 
         _transform = options.Transform;

@@ -1,5 +1,6 @@
 using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Reporting;
 using Box.K8sEventReporting.Testing.ApiServer;
 using Box.K8sEventReporting.Watching;
@@ -70,16 +71,9 @@ public sealed partial class ControllerTestHost : IAsyncDisposable
     public static Task<ControllerTestHost> StartAsync(Action<IServiceCollection> compose, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(compose);
-        var services = Compose(compose);
+        var services = Compose(compose, withoutApiServer: true);
         var events = new FakeEventRecorder();
         var conditions = new FakeResourceConditionWriter();
-        foreach (var descriptor in services.Where(static d => d.ImplementationFactory == KubernetesClientFactory.DefaultClient).ToArray())
-        {
-            services.Remove(descriptor);
-        }
-
-        // The composition's services that need a client can be built; a call through it says to use StartAsync(server, ...).
-        services.TryAddSingleton(NoApiServerClient.Create());
 
         services.Replace(ServiceDescriptor.Singleton<IEventRecorder>(events));
         services.Replace(ServiceDescriptor.Singleton<IResourceConditionWriter>(conditions));
@@ -195,7 +189,7 @@ public sealed partial class ControllerTestHost : IAsyncDisposable
     /// <exception cref="FakeAssertionException">No reconcile of it within <paramref name="timeout"/>.</exception>
     public Task<string> WaitForReconcileAsync<T>(string? @namespace, string name, TimeSpan timeout, CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>
-        _observer.NextAsync(ResourceController<T>.KindOf(typeof(T)), new ResourceKey(@namespace, name), timeout, cancellationToken);
+        _observer.NextAsync(KubernetesEntityMetadata.TryOf(typeof(T), out var entity) ? entity.Kind : typeof(T).Name, new ResourceKey(@namespace, name), timeout, cancellationToken);
 
     /// <summary>Stops the controllers (in-flight reconciles drain) and disposes the services.</summary>
     /// <returns>A task that completes when everything is stopped.</returns>
@@ -210,10 +204,18 @@ public sealed partial class ControllerTestHost : IAsyncDisposable
         await _provider.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static ServiceCollection Compose(Action<IServiceCollection> compose)
+    private static ServiceCollection Compose(Action<IServiceCollection> compose, bool withoutApiServer = false)
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        if (withoutApiServer)
+        {
+            // Before the composition, so the library adds no default client of its own: the composition's services that
+            // need a client can be built, and a call through it says to use StartAsync(server, ...). A client the
+            // composition registers itself comes later and wins.
+            services.AddSingleton(NoApiServerClient.Create());
+        }
+
         compose(services);
         if (!services.Any(static d => d.ServiceType == typeof(StartupCheck)))
         {
@@ -272,7 +274,7 @@ public sealed partial class ControllerTestHost : IAsyncDisposable
     private static ServiceDescriptor FakeWatcherDescriptorOf<T>()
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         ServiceDescriptor.Singleton<ICustomResourceWatcher<T>>(sp => new FakeCustomResourceWatcher<T>(
-            sp.GetRequiredService<IOptionsMonitor<CustomResourceWatcherOptions>>().Get(WatcherRegistration.OptionsName<T>())));
+            sp.GetRequiredService<IOptionsMonitor<CustomResourceWatcherOptions>>().Get(CustomResourceWatcherOptions.OptionsNameFor<T>())));
 
     private static async Task<RecordedEvent> FromServerAsync(InProcessApiServer server, string @namespace, string involvedName, string reason, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -64,7 +64,7 @@ internal sealed class CertificateAuthority : IDisposable
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
             // The exception's text is about the PEM's structure, never its content.
-            throw new InvalidDataException($"{TlsSecret.CertificateKey} and {TlsSecret.PrivateKeyKey} are not a PEM certificate and its private key ({e.Message})", e);
+            throw new InvalidDataException($"{IssuedCertificate.CertificateKey} and {IssuedCertificate.PrivateKeyKey} are not a PEM certificate and its private key ({e.Message})", e);
         }
 
         var authority = new CertificateAuthority(certificate);
@@ -139,9 +139,9 @@ internal sealed class CertificateAuthority : IDisposable
     public CertificateCheck Check(IDictionary<string, byte[]>? data, string commonName, IReadOnlyCollection<string> dnsNames, double renewAtFraction, DateTimeOffset now)
     {
         if (data is null
-            || !data.TryGetValue(TlsSecret.CertificateKey, out var certificateBytes)
-            || !data.TryGetValue(TlsSecret.PrivateKeyKey, out var keyBytes)
-            || !data.TryGetValue(TlsSecret.CaCertificateKey, out var caBytes))
+            || !data.TryGetValue(IssuedCertificate.CertificateKey, out var certificateBytes)
+            || !data.TryGetValue(IssuedCertificate.PrivateKeyKey, out var keyBytes)
+            || !data.TryGetValue(IssuedCertificate.CaCertificateKey, out var caBytes))
         {
             return new CertificateCheck(CertificateStatus.Missing, null, null);
         }

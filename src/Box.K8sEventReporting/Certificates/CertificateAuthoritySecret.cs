@@ -51,9 +51,9 @@ internal static class CertificateAuthoritySecret
         try
         {
             var data = secret.Data ?? new Dictionary<string, byte[]>();
-            if (!data.TryGetValue(TlsSecret.CertificateKey, out var certificate) || !data.TryGetValue(TlsSecret.PrivateKeyKey, out var key))
+            if (!data.TryGetValue(IssuedCertificate.CertificateKey, out var certificate) || !data.TryGetValue(IssuedCertificate.PrivateKeyKey, out var key))
             {
-                throw new InvalidDataException($"it has no {TlsSecret.CertificateKey} and {TlsSecret.PrivateKeyKey}");
+                throw new InvalidDataException($"it has no {IssuedCertificate.CertificateKey} and {IssuedCertificate.PrivateKeyKey}");
             }
 
             var authority = CertificateAuthority.Load(Encoding.UTF8.GetString(certificate), Encoding.UTF8.GetString(key), now);
@@ -98,11 +98,11 @@ internal static class CertificateAuthoritySecret
                 ["app.kubernetes.io/component"] = "certificate-authority",
             },
         },
-        Type = TlsSecret.Type,
+        Type = IssuedCertificate.SecretType,
         Data = new Dictionary<string, byte[]>
         {
-            [TlsSecret.CertificateKey] = Encoding.UTF8.GetBytes(authority.CertificatePem),
-            [TlsSecret.PrivateKeyKey] = Encoding.UTF8.GetBytes(authority.CreatedPrivateKeyPem!),
+            [IssuedCertificate.CertificateKey] = Encoding.UTF8.GetBytes(authority.CertificatePem),
+            [IssuedCertificate.PrivateKeyKey] = Encoding.UTF8.GetBytes(authority.CreatedPrivateKeyPem!),
         },
     };
 }

@@ -7,6 +7,18 @@ namespace Box.K8sEventReporting.Certificates;
 /// <remarks><see cref="ToString"/> never includes the private key, so the object can be logged.</remarks>
 public sealed class IssuedCertificate
 {
+    /// <summary>The Secret type <c>kubernetes.io/tls</c>, of the Secret that <see cref="ToSecretData"/> fills.</summary>
+    public const string SecretType = "kubernetes.io/tls";
+
+    /// <summary>The key of the PEM certificate (<c>tls.crt</c>).</summary>
+    public const string CertificateKey = "tls.crt";
+
+    /// <summary>The key of the PEM PKCS#8 private key (<c>tls.key</c>).</summary>
+    public const string PrivateKeyKey = "tls.key";
+
+    /// <summary>The key of the PEM certificate of the CA that signed <c>tls.crt</c> (<c>ca.crt</c>).</summary>
+    public const string CaCertificateKey = "ca.crt";
+
     internal IssuedCertificate(
         string certificatePem,
         string privateKeyPem,
@@ -60,9 +72,9 @@ public sealed class IssuedCertificate
     /// <returns>A new dictionary, UTF-8 PEM values.</returns>
     public Dictionary<string, byte[]> ToSecretData() => new(StringComparer.Ordinal)
     {
-        [TlsSecret.CertificateKey] = Encoding.UTF8.GetBytes(CertificatePem),
-        [TlsSecret.PrivateKeyKey] = Encoding.UTF8.GetBytes(PrivateKeyPem),
-        [TlsSecret.CaCertificateKey] = Encoding.UTF8.GetBytes(CaCertificatePem),
+        [IssuedCertificate.CertificateKey] = Encoding.UTF8.GetBytes(CertificatePem),
+        [IssuedCertificate.PrivateKeyKey] = Encoding.UTF8.GetBytes(PrivateKeyPem),
+        [IssuedCertificate.CaCertificateKey] = Encoding.UTF8.GetBytes(CaCertificatePem),
     };
 
     /// <summary>Describes the certificate without its key.</summary>

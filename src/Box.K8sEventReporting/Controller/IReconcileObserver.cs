@@ -3,10 +3,10 @@ using Box.K8sEventReporting.Watching;
 namespace Box.K8sEventReporting.Controller;
 
 /// <summary>
-/// Told the outcome of every reconcile, after it is counted and logged; the test host uses it to fail a test on a reconcile
-/// error at once instead of letting the controller retry it silently.
+/// Told the outcome of every reconcile, after it is counted and logged. Register one as a singleton service; the Testing
+/// package's host uses it to fail a test on a reconcile error at once instead of letting the controller retry it silently.
 /// </summary>
-internal interface IReconcileObserver
+public interface IReconcileObserver
 {
     /// <summary>Called once per reconcile; must be quick and must not throw.</summary>
     /// <param name="kind">The resource kind.</param>

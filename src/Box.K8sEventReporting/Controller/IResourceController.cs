@@ -6,7 +6,7 @@ namespace Box.K8sEventReporting.Controller;
 
 /// <summary>The running reconcile loop of one resource type: lets the application ask for resources to be checked again.</summary>
 /// <typeparam name="T">The resource type.</typeparam>
-public interface IResourceController<T>
+internal interface IResourceController<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>Queues one resource for reconcile; a key already queued is not queued twice.</summary>

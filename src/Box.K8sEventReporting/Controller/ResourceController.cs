@@ -23,7 +23,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
     private readonly PrimarySource<T> _primary;
     private readonly IReadOnlyList<IReconcileSource> _sources;
     private readonly IReconciler<T> _reconciler;
-    private readonly Func<ResourceDecodeFailure, CancellationToken, ValueTask>? _reportDecodeFailure;
+    private readonly DecodeFailureReport<T> _decodeFailures;
     private readonly ControllerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -55,12 +55,12 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         _primary = primary;
         _sources = [primary, .. secondarySources];
         _reconciler = reconciler;
-        _reportDecodeFailure = reportDecodeFailure;
         _options = options;
         _logger = logger;
         _timeProvider = timeProvider;
         _observers = [.. observers ?? []];
         Kind = KindOf(typeof(T));
+        _decodeFailures = new DecodeFailureReport<T>(primary, reportDecodeFailure, logger, Kind);
         _metrics = metrics;
         _queue = new WorkQueue(MaxOfRateLimiter.CreateDefault(options, timeProvider), timeProvider, Kind, metrics);
         _lastProgress = timeProvider.GetTimestamp();
@@ -161,11 +161,7 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
                 Interlocked.Exchange(ref _lastProgress, _timeProvider.GetTimestamp());
                 try
                 {
-                    if (_primary.TakeDecodeFailure(key) is { } failure)
-                    {
-                        await ReportDecodeFailureAsync(key, failure, abandon).ConfigureAwait(false);
-                    }
-                    else
+                    if (!await _decodeFailures.TryReportAsync(key, _queue, abandon).ConfigureAwait(false))
                     {
                         await ReconcileAsync(key, abandon).ConfigureAwait(false);
                     }
@@ -277,26 +273,5 @@ internal sealed class ResourceController<T> : IResourceController<T>, IControlle
         Log.ReconcileFailed(_logger, cause, Kind, key.Namespace, key.Name, stage, _queue.NumRequeues(key) + 1);
         _queue.AddRateLimited(key);
         return ("error", new InvalidOperationException($"The {stage} of {Kind} '{key}' failed: {cause.Message}", cause));
-    }
-
-    private async ValueTask ReportDecodeFailureAsync(ResourceKey key, ResourceDecodeFailure failure, CancellationToken cancellationToken)
-    {
-        if (_reportDecodeFailure is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await _reportDecodeFailure(failure, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            _primary.ReturnDecodeFailure(key, failure, _queue);   // the next leader term reports it
-        }
-        catch (Exception ex)
-        {
-            Log.ReportFailed(_logger, ex, Kind, failure.Namespace, failure.Name);
-        }
     }
 }

@@ -5,4 +5,4 @@ namespace Box.K8sEventReporting.Hosting;
 /// <param name="IsLive">The loop makes progress: nothing has waited in a queue past the stall timeout, and nothing crashed.</param>
 /// <param name="IsLeader">This replica reconciles now (always, when leader election is off).</param>
 /// <param name="Description">A one-line summary for the probe's response or a log.</param>
-public sealed record ControllerHealthReport(bool IsReady, bool IsLive, bool IsLeader, string Description);
+internal sealed record ControllerHealthReport(bool IsReady, bool IsLive, bool IsLeader, string Description);

@@ -7,7 +7,7 @@ namespace Box.K8sEventReporting.Hosting;
 /// own endpoints or health checks: readiness from <see cref="ControllerHealthReport.IsReady"/>, liveness from
 /// <see cref="ControllerHealthReport.IsLive"/>.
 /// </remarks>
-public interface IControllerHealth
+internal interface IControllerHealth
 {
     /// <summary>Checks the controllers now.</summary>
     /// <returns>The report; cheap to compute, safe to call often and from any thread.</returns>

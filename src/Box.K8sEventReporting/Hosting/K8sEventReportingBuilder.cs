@@ -3,6 +3,7 @@ using Box.K8sEventReporting.Controller;
 using Box.K8sEventReporting.Reporting;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -118,6 +119,32 @@ public sealed class K8sEventReportingBuilder
             sp.GetRequiredService<IOptions<CertificateOptions>>(),
             sp.GetService<ILogger<CertificateIssuer>>(),
             sp.GetService<TimeProvider>()));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the options of an extension to the library's configuration: <typeparamref name="TOptions"/> is bound from the
+    /// subsection <paramref name="sectionName"/> of the section given to <c>AddK8sEventReporting</c> (if one was), validated
+    /// at start with the library's own options (every problem in the one line that stops the host), and its keys are known,
+    /// so that a misspelled one is named at start. Safe to call again for the same options.
+    /// </summary>
+    /// <typeparam name="TOptions">The options class.</typeparam>
+    /// <param name="sectionName">The subsection's name, for example <c>Admission</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sectionName"/> is null or white space.</exception>
+    public K8sEventReportingBuilder AddOptionsSection<TOptions>(string sectionName)
+        where TOptions : class
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sectionName);
+        if (!Services.Any(d => d.ImplementationInstance is LibrarySection { OptionsType: var type } && type == typeof(TOptions)))
+        {
+            Services.AddSingleton(new LibrarySection(sectionName, typeof(TOptions)));
+            Services.AddOptions<TOptions>()
+                .Configure<IServiceProvider>((options, sp) => sp.GetService<LibraryConfiguration>()?.Section.GetSection(sectionName).Bind(options))
+                .ValidateOnStart();
+        }
+
+        K8sEventReportingServiceCollectionExtensions.UseStartupCheck(Services);
         return this;
     }
 

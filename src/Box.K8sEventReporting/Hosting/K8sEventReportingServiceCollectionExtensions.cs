@@ -132,7 +132,7 @@ public static class K8sEventReportingServiceCollectionExtensions
     /// <param name="services">The application's services.</param>
     internal static void UseStartupCheck(IServiceCollection services)
     {
-        services.TryAddSingleton<StartupCheck>();
+        services.TryAddSingleton(static sp => new StartupCheck(sp));
         foreach (var descriptor in services.Where(static d => d.ImplementationFactory == StartupCheckFactory).ToArray())
         {
             services.Remove(descriptor);

@@ -15,7 +15,7 @@ internal static class PodSelectorRegistration
         WatcherRegistration.TryAddWatcher<V1Pod>(services);
         services.Configure<CustomResourceWatcherOptions>(WatcherRegistration.OptionsName<V1Pod>(), options =>
         {
-            if (!options.Indexes.Any(static i => i.Name == PodSecretUsage.IndexName))
+            if (!options.IndexRegistrations.Any(static i => i.Name == PodSecretUsage.IndexName))
             {
                 options.AddIndex<V1Pod>(PodSecretUsage.IndexName, PodSecretUsage.IndexValues);
             }

@@ -21,12 +21,19 @@ namespace Box.K8sEventReporting.Hosting;
 /// (hosted services started by hand), the controllers' service runs it on its first start. The exception and its stack are
 /// logged at Debug only.
 /// </remarks>
-internal sealed class StartupCheck(IServiceProvider services) : IStartupValidator
+public sealed class StartupCheck : IStartupValidator
 {
     private readonly object _gate = new();
-    private readonly ILogger _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Hosting");
+    private readonly IServiceProvider _services;
+    private readonly ILogger _logger;
     private bool _ran;
     private volatile string? _problem;
+
+    internal StartupCheck(IServiceProvider services)
+    {
+        _services = services;
+        _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("Box.K8sEventReporting.Hosting");
+    }
 
     /// <summary>Gets why the host did not start, or <see langword="null"/>.</summary>
     public string? Problem => _problem;
@@ -47,15 +54,15 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
 
             _ran = true;
             var problems = new List<string>();
-            var configuration = services.GetService<IConfiguration>();
+            var configuration = _services.GetService<IConfiguration>();
 
             // The library's options one by one first: the options' own start-up validator stops at the first value that
             // does not convert, and every bad setting should be in the one line.
-            Try(problems, configuration, () => _ = services.GetService<IOptions<ControllerOptions>>()?.Value);
-            Try(problems, configuration, () => _ = services.GetService<IOptions<LeaderElectionOptions>>()?.Value);
-            Try(problems, configuration, () => _ = services.GetService<IOptions<Reporting.EventReporterOptions>>()?.Value);
-            Try(problems, configuration, () => _ = services.GetService<IOptions<HealthProbeOptions>>()?.Value);
-            foreach (var validator in services.GetServices<IStartupValidator>())
+            Try(problems, configuration, () => _ = _services.GetService<IOptions<ControllerOptions>>()?.Value);
+            Try(problems, configuration, () => _ = _services.GetService<IOptions<LeaderElectionOptions>>()?.Value);
+            Try(problems, configuration, () => _ = _services.GetService<IOptions<Reporting.EventReporterOptions>>()?.Value);
+            Try(problems, configuration, () => _ = _services.GetService<IOptions<HealthProbeOptions>>()?.Value);
+            foreach (var validator in _services.GetServices<IStartupValidator>())
             {
                 if (validator is not StartupCheck)
                 {
@@ -66,23 +73,23 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
             if (problems.Count == 0)
             {
                 // Building the client reads the kubeconfig: a missing, unreadable or malformed one is reported here.
-                Try(problems, configuration, () => _ = services.GetService<IKubernetes>());
+                Try(problems, configuration, () => _ = _services.GetService<IKubernetes>());
             }
 
             if (problems.Count == 0)
             {
                 // The watchers check their own options (every problem in one message) when they are built.
-                Try(problems, configuration, () => _ = services.GetServices<IControllerRunner>().ToArray());
+                Try(problems, configuration, () => _ = _services.GetServices<IControllerRunner>().ToArray());
             }
 
             if (problems.Count > 0)
             {
                 Fail(string.Join(" ", problems.Distinct(StringComparer.Ordinal)));
             }
-            else if (services.GetService<LibraryConfiguration>() is { } library)
+            else if (_services.GetService<LibraryConfiguration>() is { } library)
             {
                 // A misspelled key binds to nothing: one warning each (the check runs once), not a failed start.
-                var sections = UnknownSettings.Core.Concat(services.GetServices<LibrarySection>());
+                var sections = UnknownSettings.Core.Concat(_services.GetServices<LibrarySection>());
                 foreach (var (key, value, closest) in UnknownSettings.Find(library.Section, sections))
                 {
                     Log.UnknownSetting(_logger, key, value is null ? "a section" : $"value '{value}'", closest.Length == 0 ? string.Empty : $"; did you mean '{closest}'?");
@@ -104,7 +111,7 @@ internal sealed class StartupCheck(IServiceProvider services) : IStartupValidato
 
         _problem = problem;
         Log.StartFailed(_logger, problem);
-        if (services.GetService<IHostApplicationLifetime>() is { } lifetime)
+        if (_services.GetService<IHostApplicationLifetime>() is { } lifetime)
         {
             // The process is an application (not a test composing services by hand): it ends, non-zero. The stop waits
             // until the host has finished starting, so that its start is not cancelled into an exception.

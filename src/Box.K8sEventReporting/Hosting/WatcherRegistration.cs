@@ -16,7 +16,7 @@ namespace Box.K8sEventReporting.Hosting;
 /// </remarks>
 internal static class WatcherRegistration
 {
-    public static string OptionsName<T>() => typeof(T).FullName ?? typeof(T).Name;
+    public static string OptionsName<T>() => CustomResourceWatcherOptions.OptionsNameFor<T>();
 
     public static void TryAddWatcher<T>(IServiceCollection services)
         where T : class, IKubernetesObject<V1ObjectMeta>

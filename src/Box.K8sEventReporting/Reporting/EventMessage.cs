@@ -8,21 +8,21 @@ namespace Box.K8sEventReporting.Reporting;
 /// them, then shortened to what the API server accepts, keeping both the start and the end.
 /// </summary>
 /// <remarks>
-/// Every sink the library writes user-controlled text to goes through here: Event messages (<see cref="KubernetesEventRecorder"/>),
-/// condition messages (<see cref="ResourceConditionWriter"/>), and the log lines that echo them. A resource field holding
+/// Every sink the library writes user-controlled text to goes through here: Event messages, condition messages, admission
+/// warnings and the log lines that echo them. A resource field holding
 /// <c>"app1\nWarning Fake: ..."</c> then shows as one line with a visible <c>\n</c>, never as a forged line in
 /// <c>kubectl describe</c> or a log.
 /// </remarks>
-internal static class EventMessage
+public static class EventMessage
 {
     /// <summary>The most UTF-8 bytes an Event message (or events.k8s.io note) may have.</summary>
     public const int MaxEventMessageBytes = 1024;
 
     /// <summary>The most bytes a status condition message may have.</summary>
-    public const int MaxConditionMessageBytes = 32768;
+    internal const int MaxConditionMessageBytes = 32768;
 
     /// <summary>What replaces the cut-out middle of a long message.</summary>
-    public const string Marker = " [...] ";
+    internal const string Marker = " [...] ";
 
     /// <summary>Escapes, then shortens: what every Event and condition message goes through.</summary>
     /// <param name="message">The message, possibly holding user-controlled text.</param>
@@ -43,7 +43,7 @@ internal static class EventMessage
     /// Unlike <c>%q</c>, quotes and backslashes are kept: the text is a whole message written by a validator, not one quoted
     /// value, and no line can be forged with them. Escaping an escaped text changes nothing.
     /// </remarks>
-    public static string Escape(string text)
+    internal static string Escape(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var first = FirstToEscape(text);
@@ -91,7 +91,7 @@ internal static class EventMessage
     /// Returns <paramref name="message"/> unchanged when it fits in <paramref name="maxBytes"/> UTF-8 bytes, otherwise its start,
     /// <see cref="Marker"/> and its end, cut on character (rune) boundaries so no UTF-8 sequence or surrogate pair is split.
     /// </summary>
-    public static string Truncate(string message, int maxBytes = MaxEventMessageBytes)
+    internal static string Truncate(string message, int maxBytes = MaxEventMessageBytes)
     {
         ArgumentNullException.ThrowIfNull(message);
 

@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 
 namespace Box.K8sEventReporting.Reporting;
@@ -15,4 +16,14 @@ public interface IEventRecorder
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The reason is not UpperCamelCase of at most 128 characters, the type is not Normal or Warning, the action is longer than 128 characters, or the object has no kind or name.</exception>
     void Record(V1ObjectReference involvedObject, EventReport report);
+
+    /// <summary>Records <paramref name="report"/> about <paramref name="involvedObject"/>, referred to by its kind, name, namespace and uid.</summary>
+    /// <typeparam name="T">The object's type.</typeparam>
+    /// <param name="involvedObject">The object the Event is about.</param>
+    /// <param name="report">What to say.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Record(V1ObjectReference, EventReport)"/>, or the object's kind is unknown.</exception>
+    void Record<T>(T involvedObject, EventReport report)
+        where T : IKubernetesObject<V1ObjectMeta> =>
+        Record(ObjectReferences.Create(involvedObject), report);
 }

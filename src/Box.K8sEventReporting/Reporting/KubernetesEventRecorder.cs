@@ -47,7 +47,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// within <see cref="EventReporterOptions.ShutdownTimeout"/>.
 /// </para>
 /// </remarks>
-public sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
+internal sealed class KubernetesEventRecorder : IEventRecorder, IAsyncDisposable, IDisposable
 {
     private readonly object gate = new();
     private readonly EventReporterOptions options;

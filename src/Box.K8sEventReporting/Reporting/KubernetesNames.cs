@@ -1,7 +1,7 @@
 namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>Checks of the names the API server validates on Events, done before a write can be rejected.</summary>
-internal static class KubernetesNames
+public static class KubernetesNames
 {
     /// <summary>The longest reason, action and reporting instance the API server accepts.</summary>
     public const int MaxReasonLength = 128;

@@ -6,7 +6,7 @@ namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>Selects the cached pods in the resource's namespace whose labels contain every label of a selector taken from the resource.</summary>
 /// <typeparam name="T">The resource type.</typeparam>
-public sealed class LabelSelectorPodSelector<T> : IAffectedPodSelector<T>
+internal sealed class LabelSelectorPodSelector<T> : IAffectedPodSelector<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IResourceCache<V1Pod> pods;

@@ -7,7 +7,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <summary>Selects every cached pod in the resource's namespace (the original controller's behaviour).</summary>
 /// <typeparam name="T">The resource type.</typeparam>
 /// <remarks>Reports reach pods that have nothing to do with the resource; prefer <see cref="SecretConsumerPodSelector{T}"/>.</remarks>
-public sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
+internal sealed class NamespacePodSelector<T> : IAffectedPodSelector<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IResourceCache<V1Pod> pods;

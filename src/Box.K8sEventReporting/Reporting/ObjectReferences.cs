@@ -5,7 +5,7 @@ using k8s.Models;
 namespace Box.K8sEventReporting.Reporting;
 
 /// <summary>Builds the <see cref="V1ObjectReference"/> an Event names as its involved object.</summary>
-public static class ObjectReferences
+internal static class ObjectReferences
 {
     /// <summary>Creates a reference to <paramref name="resource"/> with kind, apiVersion, namespace, name, uid and resourceVersion.</summary>
     /// <typeparam name="T">The object's type.</typeparam>

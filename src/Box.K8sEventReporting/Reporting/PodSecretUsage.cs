@@ -10,7 +10,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <c>options.AddIndex&lt;V1Pod&gt;(PodSecretUsage.IndexName, PodSecretUsage.IndexValues)</c> so that
 /// <see cref="SecretConsumerPodSelector{T}"/> finds consumers without scanning the namespace.
 /// </remarks>
-public static class PodSecretUsage
+internal static class PodSecretUsage
 {
     /// <summary>The conventional name of the pod index by consumed Secret.</summary>
     public const string IndexName = "consumed-secrets";

@@ -18,7 +18,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <see cref="KubernetesEntityAttribute"/> (<see cref="KubernetesEntityMetadata"/>). Strategic merge patch is not
 /// used: custom resources answer it with 415.
 /// </remarks>
-public sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
+internal sealed class ResourceConditionWriter : IResourceConditionWriter, IRawResourceConditionWriter
 {
     private static readonly IReadOnlyDictionary<string, JsonNode?> NoFields = new Dictionary<string, JsonNode?>();
     private readonly IKubernetes client;

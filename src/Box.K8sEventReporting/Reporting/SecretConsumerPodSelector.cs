@@ -12,7 +12,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// <c>env[].valueFrom.secretKeyRef</c> and <c>envFrom[].secretRef</c> count; a pod that does none of these is never selected.
 /// Pods being deleted are skipped.
 /// </remarks>
-public sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
+internal sealed class SecretConsumerPodSelector<T> : IAffectedPodSelector<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IResourceCache<V1Pod> pods;

@@ -35,7 +35,7 @@ namespace Box.K8sEventReporting.Reporting;
 /// from the condition on the resource).
 /// </para>
 /// </remarks>
-public sealed class ValidationProblemReporter<T>
+internal sealed class ValidationProblemReporter<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>The reason of the condition and Normal Event of a valid resource.</summary>

@@ -31,7 +31,7 @@ namespace Box.K8sEventReporting.Watching;
 /// <c>DisableHttp2</c>, and the kubeconfig's <c>tls-server-name</c>.
 /// </para>
 /// </remarks>
-public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, WatcherMetrics.IWatcherGaugeSource
+internal sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, WatcherMetrics.IWatcherGaugeSource
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private static int runningInstances;
@@ -96,7 +96,7 @@ public sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsync
         kindTag = new("kind", resource.Kind);
         decoder = new ResourceDecoder<T>(new ResourcePreparation<T>(resource, options, logger, metrics).Prepare, skipManagedFields: options.StripManagedFields);
         client = new ResourceHttpClient<T>(concrete, resource, decoder, options.LabelSelector, options.FieldSelector, options.RequestTimeout, this.timeProvider);
-        cache = new ResourceCache<T>(options.Indexes, WaitForInitialSyncAsync, OnIndexError);
+        cache = new ResourceCache<T>(options.IndexRegistrations, WaitForInitialSyncAsync, OnIndexError);
         consumers = new ConsumerFanOut<T>(cache, settings.ConsumerBufferSize, resource.Kind, logger, metrics);
         start = EnsureStarted;
         sink = new ListWatchSink<T>(cache, consumers, Math.Max(1, settings.Namespaces.Count), synced, resource.Kind, logger, this.timeProvider, metrics);

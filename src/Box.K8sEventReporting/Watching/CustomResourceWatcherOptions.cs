@@ -118,7 +118,16 @@ public sealed class CustomResourceWatcherOptions
     /// </remarks>
     public Func<object, object>? Transform { get; set; }
 
-    internal IReadOnlyList<IndexRegistration> Indexes => indexes;
+    /// <summary>The name of the named options the watcher of <typeparamref name="T"/> reads (the <c>Watcher</c> section applies to every name).</summary>
+    /// <typeparam name="T">The watched type.</typeparam>
+    /// <returns>The options' name.</returns>
+    public static string OptionsNameFor<T>() => typeof(T).FullName ?? typeof(T).Name;
+
+    /// <summary>Gets the indexes added with <see cref="AddIndex{T}"/>: each name with its function (of the watched object).</summary>
+    public IReadOnlyDictionary<string, Func<object, IEnumerable<string>>> Indexes => indexes.ToDictionary(static i => i.Name, static i => i.IndexFunc, StringComparer.Ordinal);
+
+    /// <summary>Gets the indexes as the cache registers them.</summary>
+    internal IReadOnlyList<IndexRegistration> IndexRegistrations => indexes;
 
     /// <summary>Sets <see cref="Transform"/> from a typed delegate.</summary>
     /// <typeparam name="T">The watched type.</typeparam>

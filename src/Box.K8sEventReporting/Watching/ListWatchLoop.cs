@@ -28,8 +28,7 @@ internal sealed class ListWatchLoop<T>
     private readonly FailureStreak backoff;
     private readonly WatcherMetrics? metrics;
     private readonly ListPager<T> pager;
-    private long? failingSince;
-    private string? lastNotFound;
+    private readonly ListFailureReport<T> listFailures;
 
     public ListWatchLoop(
         ResourceHttpClient<T> client,
@@ -54,6 +53,7 @@ internal sealed class ListWatchLoop<T>
         this.random = random;
         kindTag = new("kind", settings.Kind);
         pager = new ListPager<T>(client, scopeNamespace, scope, settings.PageSize, settings.Kind, logger);
+        listFailures = new ListFailureReport<T>(target, settings.Kind, scope, timeProvider, logger);
         backoff = new FailureStreak(new BackoffPolicy(settings.InitialBackoff, 2, settings.BackoffJitter, settings.MaxBackoff), settings.BackoffResetAfter, timeProvider, random);
     }
 
@@ -87,15 +87,13 @@ internal sealed class ListWatchLoop<T>
                         await ListAsync(versions, isRelist, cancellationToken).ConfigureAwait(false);
                         needsList = false;
                         metrics?.Lists.Add(1, kindTag, new("outcome", "success"));
-                        failingSince = null;
-                        lastNotFound = null;
-                        target.OnListProblem(null);
+                        listFailures.Succeeded();
                     }
                     catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsTransportFailure(ex))
                     {
                         metrics?.Lists.Add(1, kindTag, new("outcome", "failure"));
                         delay = NextDelay(ex);
-                        ReportListFailure(ex, delay);
+                        listFailures.Failed(ex, delay);
                         await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
@@ -258,25 +256,6 @@ internal sealed class ListWatchLoop<T>
         return timeProvider.GetElapsedTime(started) + tolerance >= timeout
             ? (WatchEnd.Timeout, resourceVersion, null)
             : (WatchEnd.Closed, resourceVersion, null);
-    }
-
-    /// <summary>One Warning with the error's message and how long the API server has been unreachable; the stack at Debug.</summary>
-    private void ReportListFailure(Exception error, TimeSpan delay)
-    {
-        var now = timeProvider.GetTimestamp();
-        failingSince ??= now;
-        var unreachable = timeProvider.GetElapsedTime(failingSince.Value, now);
-
-        // A type the server does not serve (a CRD not installed) says so once, not at every retry.
-        var repeated = error is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } && error.Message == lastNotFound;
-        lastNotFound = error is KubernetesApiException { StatusCode: System.Net.HttpStatusCode.NotFound } ? error.Message : null;
-        if (!repeated)
-        {
-            Log.ListFailed(logger, settings.Kind, scope, error.Message, unreachable, delay);
-        }
-
-        Log.ListFailedDetail(logger, error, settings.Kind, scope);
-        target.OnListProblem($"listing {settings.Kind} in {scope} has failed for {unreachable:hh\\:mm\\:ss}: {error.Message}");
     }
 
     private TimeSpan NextDelay(Exception? failure)

@@ -23,8 +23,8 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
         var issued = await Issue(issuer, "app2", Names);
 
         var caSecret = Assert.Single((await cluster.Client.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: "app.kubernetes.io/component=certificate-authority")).Items);
-        Assert.Equal(TlsSecret.Type, caSecret.Type);
-        Assert.Equal(issued.CaCertificatePem, Encoding.UTF8.GetString(caSecret.Data[TlsSecret.CertificateKey]));
+        Assert.Equal(IssuedCertificate.SecretType, caSecret.Type);
+        Assert.Equal(issued.CaCertificatePem, Encoding.UTF8.GetString(caSecret.Data[IssuedCertificate.CertificateKey]));
         AssertSignedBy(issued, caSecret);
     }
 
@@ -124,7 +124,7 @@ public sealed class CertificateIssuerIntegrationTests(ClusterFixture cluster)
 
     private static void AssertSignedBy(IssuedCertificate issued, V1Secret caSecret)
     {
-        using var ca = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(caSecret.Data[TlsSecret.CertificateKey]));
+        using var ca = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(caSecret.Data[IssuedCertificate.CertificateKey]));
         using var leaf = X509Certificate2.CreateFromPem(issued.CertificatePem);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;

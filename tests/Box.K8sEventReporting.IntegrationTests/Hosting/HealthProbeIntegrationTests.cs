@@ -6,7 +6,6 @@ using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NSubstitute;
 
 namespace Box.K8sEventReporting.IntegrationTests.Hosting;
 
@@ -19,8 +18,7 @@ public sealed class HealthProbeIntegrationTests
     [Fact]
     public async Task Probes_ReadyButNotLive_Answer200ForReadyz503ForLivezAnd404Elsewhere()
     {
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: false, IsLeader: true, "stalled: no progress on Pki"));
+        var health = new StubControllerHealth(new ControllerHealthReport(IsReady: true, IsLive: false, IsLeader: true, "stalled: no progress on Pki"));
         var port = FreePort();
         using var host = BuildHost(health, port);
         await host.StartAsync();
@@ -45,10 +43,9 @@ public sealed class HealthProbeIntegrationTests
     [Fact]
     public async Task Readyz_CheckThrows_Answers503AndKeepsServing()
     {
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(
-            _ => throw new InvalidOperationException("broken"),
-            _ => new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: false, "standby as 'b'"));
+        var health = new StubControllerHealth(
+            () => throw new InvalidOperationException("broken"),
+            () => new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: false, "standby as 'b'"));
         var port = FreePort();
         using var host = BuildHost(health, port);
         await host.StartAsync();
@@ -69,8 +66,7 @@ public sealed class HealthProbeIntegrationTests
     [Fact]
     public async Task StopAsync_AfterServing_FreesThePort()
     {
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(new ControllerHealthReport(IsReady: false, IsLive: true, IsLeader: false, "syncing caches"));
+        var health = new StubControllerHealth(new ControllerHealthReport(IsReady: false, IsLive: true, IsLeader: false, "syncing caches"));
         var port = FreePort();
         using var host = BuildHost(health, port);
         await host.StartAsync();
@@ -96,7 +92,7 @@ public sealed class HealthProbeIntegrationTests
         using var taken = new TcpListener(IPAddress.Any, port);
         taken.Start();
         var logs = new CapturingLoggerFactory();
-        using var host = BuildHost(Substitute.For<IControllerHealth>(), port, logs);
+        using var host = BuildHost(new StubControllerHealth(), port, logs);
         var exitCode = Environment.ExitCode;
         try
         {
@@ -120,8 +116,7 @@ public sealed class HealthProbeIntegrationTests
     {
         // The kubelet probes as soon as the container runs: connections already queued when the listener starts must be
         // served like any other, never fail the start. Each round starts a host while a client keeps connecting.
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
+        var health = new StubControllerHealth(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
         for (var round = 0; round < 20; round++)
         {
             var port = FreePort();
@@ -167,8 +162,7 @@ public sealed class HealthProbeIntegrationTests
     [Fact]
     public async Task Probes_HeadAndQueryString_AnsweredLikeGet()
     {
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
+        var health = new StubControllerHealth(new ControllerHealthReport(IsReady: true, IsLive: true, IsLeader: true, "leading as 'a'"));
         var port = FreePort();
         using var host = BuildHost(health, port);
         await host.StartAsync();

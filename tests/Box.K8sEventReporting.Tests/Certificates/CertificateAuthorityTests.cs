@@ -180,7 +180,7 @@ public sealed class CertificateAuthorityTests : IDisposable
         using var other = CertificateAuthority.Create("Other CA", CertificateKeyAlgorithm.EcdsaP256, Now, TimeSpan.FromDays(3650));
         var foreign = other.Issue("app2", Names, _options, Now).ToSecretData();
         var ours = _ca.Issue("app2", Names, _options, Now).ToSecretData();
-        var foreignWithOurCaCrt = new Dictionary<string, byte[]>(foreign) { [TlsSecret.CaCertificateKey] = ours[TlsSecret.CaCertificateKey] };
+        var foreignWithOurCaCrt = new Dictionary<string, byte[]>(foreign) { [IssuedCertificate.CaCertificateKey] = ours[IssuedCertificate.CaCertificateKey] };
 
         Assert.Equal(CertificateStatus.OtherAuthority, _ca.Check(foreign, "app2", Names, 0.66, Now).Status);
         Assert.Equal(CertificateStatus.OtherAuthority, _ca.Check(foreignWithOurCaCrt, "app2", Names, 0.66, Now).Status);
@@ -190,7 +190,7 @@ public sealed class CertificateAuthorityTests : IDisposable
     public void Check_KeyOfAnotherCertificate_KeyMismatch()
     {
         var data = _ca.Issue("app2", Names, _options, Now).ToSecretData();
-        data[TlsSecret.PrivateKeyKey] = _ca.Issue("app2", Names, _options, Now).ToSecretData()[TlsSecret.PrivateKeyKey];
+        data[IssuedCertificate.PrivateKeyKey] = _ca.Issue("app2", Names, _options, Now).ToSecretData()[IssuedCertificate.PrivateKeyKey];
 
         Assert.Equal(CertificateStatus.KeyMismatch, _ca.Check(data, "app2", Names, 0.66, Now).Status);
     }
@@ -202,7 +202,7 @@ public sealed class CertificateAuthorityTests : IDisposable
 
         Assert.Equal(CertificateStatus.Missing, _ca.Check(null, "app2", Names, 0.66, Now).Status);
         Assert.Equal(CertificateStatus.Missing, _ca.Check(new Dictionary<string, byte[]> { ["serviceName"] = "app2"u8.ToArray() }, "app2", Names, 0.66, Now).Status);
-        data[TlsSecret.CertificateKey] = Encoding.UTF8.GetBytes("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
+        data[IssuedCertificate.CertificateKey] = Encoding.UTF8.GetBytes("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n");
         Assert.Equal(CertificateStatus.Unreadable, _ca.Check(data, "app2", Names, 0.66, Now).Status);
     }
 

@@ -2,7 +2,6 @@ using Box.K8sEventReporting.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using NSubstitute;
 
 namespace Box.K8sEventReporting.Tests.Hosting;
 
@@ -96,9 +95,8 @@ public sealed class HealthProbeOptionsTests
     [InlineData("/readyz/", true, true, 404, "not found: probe /readyz or /livez\n")]
     public async Task Answer_PathAndReport_StatusAndBody(string path, bool isReady, bool isLive, int statusCode, string body)
     {
-        var health = Substitute.For<IControllerHealth>();
-        health.Check().Returns(new ControllerHealthReport(isReady, isLive, IsLeader: true, "leading as 'a'"));
-        var services = new ServiceCollection().AddSingleton(health);
+        var health = new StubControllerHealth(new ControllerHealthReport(isReady, isLive, IsLeader: true, "leading as 'a'"));
+        var services = new ServiceCollection().AddSingleton<IControllerHealth>(health);
         services.AddK8sEventReporting();
         await using var provider = services.BuildServiceProvider();
 

@@ -8,7 +8,7 @@ public class ResourceCacheTests
     private readonly List<(string Index, Exception Error)> indexErrors = [];
 
     private ResourceCache<TestPki> CreateCache(CustomResourceWatcherOptions? options = null) =>
-        new((options ?? new CustomResourceWatcherOptions()).Indexes, _ => Task.CompletedTask, (i, _, e) => indexErrors.Add((i, e)));
+        new((options ?? new CustomResourceWatcherOptions()).IndexRegistrations, _ => Task.CompletedTask, (i, _, e) => indexErrors.Add((i, e)));
 
     private static WatchEvent<TestPki> Item(TestPki p) => new(WatchEventKind.Added, p, p.Metadata.ResourceVersion);
 
