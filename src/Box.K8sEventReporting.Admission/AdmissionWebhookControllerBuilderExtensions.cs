@@ -1,10 +1,10 @@
 using System.Diagnostics.Metrics;
 using Box.K8sEventReporting.Admission;
+using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Primitives;
 using Box.K8sEventReporting.Validation;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Box.K8sEventReporting.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the validating admission webhook to a controller.</summary>
 public static class AdmissionWebhookControllerBuilderExtensions
@@ -34,7 +34,7 @@ public static class AdmissionWebhookControllerBuilderExtensions
     /// <c>/validate-box-com-v1-pki</c>). The serving certificate comes from the control plane's CA
     /// (<c>AddCertificateIssuer()</c>, added if missing) for <c>&lt;ServiceName&gt;.&lt;namespace&gt;.svc</c> (for the host of
     /// <see cref="AdmissionWebhookOptions.Url"/> when the API server calls it by URL), and is renewed at
-    /// <see cref="Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
+    /// <see cref="Box.K8sEventReporting.Certificates.CertificateOptions.RenewAtFractionOfLifetime"/> of its life without a restart. With
     /// <see cref="AdmissionWebhookOptions.WebhookConfigurationName"/> set, the CA bundle is written into that
     /// ValidatingWebhookConfiguration's webhooks served by the Service (or at the URL) at start (RBAC: <c>get</c> and <c>patch</c> on
     /// <c>validatingwebhookconfigurations</c> with <c>resourceNames</c> of exactly it). Readiness (the checks tagged <see cref="HealthProbeOptions.ReadinessTag"/>)

@@ -34,7 +34,6 @@ namespace Box.K8sEventReporting.Watching;
 internal sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsyncDisposable, WatcherMetrics.IWatcherGaugeSource
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
-    private static int runningInstances;
     private readonly WatcherMetrics? metrics;
     private IDisposable? metricsObservation;
     private readonly KubernetesEntityMetadata resource;
@@ -167,7 +166,6 @@ internal sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsy
         stopping.Dispose();
         if (loops is not null)
         {
-            Interlocked.Decrement(ref runningInstances);
             Log.WatcherStopped(logger, resource.Kind);
         }
     }
@@ -200,12 +198,6 @@ internal sealed class CustomResourceWatcher<T> : ICustomResourceWatcher<T>, IAsy
             var scopes = settings.Namespaces.Count == 0 ? [null] : settings.Namespaces.Select(n => (string?)n).ToArray();
             Log.WatcherStarting(logger, resource.Kind, resource.ApiVersion, settings.Namespaces.Count == 0 ? "all namespaces" : string.Join(", ", settings.Namespaces));
             metricsObservation = metrics?.Observe(this);
-            var instances = Interlocked.Increment(ref runningInstances);
-            if (instances > 1)
-            {
-                Log.DuplicateWatcher(logger, instances, resource.Kind);
-            }
-
             var token = stopping.Token;
             var loops = scopes.Select((scope, i) => new ListWatchLoop<T>(
                 client, decoder, sink, scope, settings, timeProvider, logger, new Random(HashCode.Combine(Environment.TickCount, i, resource.Plural)), metrics));

@@ -93,11 +93,7 @@ internal static partial class Log
         Message = "Stopped the list+watch of {Kind}")]
     public static partial void WatcherStopped(ILogger logger, string kind);
 
-    [LoggerMessage(EventId = 1020, EventName = "DuplicateWatcher", Level = LogLevel.Warning,
-        Message = "{Count} watchers of {Kind} are running in this process, each with its own list+watch connection and cache; unless their scopes or selectors differ, share one instance (register it as a singleton)")]
-    public static partial void DuplicateWatcher(ILogger logger, int count, string kind);
-
-    [LoggerMessage(EventId = 1021, EventName = "ListVersionUnavailable", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1023, EventName = "ListVersionUnavailable", Level = LogLevel.Information,
         Message = "Listing {Kind} in {Scope} at resourceVersion {ResourceVersion} was refused ({Code} {Reason}: too old, or not yet seen by this API server); listing again with a consistent read")]
     public static partial void ListVersionUnavailable(ILogger logger, string kind, string scope, string resourceVersion, int code, string? reason);
 }

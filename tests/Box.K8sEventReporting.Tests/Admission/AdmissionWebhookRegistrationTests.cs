@@ -1,5 +1,4 @@
 using Box.K8sEventReporting.Admission;
-using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.Tests.Controller;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

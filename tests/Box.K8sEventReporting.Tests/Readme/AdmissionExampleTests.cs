@@ -1,5 +1,4 @@
 using Box.K8sEventReporting.Admission;
-using Box.K8sEventReporting.Hosting;
 using DatabaseOperator.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
