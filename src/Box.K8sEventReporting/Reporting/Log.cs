@@ -66,6 +66,10 @@ internal static partial class Log
         Message = "{Kind} '{Namespace}/{Name}' failed validation with {FailureCount} failure(s); reported, revalidating in {Interval}.")]
     public static partial void ResourceInvalid(ILogger logger, string kind, string? @namespace, string name, int failureCount, TimeSpan interval);
 
+    [LoggerMessage(EventId = 4014, EventName = "ResourceStillInvalid", Level = LogLevel.Debug,
+        Message = "{Kind} '{Namespace}/{Name}' still fails validation with {FailureCount} failure(s), as reported on it already; its pods were told again.")]
+    public static partial void ResourceStillInvalid(ILogger logger, string kind, string? @namespace, string name, int failureCount);
+
     [LoggerMessage(EventId = 3050, EventName = "ReconcileErrorNotRecorded", Level = LogLevel.Warning,
         Message = "Could not record the reconcile error of {Kind} '{Namespace}/{Name}' as an Event.")]
     public static partial void ReconcileErrorNotRecorded(ILogger logger, Exception exception, string kind, string? @namespace, string? name);

@@ -106,16 +106,25 @@ internal sealed class ReportingReconciler<T> : IReconciler<T>
     private async ValueTask<ReconcileResult> ReportInvalidAsync(
         T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
     {
+        bool toldResource;
         try
         {
-            await reporter.ReportWithStatusAsync(resource, result, status, cancellationToken).ConfigureAwait(false);
+            toldResource = await reporter.ReportWithStatusAsync(resource, result, status, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsFailure(ex, cancellationToken))
         {
             throw Failed("reporter", resource, ex);
         }
 
-        Log.ResourceInvalid(logger, kind, resource.Metadata.NamespaceProperty, resource.Metadata.Name, result.Failures.Count, revalidationInterval);
+        // Once per report on the resource: a reconcile that only tells a new pod again is not news at Information.
+        if (toldResource)
+        {
+            Log.ResourceInvalid(logger, kind, resource.Metadata.NamespaceProperty, resource.Metadata.Name, result.Failures.Count, revalidationInterval);
+        }
+        else
+        {
+            Log.ResourceStillInvalid(logger, kind, resource.Metadata.NamespaceProperty, resource.Metadata.Name, result.Failures.Count);
+        }
         return ReconcileResult.Invalid([.. result.Failures]).RequeuedAfter(revalidationInterval);
     }
 

@@ -142,7 +142,8 @@ internal sealed class ValidationProblemReporter<T>
         ReportWithStatusAsync(resource, result, NoStatus, cancellationToken);
 
     /// <summary>Reports <paramref name="result"/> for <paramref name="resource"/>, writing <paramref name="status"/> with the condition.</summary>
-    internal async Task ReportWithStatusAsync(T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
+    /// <returns>Whether a Warning went on the resource itself (not when only its pods were told again).</returns>
+    internal async Task<bool> ReportWithStatusAsync(T resource, ValidationResult result, IReadOnlyDictionary<string, JsonNode?> status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(result);
@@ -169,7 +170,7 @@ internal sealed class ValidationProblemReporter<T>
                 recorder.Record(self, EventReport.Normal(ValidReason, condition.Message) with { YieldsToOthers = true });
             }
 
-            return;
+            return false;
         }
 
         var pods = await podSelector.SelectPodsAsync(resource, cancellationToken).ConfigureAwait(false);
@@ -206,6 +207,7 @@ internal sealed class ValidationProblemReporter<T>
 
         var message = string.Join("; ", result.Failures.Select(f => f.Message));
         await statusWriter.WriteAsync(resource, new ResourceCondition(conditionType, ConditionStatus.False, result.Failures[0].Reason, message), status, cancellationToken).ConfigureAwait(false);
+        return onResource;
     }
 
     /// <summary>

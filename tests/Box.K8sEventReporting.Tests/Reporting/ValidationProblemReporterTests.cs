@@ -88,19 +88,24 @@ public class ValidationProblemReporterTests
         int OnPki() => recorder.Records.Count(r => r.Target.Kind == "Pki");
         int OnPod() => recorder.Records.Count(r => r.Target.Kind == "Pod");
 
-        await reporter.ReportAsync(pki, invalid);
+        var toldResource = new List<bool>();   // what the reconciler logs at Information ("failed validation") or at Debug
+        async Task Report(ValidationResult result) =>
+            toldResource.Add(await reporter.ReportWithStatusAsync(pki, result, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>(), CancellationToken.None));
+
+        await Report(invalid);
         time.Advance(TimeSpan.FromSeconds(1));
-        await reporter.ReportAsync(pki, invalid);   // a new pod's trigger
+        await Report(invalid);   // a new pod's trigger
         var afterTrigger = (OnPki(), OnPod());
         time.Advance(interval);
-        await reporter.ReportAsync(pki, invalid);   // the revalidation
+        await Report(invalid);   // the revalidation
         var afterRevalidation = (OnPki(), OnPod());
         pki.Metadata.Generation = 2;
-        await reporter.ReportAsync(pki, ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "still bad")));
+        await Report(ValidationResult.Fail(new ValidationFailure("spec.serviceName", "InvalidServiceName", "still bad")));
 
         Assert.Equal((1, 2), afterTrigger);
         Assert.Equal((2, 3), afterRevalidation);
         Assert.Equal((3, 4), (OnPki(), OnPod()));
+        Assert.Equal([true, false, true, true], toldResource);
     }
 
     private static Pki NewPki() => new() { Metadata = new V1ObjectMeta { Name = "app1-pki", NamespaceProperty = "team-a", Uid = "pki-uid", Generation = 1 } };
