@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Box.K8sEventReporting.Hosting;
 using Box.K8sEventReporting.IntegrationTests.TestSupport;
+using Box.K8sEventReporting.Tests.TestSupport;
 using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,5 @@
 using Box.K8sEventReporting.Hosting;
+using Box.K8sEventReporting.Tests.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

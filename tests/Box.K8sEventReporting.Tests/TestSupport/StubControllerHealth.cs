@@ -1,6 +1,6 @@
 using Box.K8sEventReporting.Hosting;
 
-namespace Box.K8sEventReporting.Tests.Hosting;
+namespace Box.K8sEventReporting.Tests.TestSupport;
 
 /// <summary>Answers each health check with the next of its answers; the last one repeats.</summary>
 internal sealed class StubControllerHealth(params Func<ControllerHealthReport>[] answers) : IControllerHealth
